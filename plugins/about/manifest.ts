@@ -1,0 +1,8 @@
+import type { PaneManifest } from "../../protocol/pane.ts";
+
+export const aboutManifest = {
+  id: "about",
+  title: "About",
+  icon: "ⓘ",
+  description: "This node's name, id, version and data dir.",
+} satisfies PaneManifest;

@@ -1,0 +1,69 @@
+/**
+ * Builds the UI into `dist/ui` and, unless `--ui-only`, compiles `dist/weft`: one executable with
+ * the UI and the database migrations embedded as assets (see server/resources.ts).
+ *
+ *   bun scripts/build.ts [--ui-only] [--target bun-linux-x64|bun-darwin-arm64|…] [--outfile PATH]
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { SveltePlugin } from "bun-plugin-svelte";
+import { RESOURCES } from "../server/resources.ts";
+
+const root = join(import.meta.dir, "..");
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: {
+    "ui-only": { type: "boolean" },
+    target: { type: "string" },
+    outfile: { type: "string" },
+    dev: { type: "boolean" },
+  },
+});
+
+function fail(what: string, logs: unknown[]): never {
+  console.error(`build failed: ${what}`);
+  for (const log of logs) console.error(log);
+  process.exit(1);
+}
+
+async function buildUi(): Promise<void> {
+  const started = performance.now();
+  const outdir = join(root, RESOURCES.ui);
+  rmSync(outdir, { recursive: true, force: true });
+  const result = await Bun.build({
+    entrypoints: [join(root, "client/index.html")],
+    outdir,
+    target: "browser",
+    minify: !values.dev,
+    naming: { chunk: "[name]-[hash].[ext]", asset: "[name]-[hash].[ext]", entry: "[name].[ext]" },
+    plugins: [SveltePlugin({ development: Boolean(values.dev) })],
+  });
+  if (!result.success) fail("UI", result.logs);
+  const bytes = result.outputs.reduce((n, o) => n + o.size, 0);
+  console.log(`ui: ${result.outputs.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${(performance.now() - started).toFixed(0)} ms`);
+}
+
+async function buildBinary(): Promise<void> {
+  const started = performance.now();
+  const outfile = values.outfile ?? join(root, "dist", process.platform === "win32" ? "weft.exe" : "weft");
+  const result = await Bun.build({
+    entrypoints: [join(root, "server/main.ts")],
+    minify: true,
+    compile: {
+      outfile,
+      ...(values.target ? { target: values.target as Bun.Build.CompileTarget } : {}),
+      // Embedded under their last path segment, as resourcePath() expects.
+      assets: [RESOURCES.ui, RESOURCES.migrations],
+      autoloadDotenv: false,
+      autoloadBunfig: false,
+    },
+  });
+  if (!result.success) fail("binary", result.logs);
+  const size = Bun.file(outfile).size;
+  console.log(`binary: ${outfile} (${(size / 1024 / 1024).toFixed(1)} MiB) in ${(performance.now() - started).toFixed(0)} ms`);
+}
+
+process.chdir(root);
+await buildUi();
+if (!values["ui-only"]) await buildBinary();

@@ -1,0 +1,55 @@
+import { Database } from "bun:sqlite";
+import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
+import { migrate } from "drizzle-orm/bun-sqlite/migrator";
+import { StartupError } from "../errors.ts";
+import { RESOURCES, resourcePath } from "../resources.ts";
+import * as schema from "./schema.ts";
+
+export type WeftDb = BunSQLiteDatabase<typeof schema>;
+
+/** The node's SQLite database: drizzle for queries, the raw handle for lifecycle. */
+export interface OpenDatabase {
+  db: WeftDb;
+  sqlite: Database;
+  /** Checkpoints the WAL into the main file and closes; safe to call twice. */
+  close(): void;
+}
+
+/**
+ * Opens `weft.db` in WAL mode and applies the embedded migrations. Applying them again is a no-op,
+ * so every start runs this.
+ */
+export function openDatabase(file: string): OpenDatabase {
+  let sqlite: Database;
+  try {
+    sqlite = new Database(file, { create: true, strict: true });
+    sqlite.exec("PRAGMA journal_mode = WAL");
+    // WAL with NORMAL sync is durable across process crashes; only an OS crash can lose the last commit.
+    sqlite.exec("PRAGMA synchronous = NORMAL");
+    sqlite.exec("PRAGMA foreign_keys = ON");
+    sqlite.exec("PRAGMA busy_timeout = 2000");
+  } catch (err) {
+    throw new StartupError(`cannot open database ${file}: ${(err as Error).message}`);
+  }
+  const db = drizzle(sqlite, { schema });
+  try {
+    migrate(db, { migrationsFolder: resourcePath(RESOURCES.migrations) });
+  } catch (err) {
+    sqlite.close();
+    throw new StartupError(`cannot migrate database ${file}: ${(err as Error).message}`);
+  }
+  let closed = false;
+  return {
+    db,
+    sqlite,
+    close() {
+      if (closed) return;
+      closed = true;
+      try {
+        sqlite.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      } finally {
+        sqlite.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import type { NodeIdentity } from "../identity/identity.ts";
+import type { Logger } from "../log.ts";
+import type { PaneCatalog } from "../panes/pane-catalog.ts";
+import type { SettingsStore } from "../settings/settings-store.ts";
+
+/** What the HTTP sub-apps may use; built by `node.ts`, faked freely in tests. */
+export interface HttpContext {
+  identity: NodeIdentity;
+  settings: SettingsStore;
+  panes: PaneCatalog;
+  log: Logger;
+  dataDir: string;
+  startedAt: number;
+  /** The port actually bound; known only after listening, hence a function. */
+  port(): number;
+  /** The name peers see: `--name`, else the setting, else the host name. */
+  nodeName(): string;
+  /** This node's `ws://…/peer-ws` URLs, LAN first. */
+  addresses(): string[];
+}
+
+/** Hono environment: the remote address comes from Bun's server, passed in by the listener. */
+export type HttpEnv = { Bindings: { remoteAddress?: string } };

@@ -1,0 +1,107 @@
+import type { Server, ServerWebSocket } from "bun";
+import type { Hono } from "hono";
+import { StartupError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
+import { MAX_BROWSER_FRAME_BYTES } from "../ws/browser-hub.ts";
+import type { HttpEnv } from "./context.ts";
+import { checkLocalRequest } from "./local-guard.ts";
+
+interface SocketData {
+  kind: "browser";
+  socket?: BrowserSocket;
+}
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  /** Try the next ports when `port` is taken (only for the default port, never one the user chose). */
+  fallback: boolean;
+  app: Hono<HttpEnv>;
+  browsers: BrowserHub;
+  log: Logger;
+}
+
+const PORT_ATTEMPTS = 20;
+
+/**
+ * Binds one Bun server for the UI, `/api`, `/ws` and (later) `/peer-ws`, and adapts Bun's sockets
+ * to the hub's `BrowserSocket`. Returns the server; its `port` is the one actually bound.
+ */
+export function listen(opts: ListenOptions): Server<SocketData> {
+  const last = opts.fallback && opts.port !== 0 ? Math.min(opts.port + PORT_ATTEMPTS - 1, 65535) : opts.port;
+  for (let port = opts.port; port <= last; port++) {
+    try {
+      return serve(opts, port);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "EADDRINUSE") {
+        throw new StartupError(`cannot listen on ${opts.host}:${port}: ${(err as Error).message}`);
+      }
+      if (port === last) {
+        throw new StartupError(
+          opts.fallback
+            ? `ports ${opts.port}-${last} are all in use; pick one with --port`
+            : `port ${port} is in use; pick another with --port`,
+        );
+      }
+      opts.log.info(`port ${port} is in use, trying ${port + 1}`);
+    }
+  }
+  throw new StartupError(`cannot listen on port ${opts.port}`);
+}
+
+function serve(opts: ListenOptions, port: number): Server<SocketData> {
+  const { app, browsers } = opts;
+  return Bun.serve<SocketData>({
+    hostname: opts.host,
+    port,
+    // Tabs keep their socket open with no traffic for long stretches; Bun's pings keep it alive.
+    idleTimeout: 60,
+    fetch(req, server) {
+      const remoteAddress = server.requestIP(req)?.address;
+      const url = new URL(req.url);
+      if (url.pathname === "/ws") {
+        const verdict = checkLocalRequest({
+          path: url.pathname,
+          method: req.method,
+          remoteAddress,
+          host: req.headers.get("host"),
+          origin: req.headers.get("origin"),
+          port: server.port ?? port,
+          isUpgrade: true,
+        });
+        if (!verdict.ok) {
+          opts.log.warn("refused /ws upgrade", { from: remoteAddress, reason: verdict.reason });
+          return Response.json({ error: verdict.reason }, { status: 403 });
+        }
+        if (server.upgrade(req, { data: { kind: "browser" } })) return undefined;
+        return Response.json({ error: "expected a WebSocket upgrade" }, { status: 426 });
+      }
+      return app.fetch(req, { remoteAddress });
+    },
+    websocket: {
+      maxPayloadLength: MAX_BROWSER_FRAME_BYTES,
+      sendPings: true,
+      open(ws) {
+        ws.data.socket = adapt(ws);
+        browsers.open(ws.data.socket);
+      },
+      message(ws, raw) {
+        if (ws.data.socket) void browsers.message(ws.data.socket, raw);
+      },
+      close(ws) {
+        if (ws.data.socket) browsers.close(ws.data.socket);
+      },
+    },
+  });
+}
+
+function adapt(ws: ServerWebSocket<SocketData>): BrowserSocket {
+  return {
+    send: (text) => {
+      ws.send(text);
+    },
+    close: (code, reason) => ws.close(code, reason),
+  };
+}

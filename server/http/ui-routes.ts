@@ -1,0 +1,38 @@
+import { existsSync, statSync } from "node:fs";
+import { join, normalize } from "node:path";
+import { Hono } from "hono";
+import { RESOURCES, resourcePath } from "../resources.ts";
+import type { HttpEnv } from "./context.ts";
+
+const SECURITY_HEADERS = {
+  "content-security-policy":
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
+
+/**
+ * Serves the built UI (embedded in the binary, or `dist/ui` in a checkout). Asset names carry a
+ * content hash, so they are cached for good; `index.html` is always revalidated. Any other path
+ * that is not a file gets `index.html`, so a reload on a deep link still opens the workspace.
+ */
+export function uiRoutes(uiDir = resourcePath(RESOURCES.ui)) {
+  const index = join(uiDir, "index.html");
+  return new Hono<HttpEnv>().get("*", (c) => {
+    if (!existsSync(index)) {
+      return c.text("The weft UI is not built. Run `bun run build:ui` (or `npm start`, which does it).", 503);
+    }
+    const rel = normalize(decodeURIComponent(c.req.path)).replace(/^(\.\.[/\\])+/, "");
+    const file = join(uiDir, rel);
+    const isAsset = file.startsWith(uiDir) && rel !== "/" && existsSync(file) && statSync(file).isFile();
+    const body = Bun.file(isAsset ? file : index);
+    return new Response(body, {
+      headers: {
+        ...SECURITY_HEADERS,
+        "content-type": body.type,
+        "cache-control": isAsset && /-[a-z0-9]{8,}\./.test(rel) ? "public, max-age=31536000, immutable" : "no-cache",
+      },
+    });
+  });
+}

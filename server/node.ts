@@ -1,0 +1,139 @@
+import { hostname } from "node:os";
+import { builtinManifests } from "../plugins/builtin-manifests.ts";
+import { systemClientEvent } from "../protocol/browser.ts";
+import { PROTOCOL_VERSION } from "../protocol/version.ts";
+import type { NodeOptions } from "./cli/args.ts";
+import { openDatabase } from "./db/database.ts";
+import { openDataDir } from "./data-dir.ts";
+import { createHttpApp } from "./http/app.ts";
+import type { HttpContext } from "./http/context.ts";
+import { listen } from "./http/listener.ts";
+import { loadOrCreateIdentity, type NodeIdentity } from "./identity/identity.ts";
+import type { Logger } from "./log.ts";
+import { peerAddresses } from "./network-addresses.ts";
+import { PaneCatalog } from "./panes/pane-catalog.ts";
+import { advertisedAddress, networkSettings, nodeName } from "./settings/network-settings.ts";
+import { SettingsRegistry } from "./settings/registry.ts";
+import { SettingsStore } from "./settings/settings-store.ts";
+import { WEFT_VERSION } from "./version.ts";
+import { BrowserHub } from "./ws/browser-hub.ts";
+
+export type NodeConfig = Omit<NodeOptions, "dataDir" | "open"> & { dataDir: string; uiDir?: string };
+
+/** A started node; `stop()` undoes `startNode` in reverse and may be called more than once. */
+export interface RunningNode {
+  identity: NodeIdentity;
+  port: number;
+  url: string;
+  dataDir: string;
+  settings: SettingsStore;
+  browsers: BrowserHub;
+  stop(): Promise<void>;
+}
+
+/**
+ * Composes the node's parts in order: data dir (locked), identity, database, settings, panes,
+ * the browser hub and the HTTP listener. A failure part-way releases what was already taken.
+ */
+export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
+  const startedAt = Date.now();
+  const dir = openDataDir(config.dataDir);
+  const undo: Array<() => void> = [() => dir.release()];
+  try {
+    const identity = await loadOrCreateIdentity(dir.paths.identityKey);
+    const database = openDatabase(dir.paths.database);
+    undo.push(() => database.close());
+
+    const registry = new SettingsRegistry().declare(...networkSettings);
+    const overrides = new Map<string, { value: unknown; from: string }>();
+    if (config.name !== undefined) overrides.set(nodeName.key, { value: config.name, from: "--name" });
+    const settings = new SettingsStore(database.db, registry, overrides);
+    const panes = new PaneCatalog().addBuiltin(builtinManifests);
+    const browsers = new BrowserHub(log);
+
+    let boundPort = 0;
+    const effectiveName = () => settings.get(nodeName) || hostname();
+    const ctx: HttpContext = {
+      identity,
+      settings,
+      panes,
+      log,
+      dataDir: dir.paths.root,
+      startedAt,
+      port: () => boundPort,
+      nodeName: effectiveName,
+      addresses: () => peerAddresses(boundPort, config.host, settings.get(advertisedAddress)),
+    };
+
+    const welcome = () => ({
+      channel: "system",
+      event: "welcome",
+      data: {
+        node_id: identity.nodeId,
+        node_name: effectiveName(),
+        version: WEFT_VERSION,
+        protocol_version: PROTOCOL_VERSION,
+        started_at: startedAt,
+      },
+    });
+    browsers.onOpen((socket) => browsers.send(socket, welcome()));
+    browsers.channel("system", systemClientEvent, (socket, msg) => {
+      switch (msg.event) {
+        case "hello":
+          browsers.send(socket, welcome());
+          return;
+        default: {
+          const never: never = msg.event;
+          return never;
+        }
+      }
+    });
+    settings.onChange((changed) =>
+      browsers.broadcast({ channel: "system", event: "settings_changed", data: { values: changed } }),
+    );
+
+    const app = createHttpApp(ctx, { uiDir: config.uiDir });
+    const server = listen({
+      host: config.host,
+      port: config.port,
+      fallback: !config.portExplicit,
+      app,
+      browsers,
+      log,
+    });
+    boundPort = server.port ?? config.port;
+    undo.push(() => {
+      browsers.closeAll();
+      void server.stop(true);
+    });
+
+    let stopped = false;
+    return {
+      identity,
+      port: boundPort,
+      url: `http://localhost:${boundPort}/`,
+      dataDir: dir.paths.root,
+      settings,
+      browsers,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        runUndo(undo, log);
+      },
+    };
+  } catch (err) {
+    runUndo(undo, log);
+    throw err;
+  }
+}
+
+function runUndo(undo: Array<() => void>, log: Logger): void {
+  for (const step of undo.reverse()) {
+    try {
+      step();
+    } catch (err) {
+      log.warn("shutdown step failed", { error: (err as Error).message });
+    }
+  }
+  undo.length = 0;
+}
