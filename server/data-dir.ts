@@ -52,12 +52,27 @@ export function openDataDir(dir: string): { paths: DataDirPaths; release(): void
     release() {
       if (released) return;
       released = true;
+      heldLocks.delete(paths.lock);
       rmSync(paths.lock, { force: true });
     },
   };
 }
 
+/** Locks this process holds: a lock file with our own pid is stale unless it is in here. */
+const heldLocks = new Set<string>();
+
 function takeLock(lock: string, root: string): void {
+  if (heldLocks.has(lock)) throw new StartupError(`data dir ${root} is in use by another weft in this process`);
+  heldLocks.add(lock);
+  try {
+    takeLockFile(lock, root);
+  } catch (err) {
+    heldLocks.delete(lock);
+    throw err;
+  }
+}
+
+function takeLockFile(lock: string, root: string): void {
   try {
     writeFileSync(lock, String(process.pid), { flag: "wx" });
     return;
@@ -70,7 +85,8 @@ function takeLock(lock: string, root: string): void {
   if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
     throw new StartupError(`data dir ${root} is in use by another weft (pid ${holder})`);
   }
-  // The holder died without cleaning up (a crash or kill -9): the lock is stale.
+  // The holder died without cleaning up (a crash or kill -9), or was an earlier process that had
+  // our pid (pid 1 in a restarted container): the lock is stale.
   writeFileSync(lock, String(process.pid));
 }
 

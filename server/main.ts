@@ -38,6 +38,11 @@ export async function main(argv: string[], env: Record<string, string | undefine
 
   const { options } = command;
   const log = createLogger(options.logLevel);
+  // Listen for signals before starting: one that lands during start-up must still stop cleanly.
+  const signal = new Promise<string>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
   let node: Awaited<ReturnType<typeof startNode>>;
   try {
     node = await startNode({ ...options, dataDir: options.dataDir ?? defaultDataDir(env) }, log);
@@ -50,11 +55,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
   if (options.open) openBrowser(node.url, log);
 
-  const signal = await new Promise<string>((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-  });
-  log.info(`${signal}: stopping`);
+  log.info(`${await signal}: stopping`);
   const deadline = setTimeout(() => {
     log.warn("shutdown took too long; exiting");
     process.exit(0);

@@ -91,7 +91,8 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
   const logLevel = given("log-level");
   const common = {
     port: port ? parsePort(String(port.value), port.from) : lobby ? DEFAULT_LOBBY_PORT : DEFAULT_NODE_PORT,
-    host: nonEmpty(given("host"), "0.0.0.0"),
+    // "::" is dual-stack: IPv4 peers arrive as ::ffff:a.b.c.d.
+    host: nonEmpty(given("host"), "::"),
     dataDir: optionalString(given("data-dir")),
     logLevel: logLevel ? parseLogLevel(String(logLevel.value), logLevel.from) : ("info" as LogLevel),
   };

@@ -32,7 +32,7 @@ export function listen(opts: ListenOptions): Server<SocketData> {
   const last = opts.fallback && opts.port !== 0 ? Math.min(opts.port + PORT_ATTEMPTS - 1, 65535) : opts.port;
   for (let port = opts.port; port <= last; port++) {
     try {
-      return serve(opts, port);
+      return serveDualStack(opts, port);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== "EADDRINUSE") {
@@ -49,6 +49,16 @@ export function listen(opts: ListenOptions): Server<SocketData> {
     }
   }
   throw new StartupError(`cannot listen on port ${opts.port}`);
+}
+
+/** "::" fails on hosts with IPv6 disabled; all-interfaces IPv4 is the same intent there. */
+function serveDualStack(opts: ListenOptions, port: number): Server<SocketData> {
+  try {
+    return serve(opts, port);
+  } catch (err) {
+    if (opts.host !== "::" || (err as NodeJS.ErrnoException).code === "EADDRINUSE") throw err;
+    return serve({ ...opts, host: "0.0.0.0" }, port);
+  }
 }
 
 function serve(opts: ListenOptions, port: number): Server<SocketData> {

@@ -1,0 +1,79 @@
+import { copyFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { tempDir } from "./temp-dir.ts";
+
+const repo = join(import.meta.dir, "..", "..");
+let built: string | undefined;
+
+/**
+ * Path of a compiled `dist/weft`: `WEFT_BINARY` when CI built it already, else built once per test
+ * process, so a test never runs a stale binary.
+ */
+export function weftBinary(): string {
+  if (process.env.WEFT_BINARY) return process.env.WEFT_BINARY;
+  if (built) return built;
+  const result = Bun.spawnSync([process.execPath, join(repo, "scripts/build.ts")], { cwd: repo, stderr: "pipe" });
+  if (result.exitCode !== 0) throw new Error(`build failed: ${result.stderr.toString()}`);
+  built = join(repo, "dist", "weft");
+  return built;
+}
+
+/** A copy of the binary alone in an empty folder, as a user who downloaded it would have it. */
+export function lonelyBinary(): { dir: string; bin: string } {
+  const dir = tempDir("weft-bin-");
+  const bin = join(dir, "weft");
+  copyFileSync(weftBinary(), bin);
+  Bun.spawnSync(["chmod", "755", bin]);
+  return { dir, bin };
+}
+
+export interface RunningBinary {
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  port: number;
+  url: string;
+  stdoutLine: string;
+  /** Sends a signal and resolves with the exit code and how long the exit took. */
+  signal(sig?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
+}
+
+/** Starts the binary and waits for its "listening on" line. */
+export async function startBinary(bin: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<RunningBinary> {
+  const proc = Bun.spawn([bin, ...args], {
+    cwd,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { PATH: process.env.PATH ?? "", HOME: cwd, ...env },
+  });
+  const reader = proc.stdout.getReader();
+  let text = "";
+  const deadline = Date.now() + 10_000;
+  while (!text.includes("\n")) {
+    if (Date.now() > deadline) throw new Error("binary did not report its URL in 10 s");
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`binary exited before listening: ${await new Response(proc.stderr).text()}`);
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  const match = /listening on (http:\/\/localhost:(\d+)\/)/.exec(text);
+  if (!match) throw new Error(`unexpected first line: ${text}`);
+  return {
+    proc,
+    port: Number(match[2]),
+    url: match[1]!,
+    stdoutLine: text.trim(),
+    async signal(sig = "SIGTERM") {
+      const started = performance.now();
+      proc.kill(sig);
+      const code = await proc.exited;
+      return { code, ms: performance.now() - started };
+    },
+  };
+}
+
+/** Runs the binary to completion (for --help, bad flags) and returns what it printed. */
+export function runBinary(bin: string, args: string[], cwd: string, env: Record<string, string> = {}) {
+  const r = Bun.spawnSync([bin, ...args], { cwd, env: { PATH: process.env.PATH ?? "", HOME: cwd, ...env }, stdout: "pipe", stderr: "pipe" });
+  return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}

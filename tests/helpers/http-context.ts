@@ -1,0 +1,42 @@
+import { join } from "node:path";
+import { builtinManifests } from "../../plugins/builtin-manifests.ts";
+import { openDatabase } from "../../server/db/database.ts";
+import type { HttpContext } from "../../server/http/context.ts";
+import { loadOrCreateIdentity } from "../../server/identity/identity.ts";
+import { silentLogger } from "../../server/log.ts";
+import { PaneCatalog } from "../../server/panes/pane-catalog.ts";
+import { networkSettings } from "../../server/settings/network-settings.ts";
+import { SettingsRegistry } from "../../server/settings/registry.ts";
+import { SettingsStore } from "../../server/settings/settings-store.ts";
+import { tempDir } from "./temp-dir.ts";
+
+export const TEST_PORT = 7420;
+
+/** A context of real parts (identity file, SQLite settings) for `app.request()` tests. */
+export async function realHttpContext(): Promise<HttpContext> {
+  const dir = tempDir();
+  const identity = await loadOrCreateIdentity(join(dir, "identity.key"));
+  const database = openDatabase(join(dir, "weft.db"));
+  const settings = new SettingsStore(database.db, new SettingsRegistry().declare(...networkSettings));
+  return {
+    identity,
+    settings,
+    panes: new PaneCatalog().addBuiltin(builtinManifests),
+    log: silentLogger,
+    dataDir: dir,
+    startedAt: Date.now(),
+    port: () => TEST_PORT,
+    nodeName: () => "test-node",
+    addresses: () => [`ws://192.0.2.1:${TEST_PORT}/peer-ws`],
+  };
+}
+
+/** Env as the listener passes it for a request from this machine. */
+export const fromLoopback = { remoteAddress: "127.0.0.1" };
+export const fromLan = { remoteAddress: "192.168.1.20" };
+export const localHeaders = { host: `localhost:${TEST_PORT}` };
+export const sameOriginHeaders = {
+  ...localHeaders,
+  origin: `http://localhost:${TEST_PORT}`,
+  "content-type": "application/json",
+};
