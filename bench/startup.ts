@@ -27,10 +27,13 @@ function freePort(): number {
 async function startOnce(dataDir: string) {
   const port = freePort();
   const started = performance.now();
-  const proc = Bun.spawn([binary, "--port", String(port), "--data-dir", dataDir, "--no-open", "--log-level", "warn"], {
-    stdout: "ignore",
-    stderr: "inherit",
-  });
+  const proc = Bun.spawn(
+    [binary, "--port", String(port), "--data-dir", dataDir, "--no-open", "--log-level", "warn"],
+    {
+      stdout: "ignore",
+      stderr: "inherit",
+    },
+  );
   for (;;) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/api/health`);

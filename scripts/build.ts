@@ -41,7 +41,9 @@ async function buildUi(): Promise<void> {
   });
   if (!result.success) fail("UI", result.logs);
   const bytes = result.outputs.reduce((n, o) => n + o.size, 0);
-  console.log(`ui: ${result.outputs.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${(performance.now() - started).toFixed(0)} ms`);
+  console.log(
+    `ui: ${result.outputs.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${(performance.now() - started).toFixed(0)} ms`,
+  );
 }
 
 async function buildBinary(): Promise<void> {
@@ -61,7 +63,9 @@ async function buildBinary(): Promise<void> {
   });
   if (!result.success) fail("binary", result.logs);
   const size = Bun.file(outfile).size;
-  console.log(`binary: ${outfile} (${(size / 1024 / 1024).toFixed(1)} MiB) in ${(performance.now() - started).toFixed(0)} ms`);
+  console.log(
+    `binary: ${outfile} (${(size / 1024 / 1024).toFixed(1)} MiB) in ${(performance.now() - started).toFixed(0)} ms`,
+  );
 }
 
 process.chdir(root);

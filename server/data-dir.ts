@@ -62,7 +62,8 @@ export function openDataDir(dir: string): { paths: DataDirPaths; release(): void
 const heldLocks = new Set<string>();
 
 function takeLock(lock: string, root: string): void {
-  if (heldLocks.has(lock)) throw new StartupError(`data dir ${root} is in use by another weft in this process`);
+  if (heldLocks.has(lock))
+    throw new StartupError(`data dir ${root} is in use by another weft in this process`);
   heldLocks.add(lock);
   try {
     takeLockFile(lock, root);

@@ -10,7 +10,10 @@ export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  level: LogLevel,
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const at =
     (lvl: LogLevel) =>
     (message: string, fields?: Record<string, unknown>): void => {

@@ -49,9 +49,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
   } catch (err) {
     return fail(err);
   }
-  process.stdout.write(`weft ${WEFT_VERSION} listening on ${node.url} (node ${node.identity.nodeId}, data ${node.dataDir})\n`);
+  process.stdout.write(
+    `weft ${WEFT_VERSION} listening on ${node.url} (node ${node.identity.nodeId}, data ${node.dataDir})\n`,
+  );
   if (options.host !== "0.0.0.0" && options.host !== "::" && !/^(127\.|::1$|localhost$)/.test(options.host)) {
-    log.warn(`bound to ${options.host} only: the UI answers loopback clients, so ${node.url} will not reach it`);
+    log.warn(
+      `bound to ${options.host} only: the UI answers loopback clients, so ${node.url} will not reach it`,
+    );
   }
   if (options.open) openBrowser(node.url, log);
 

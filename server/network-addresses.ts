@@ -19,7 +19,8 @@ export function peerAddresses(port: number, bindHost: string, advertised: string
         if (!anyHost && info.address !== bindHost) continue;
         if (info.family === "IPv4") v4.push(`ws://${info.address}:${port}/peer-ws`);
         // Link-local IPv6 needs a zone id that means nothing on the other machine.
-        else if (!info.address.toLowerCase().startsWith("fe80")) v6.push(`ws://[${info.address}]:${port}/peer-ws`);
+        else if (!info.address.toLowerCase().startsWith("fe80"))
+          v6.push(`ws://[${info.address}]:${port}/peer-ws`);
       }
     }
     out.push(...v4, ...v6);

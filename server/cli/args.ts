@@ -37,15 +37,38 @@ export interface LobbyOptions {
 export const FLAGS = {
   port: { type: "string", env: "WEFT_PORT", arg: "N", help: "port to listen on (node 7420, lobby 7400)" },
   host: { type: "string", env: "WEFT_HOST", arg: "ADDR", help: "address to bind (default: all interfaces)" },
-  "data-dir": { type: "string", env: "WEFT_DATA_DIR", arg: "DIR", help: "where identity, database and plugins live" },
-  name: { type: "string", env: "WEFT_NAME", arg: "NAME", help: "node name shown to peers (default: host name)" },
+  "data-dir": {
+    type: "string",
+    env: "WEFT_DATA_DIR",
+    arg: "DIR",
+    help: "where identity, database and plugins live",
+  },
+  name: {
+    type: "string",
+    env: "WEFT_NAME",
+    arg: "NAME",
+    help: "node name shown to peers (default: host name)",
+  },
   "no-open": { type: "boolean", env: "WEFT_NO_OPEN", help: "do not open a browser on start" },
-  "log-level": { type: "string", env: "WEFT_LOG_LEVEL", arg: "L", help: "error | warn | info | debug (default info)" },
+  "log-level": {
+    type: "string",
+    env: "WEFT_LOG_LEVEL",
+    arg: "L",
+    help: "error | warn | info | debug (default info)",
+  },
   lobby: { type: "boolean", env: "WEFT_LOBBY", help: "run as a lobby server instead of a node" },
-  "redis-url": { type: "string", env: "WEFT_REDIS_URL", arg: "URL", help: "lobby only: share lobby state through Redis" },
+  "redis-url": {
+    type: "string",
+    env: "WEFT_REDIS_URL",
+    arg: "URL",
+    help: "lobby only: share lobby state through Redis",
+  },
   help: { type: "boolean", env: undefined, help: "show this help and exit" },
   version: { type: "boolean", env: undefined, help: "print the version and exit" },
-} as const satisfies Record<string, { type: "string" | "boolean"; env: string | undefined; arg?: string; help: string }>;
+} as const satisfies Record<
+  string,
+  { type: "string" | "boolean"; env: string | undefined; arg?: string; help: string }
+>;
 
 type FlagName = keyof typeof FLAGS;
 const NODE_ONLY: FlagName[] = ["name", "no-open"];
@@ -55,7 +78,11 @@ const LOBBY_ONLY: FlagName[] = ["redis-url"];
  * Turns argv and the environment into a command. Throws `StartupError` with a one-line reason for
  * anything unusable; never returns a half-valid command.
  */
-export function parseCli(argv: string[], env: Record<string, string | undefined>, interactive: boolean): CliCommand {
+export function parseCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  interactive: boolean,
+): CliCommand {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -76,7 +103,10 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     const envName = FLAGS[flag].env;
     const fromEnv = envName ? env[envName] : undefined;
     if (envName && fromEnv !== undefined && fromEnv !== "") {
-      return { value: FLAGS[flag].type === "boolean" ? envBoolean(envName, fromEnv) : fromEnv, from: envName };
+      return {
+        value: FLAGS[flag].type === "boolean" ? envBoolean(envName, fromEnv) : fromEnv,
+        from: envName,
+      };
     }
     return undefined;
   };

@@ -25,7 +25,11 @@ export function createHttpApp(ctx: HttpContext, options: { uiDir?: string } = {}
       isUpgrade: false,
     });
     if (!verdict.ok) {
-      ctx.log.warn("refused request", { path: c.req.path, from: c.env?.remoteAddress, reason: verdict.reason });
+      ctx.log.warn("refused request", {
+        path: c.req.path,
+        from: c.env?.remoteAddress,
+        reason: verdict.reason,
+      });
       return c.json({ error: verdict.reason } satisfies ApiError, 403);
     }
     await next();
@@ -34,8 +38,12 @@ export function createHttpApp(ctx: HttpContext, options: { uiDir?: string } = {}
   app.route("/api", systemRoutes(ctx));
   app.route("/api/network", networkRoutes(ctx));
   app.route("/api/settings", settingsRoutes(ctx));
-  app.all("/api/*", (c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` } satisfies ApiError, 404));
-  app.all("/peer-ws", (c) => c.json({ error: "this weft does not accept peer links yet" } satisfies ApiError, 501));
+  app.all("/api/*", (c) =>
+    c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` } satisfies ApiError, 404),
+  );
+  app.all("/peer-ws", (c) =>
+    c.json({ error: "this weft does not accept peer links yet" } satisfies ApiError, 501),
+  );
   app.route("/", uiRoutes(options.uiDir));
 
   app.onError((err, c) => {

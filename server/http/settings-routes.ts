@@ -26,7 +26,8 @@ export function settingsRoutes(ctx: HttpContext) {
         return c.json({ error: "body must be a JSON object of settings" } satisfies ApiError, 400);
       }
       const patch = settingsPatch.safeParse(body);
-      if (!patch.success) return c.json({ error: "body must be a JSON object of settings" } satisfies ApiError, 400);
+      if (!patch.success)
+        return c.json({ error: "body must be a JSON object of settings" } satisfies ApiError, 400);
       try {
         ctx.settings.update(patch.data);
       } catch (err) {

@@ -31,7 +31,8 @@ export function uiRoutes(uiDir = resourcePath(RESOURCES.ui)) {
       headers: {
         ...SECURITY_HEADERS,
         "content-type": body.type,
-        "cache-control": isAsset && /-[a-z0-9]{8,}\./.test(rel) ? "public, max-age=31536000, immutable" : "no-cache",
+        "cache-control":
+          isAsset && /-[a-z0-9]{8,}\./.test(rel) ? "public, max-age=31536000, immutable" : "no-cache",
       },
     });
   });

@@ -67,7 +67,9 @@ async function loadIdentity(path: string): Promise<NodeIdentity> {
   try {
     keyObject = createPrivateKey({ key: readFileSync(path), format: "pem" });
   } catch {
-    throw new StartupError(`${path} is not a readable PKCS#8 PEM private key; move it aside to make a new identity`);
+    throw new StartupError(
+      `${path} is not a readable PKCS#8 PEM private key; move it aside to make a new identity`,
+    );
   }
   if (keyObject.asymmetricKeyType !== "ed25519") {
     throw new StartupError(`${path} holds a ${keyObject.asymmetricKeyType} key, not Ed25519`);

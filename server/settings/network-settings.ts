@@ -17,16 +17,21 @@ export const advertisedAddress = defineSetting({
   schema: z
     .string()
     .trim()
-    .refine((v) => v === "" || /^wss?:\/\/[^\s/]+(\/\S*)?$/.test(v), "must be a ws:// or wss:// URL, or blank"),
+    .refine(
+      (v) => v === "" || /^wss?:\/\/[^\s/]+(\/\S*)?$/.test(v),
+      "must be a ws:// or wss:// URL, or blank",
+    ),
   default: "",
-  description: "URL peers dial to reach this node, put into invites. Blank lists this machine's LAN addresses.",
+  description:
+    "URL peers dial to reach this node, put into invites. Blank lists this machine's LAN addresses.",
 });
 
 export const trustMode = defineSetting({
   key: "network.trustMode",
   schema: z.enum(["manual", "directory", "open-lan"]),
   default: "manual",
-  description: "Who may pair: manual (an invite the first time), directory (admitted by a lobby room), open-lan (anyone).",
+  description:
+    "Who may pair: manual (an invite the first time), directory (admitted by a lobby room), open-lan (anyone).",
 });
 
 export const enableDirect = defineSetting({
@@ -38,7 +43,10 @@ export const enableDirect = defineSetting({
 
 export const maxFrameBytes = defineSetting({
   key: "network.maxFrameBytes",
-  schema: z.int().min(4 * KiB).max(16 * MiB),
+  schema: z
+    .int()
+    .min(4 * KiB)
+    .max(16 * MiB),
   default: 1 * MiB,
   description: "Largest frame a peer may send, in bytes; larger frames are dropped.",
 });

@@ -18,7 +18,11 @@ export class SettingsStore {
   readonly registry: SettingsRegistry;
 
   /** `overrides`: values forced for this run by a flag or env var, with where each came from. */
-  constructor(db: WeftDb, registry: SettingsRegistry, overrides = new Map<string, { value: unknown; from: string }>()) {
+  constructor(
+    db: WeftDb,
+    registry: SettingsRegistry,
+    overrides = new Map<string, { value: unknown; from: string }>(),
+  ) {
     this.#db = db;
     this.registry = registry;
     this.#overrides = overrides;

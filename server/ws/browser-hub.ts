@@ -83,7 +83,11 @@ export class BrowserHub {
     try {
       await channel.handler(socket, parsed.data);
     } catch (err) {
-      this.#log.error("browser channel handler failed", { channel: name, event, error: (err as Error).message });
+      this.#log.error("browser channel handler failed", {
+        channel: name,
+        event,
+        error: (err as Error).message,
+      });
       this.send(socket, errorFrame(name, `could not handle "${event}"`));
     }
   }

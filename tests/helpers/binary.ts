@@ -13,7 +13,10 @@ let built: string | undefined;
 export function weftBinary(): string {
   if (process.env.WEFT_BINARY) return process.env.WEFT_BINARY;
   if (built) return built;
-  const result = Bun.spawnSync([process.execPath, join(repo, "scripts/build.ts")], { cwd: repo, stderr: "pipe" });
+  const result = Bun.spawnSync([process.execPath, join(repo, "scripts/build.ts")], {
+    cwd: repo,
+    stderr: "pipe",
+  });
   if (result.exitCode !== 0) throw new Error(`build failed: ${result.stderr.toString()}`);
   built = join(repo, "dist", "weft");
   return built;
@@ -38,7 +41,12 @@ export interface RunningBinary {
 }
 
 /** Starts the binary and waits for its "listening on" line. */
-export async function startBinary(bin: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<RunningBinary> {
+export async function startBinary(
+  bin: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<RunningBinary> {
   const proc = Bun.spawn([bin, ...args], {
     cwd,
     stdin: "ignore",
@@ -74,6 +82,11 @@ export async function startBinary(bin: string, args: string[], cwd: string, env:
 
 /** Runs the binary to completion (for --help, bad flags) and returns what it printed. */
 export function runBinary(bin: string, args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = Bun.spawnSync([bin, ...args], { cwd, env: { PATH: process.env.PATH ?? "", HOME: cwd, ...env }, stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync([bin, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: cwd, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }

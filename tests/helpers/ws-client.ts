@@ -4,13 +4,18 @@ export interface TestTab {
   send(frame: unknown): void;
   sendRaw(text: string): void;
   /** Resolves with the first recorded frame (past or future) matching, or rejects after `ms`. */
-  next(match: (f: { channel: string; event: string; data: unknown }) => boolean, ms?: number): Promise<{ channel: string; event: string; data: any }>;
+  next(
+    match: (f: { channel: string; event: string; data: unknown }) => boolean,
+    ms?: number,
+  ): Promise<{ channel: string; event: string; data: unknown }>;
   close(): void;
   socket: WebSocket;
 }
 
 export async function openTab(port: number, origin = `http://localhost:${port}`): Promise<TestTab> {
-  const socket = new WebSocket(`ws://localhost:${port}/ws`, { headers: { origin, host: `localhost:${port}` } } as never);
+  const socket = new WebSocket(`ws://localhost:${port}/ws`, {
+    headers: { origin, host: `localhost:${port}` },
+  } as never);
   const frames: TestTab["frames"] = [];
   const waiters: Array<() => void> = [];
   socket.addEventListener("message", (e) => {

@@ -22,7 +22,10 @@ describe("a running node", () => {
     const n = await node();
     const tab = await openTab(n.port);
     const welcome = await tab.next((f) => f.event === "welcome");
-    expect(welcome).toMatchObject({ channel: "system", data: { node_id: n.identity.nodeId, protocol_version: 1 } });
+    expect(welcome).toMatchObject({
+      channel: "system",
+      data: { node_id: n.identity.nodeId, protocol_version: 1 },
+    });
     tab.close();
   });
 
@@ -33,7 +36,8 @@ describe("a running node", () => {
     tab.send({ channel: "nope", event: "x", data: {} });
     tab.send({ channel: "system", event: "launch", data: {} });
     tab.send({ channel: "system", event: "hello", data: { extra: 1 } });
-    const errors = () => tab.frames.filter((f) => f.event === "error").map((f) => (f.data as { message: string }).message);
+    const errors = () =>
+      tab.frames.filter((f) => f.event === "error").map((f) => (f.data as { message: string }).message);
     await tab.next(() => errors().length === 4);
     expect(errors()[0]).toBe("frame is not JSON");
     expect(errors()[1]).toBe('unknown channel "nope"');
@@ -69,13 +73,16 @@ describe("a running node", () => {
   const lan = Object.values(networkInterfaces())
     .flat()
     .find((i) => i && !i.internal && i.family === "IPv4")?.address;
-  test.if(lan !== undefined)("refuses the API to a client that is not on loopback, over a real socket", async () => {
-    const n = await node({ host: "0.0.0.0" });
-    const base = `http://${lan}:${n.port}`;
-    expect((await fetch(`${base}/api/settings`)).status).toBe(403);
-    expect((await fetch(`${base}/`)).status).toBe(403);
-    expect((await fetch(`${base}/api/health`)).status).toBe(200);
-  });
+  test.if(lan !== undefined)(
+    "refuses the API to a client that is not on loopback, over a real socket",
+    async () => {
+      const n = await node({ host: "0.0.0.0" });
+      const base = `http://${lan}:${n.port}`;
+      expect((await fetch(`${base}/api/settings`)).status).toBe(403);
+      expect((await fetch(`${base}/`)).status).toBe(403);
+      expect((await fetch(`${base}/api/health`)).status).toBe(200);
+    },
+  );
 
   test("falls through to the next free port when the default is taken", async () => {
     const blocker = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("busy") });

@@ -46,7 +46,9 @@ describe("the compiled binary, alone in an empty folder", () => {
       body: JSON.stringify({ "network.nodeName": "binary-node" }),
     });
     expect(settings.status).toBe(200);
-    expect(((await (await fetch(`${base}/api/network/identity`)).json()) as { node_name: string }).node_name).toBe("binary-node");
+    expect(
+      ((await (await fetch(`${base}/api/network/identity`)).json()) as { node_name: string }).node_name,
+    ).toBe("binary-node");
 
     const { code, ms } = await node.signal("SIGTERM");
     expect(code).toBe(0);
@@ -75,7 +77,16 @@ describe("the compiled binary, alone in an empty folder", () => {
   test("prints help listing every flag, and its version", () => {
     const help = runBinary(bin, ["--help"], dir);
     expect(help.code).toBe(0);
-    for (const flag of ["--port", "--host", "--data-dir", "--name", "--no-open", "--log-level", "--lobby", "--redis-url"]) {
+    for (const flag of [
+      "--port",
+      "--host",
+      "--data-dir",
+      "--name",
+      "--no-open",
+      "--log-level",
+      "--lobby",
+      "--redis-url",
+    ]) {
       expect(help.stdout).toContain(flag);
     }
     const version = runBinary(bin, ["--version"], dir);
@@ -93,7 +104,11 @@ describe("the compiled binary, alone in an empty folder", () => {
       [["--lobby"], "lobby mode is not built"],
     ];
     for (const [args, expected] of cases) {
-      const r = runBinary(bin, [...args, "--no-open"].filter((a) => !(args[0] === "--lobby" && a === "--no-open")), dir);
+      const r = runBinary(
+        bin,
+        [...args, "--no-open"].filter((a) => !(args[0] === "--lobby" && a === "--no-open")),
+        dir,
+      );
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(expected);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);

@@ -3,7 +3,8 @@ import { DEFAULT_LOBBY_PORT, DEFAULT_NODE_PORT, parseCli } from "../../../server
 import { helpText } from "../../../server/cli/help.ts";
 import { StartupError } from "../../../server/errors.ts";
 
-const parse = (argv: string[], env: Record<string, string> = {}, interactive = true) => parseCli(argv, env, interactive);
+const parse = (argv: string[], env: Record<string, string> = {}, interactive = true) =>
+  parseCli(argv, env, interactive);
 
 function refusal(argv: string[], env: Record<string, string> = {}): string {
   try {
@@ -39,17 +40,48 @@ describe("weft command line", () => {
   });
 
   test("every flag is read and marks the port as chosen", () => {
-    const cmd = parse(["--port", "8000", "--host", "127.0.0.1", "--data-dir", "/x", "--name", " Ada ", "--log-level", "debug"]);
+    const cmd = parse([
+      "--port",
+      "8000",
+      "--host",
+      "127.0.0.1",
+      "--data-dir",
+      "/x",
+      "--name",
+      " Ada ",
+      "--log-level",
+      "debug",
+    ]);
     expect(cmd).toMatchObject({
       kind: "node",
-      options: { port: 8000, portExplicit: true, host: "127.0.0.1", dataDir: "/x", name: "Ada", logLevel: "debug" },
+      options: {
+        port: 8000,
+        portExplicit: true,
+        host: "127.0.0.1",
+        dataDir: "/x",
+        name: "Ada",
+        logLevel: "debug",
+      },
     });
   });
 
   test("each flag has a WEFT_* twin, and the flag wins over it", () => {
-    const env = { WEFT_PORT: "9001", WEFT_HOST: "127.0.0.2", WEFT_DATA_DIR: "/d", WEFT_NAME: "n", WEFT_LOG_LEVEL: "warn" };
+    const env = {
+      WEFT_PORT: "9001",
+      WEFT_HOST: "127.0.0.2",
+      WEFT_DATA_DIR: "/d",
+      WEFT_NAME: "n",
+      WEFT_LOG_LEVEL: "warn",
+    };
     expect(parse([], env)).toMatchObject({
-      options: { port: 9001, portExplicit: true, host: "127.0.0.2", dataDir: "/d", name: "n", logLevel: "warn" },
+      options: {
+        port: 9001,
+        portExplicit: true,
+        host: "127.0.0.2",
+        dataDir: "/d",
+        name: "n",
+        logLevel: "warn",
+      },
     });
     expect(parse(["--port", "9002"], env)).toMatchObject({ options: { port: 9002 } });
   });
@@ -80,12 +112,24 @@ describe("weft command line", () => {
     expect(refusal(["--lobby", "--redis-url", "http://x"])).toContain("redis://");
     expect(refusal(["--name", "   "])).toContain("--name");
     expect(refusal([], { WEFT_NO_OPEN: "maybe" })).toContain("WEFT_NO_OPEN");
-    for (const message of [refusal(["--bogus"]), refusal(["--port", "x"])]) expect(message).not.toContain("\n");
+    for (const message of [refusal(["--bogus"]), refusal(["--port", "x"])])
+      expect(message).not.toContain("\n");
   });
 
   test("the help lists every flag with its environment twin", () => {
     const help = helpText("1.2.3");
-    for (const flag of ["--port", "--host", "--data-dir", "--name", "--no-open", "--log-level", "--lobby", "--redis-url", "--help", "--version"]) {
+    for (const flag of [
+      "--port",
+      "--host",
+      "--data-dir",
+      "--name",
+      "--no-open",
+      "--log-level",
+      "--lobby",
+      "--redis-url",
+      "--help",
+      "--version",
+    ]) {
       expect(help).toContain(flag);
     }
     expect(help).toContain("WEFT_DATA_DIR");

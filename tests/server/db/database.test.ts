@@ -29,8 +29,13 @@ describe("node database", () => {
   test("migrating again on every start is a no-op that keeps the data", () => {
     const file = join(tempDir(), "weft.db");
     const first = openDatabase(file);
-    first.db.insert(peers).values({ nodeId: "aaaaaaaaaaaaaaaa", publicKey: "k", via: "invite", createdAt: 1 }).run();
-    const applied = first.sqlite.query("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number };
+    first.db
+      .insert(peers)
+      .values({ nodeId: "aaaaaaaaaaaaaaaa", publicKey: "k", via: "invite", createdAt: 1 })
+      .run();
+    const applied = first.sqlite.query("SELECT count(*) AS n FROM __drizzle_migrations").get() as {
+      n: number;
+    };
     first.close();
 
     const second = openDatabase(file);

@@ -1,5 +1,10 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { healthResponse, identityResponse, panesResponse, settingsSchemaResponse } from "../../../protocol/rest.ts";
+import {
+  healthResponse,
+  identityResponse,
+  panesResponse,
+  settingsSchemaResponse,
+} from "../../../protocol/rest.ts";
 import { createHttpApp } from "../../../server/http/app.ts";
 import type { HttpContext } from "../../../server/http/context.ts";
 import {
@@ -40,7 +45,10 @@ describe("local surface", () => {
   });
 
   test("a cross-origin or origin-less settings change is refused and changes nothing", async () => {
-    const cross = await put({ "network.trustMode": "open-lan" }, { ...sameOriginHeaders, origin: "http://evil.example" });
+    const cross = await put(
+      { "network.trustMode": "open-lan" },
+      { ...sameOriginHeaders, origin: "http://evil.example" },
+    );
     expect(cross.status).toBe(403);
     const { origin: _, ...noOrigin } = sameOriginHeaders;
     expect((await put({ "network.trustMode": "open-lan" }, noOrigin)).status).toBe(403);
@@ -59,7 +67,11 @@ describe("REST", () => {
     const res = await get("/api/network/identity");
     const text = await res.text();
     const body = identityResponse.parse(JSON.parse(text));
-    expect(body).toMatchObject({ node_id: ctx.identity.nodeId, public_key: ctx.identity.publicKeyBase64, node_name: "test-node" });
+    expect(body).toMatchObject({
+      node_id: ctx.identity.nodeId,
+      public_key: ctx.identity.publicKeyBase64,
+      node_name: "test-node",
+    });
     expect(body.addresses[0]).toContain("/peer-ws");
     expect(text).not.toContain("PRIVATE");
   });
@@ -93,7 +105,11 @@ describe("REST", () => {
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toMatchObject({ field: "network.teleport" });
     expect((await put([1, 2])).status).toBe(400);
-    const broken = await app.request("/api/settings", { method: "PUT", headers: sameOriginHeaders, body: "{" }, fromLoopback);
+    const broken = await app.request(
+      "/api/settings",
+      { method: "PUT", headers: sameOriginHeaders, body: "{" },
+      fromLoopback,
+    );
     expect(broken.status).toBe(400);
   });
 

@@ -13,7 +13,8 @@ const base: LocalRequest = {
 
 describe("local surface rule", () => {
   test("loopback means ::1, 127.0.0.0/8 and IPv4-mapped 127.x, nothing else", () => {
-    for (const a of ["::1", "127.0.0.1", "127.8.9.10", "::ffff:127.0.0.1"]) expect(isLoopbackAddress(a)).toBe(true);
+    for (const a of ["::1", "127.0.0.1", "127.8.9.10", "::ffff:127.0.0.1"])
+      expect(isLoopbackAddress(a)).toBe(true);
     for (const a of ["10.0.0.1", "::ffff:10.0.0.1", "192.168.1.2", "fe80::1", "", undefined, "128.0.0.1"]) {
       expect(isLoopbackAddress(a)).toBe(false);
     }
@@ -25,7 +26,9 @@ describe("local surface rule", () => {
 
   test("peers may reach /peer-ws and anyone /api/health, whatever their Host", () => {
     for (const path of ["/peer-ws", "/api/health"]) {
-      expect(checkLocalRequest({ ...base, path, remoteAddress: "192.168.1.9", host: "192.168.1.2:7420" }).ok).toBe(true);
+      expect(
+        checkLocalRequest({ ...base, path, remoteAddress: "192.168.1.9", host: "192.168.1.2:7420" }).ok,
+      ).toBe(true);
     }
   });
 
@@ -45,8 +48,12 @@ describe("local surface rule", () => {
     expect(checkLocalRequest({ ...base, method: "PUT" }).ok).toBe(false);
     expect(checkLocalRequest({ ...base, method: "PUT", origin: "http://evil.example" }).ok).toBe(false);
     expect(checkLocalRequest({ ...base, method: "POST", origin: "http://127.0.0.1:7420" }).ok).toBe(true);
-    expect(checkLocalRequest({ ...base, path: "/ws", isUpgrade: true, origin: "http://localhost:7420" }).ok).toBe(true);
-    expect(checkLocalRequest({ ...base, path: "/ws", isUpgrade: true, origin: "http://localhost:9999" }).ok).toBe(false);
+    expect(
+      checkLocalRequest({ ...base, path: "/ws", isUpgrade: true, origin: "http://localhost:7420" }).ok,
+    ).toBe(true);
+    expect(
+      checkLocalRequest({ ...base, path: "/ws", isUpgrade: true, origin: "http://localhost:9999" }).ok,
+    ).toBe(false);
     expect(checkLocalRequest({ ...base, path: "/ws", isUpgrade: true }).ok).toBe(false);
   });
 });

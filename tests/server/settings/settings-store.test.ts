@@ -4,7 +4,11 @@ import { z } from "zod";
 import { openDatabase } from "../../../server/db/database.ts";
 import { settings as settingsTable } from "../../../server/db/schema.ts";
 import { networkSettings, nodeName, trustMode } from "../../../server/settings/network-settings.ts";
-import { defineSetting, SettingsRegistry, SettingValidationError } from "../../../server/settings/registry.ts";
+import {
+  defineSetting,
+  SettingsRegistry,
+  SettingValidationError,
+} from "../../../server/settings/registry.ts";
 import { SettingsStore } from "../../../server/settings/settings-store.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 
@@ -77,7 +81,10 @@ describe("settings", () => {
 
   test("a stored value that no longer passes its schema falls back to the default", () => {
     const a = store();
-    a.database.db.insert(settingsTable).values({ key: "network.trustMode", valueJson: '"weird"', updatedAt: 1 }).run();
+    a.database.db
+      .insert(settingsTable)
+      .values({ key: "network.trustMode", valueJson: '"weird"', updatedAt: 1 })
+      .run();
     a.database.close();
     expect(store(a.file).store.get(trustMode)).toBe("manual");
   });
@@ -91,7 +98,13 @@ describe("settings", () => {
 
   test("each setting describes itself as JSON Schema for the settings pane", () => {
     const registry = new SettingsRegistry().declare(...networkSettings);
-    expect(registry.jsonSchema("network.trustMode")).toMatchObject({ enum: ["manual", "directory", "open-lan"] });
-    expect(registry.jsonSchema("network.maxJsonDepth")).toMatchObject({ type: "integer", minimum: 4, maximum: 256 });
+    expect(registry.jsonSchema("network.trustMode")).toMatchObject({
+      enum: ["manual", "directory", "open-lan"],
+    });
+    expect(registry.jsonSchema("network.maxJsonDepth")).toMatchObject({
+      type: "integer",
+      minimum: 4,
+      maximum: 256,
+    });
   });
 });
