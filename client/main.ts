@@ -1,4 +1,37 @@
+import "../plugins/builtin.ts";
 import { mount } from "svelte";
+import { getPane } from "../plugins/sdk/define-pane.ts";
+import { installHost } from "../plugins/sdk/host.ts";
 import App from "./app.svelte";
+import { Connection } from "./connection/connection.svelte.ts";
+import { createShellHost } from "./host/shell-host.ts";
+import { Toasts } from "./toasts/toasts.svelte.ts";
+import { Workspace } from "./workspace/layout.svelte.ts";
 
-mount(App, { target: document.getElementById("app")! });
+// Panes are registered (by the import above) before the layout is restored, so a saved layout
+// keeps exactly the panes this build has.
+const scheme = location.protocol === "https:" ? "wss" : "ws";
+const connection = new Connection(`${scheme}://${location.host}/ws`);
+const workspace = new Workspace({ lookup: getPane, storage: safeLocalStorage() });
+const toasts = new Toasts();
+installHost(createShellHost(connection, workspace, toasts));
+
+connection.start();
+// The browser knows before our backoff does when the network or the tab comes back.
+addEventListener("online", () => connection.retryNow());
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") connection.retryNow();
+});
+
+const target = document.getElementById("app");
+if (!target) throw new Error("index.html has no #app element");
+mount(App, { target, props: { connection, workspace, toasts } });
+
+function safeLocalStorage(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    // Some privacy settings throw on access; the layout then lives for this visit only.
+    return undefined;
+  }
+}

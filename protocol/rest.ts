@@ -38,6 +38,8 @@ export const settingDescriptor = z.object({
   schema: z.record(z.string(), z.unknown()),
   /** The key is overridden for this run by a CLI flag or environment variable. */
   overriddenBy: z.string().optional(),
+  /** With `overriddenBy`: the value in effect for this run. */
+  effective: z.unknown().optional(),
 });
 export const settingsSchemaResponse = z.object({ settings: z.array(settingDescriptor) });
 export type SettingDescriptor = z.infer<typeof settingDescriptor>;

@@ -3,6 +3,6 @@ import type { PaneManifest } from "../../protocol/pane.ts";
 export const aboutManifest = {
   id: "about",
   title: "About",
-  icon: "ⓘ",
+  icon: "ℹ",
   description: "This node's name, id, version and data dir.",
 } satisfies PaneManifest;

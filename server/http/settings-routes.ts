@@ -4,7 +4,10 @@ import { settingsPatch } from "../../protocol/rest.ts";
 import { SettingValidationError } from "../settings/registry.ts";
 import type { HttpContext, HttpEnv } from "./context.ts";
 
-/** `/api/settings`: read every value, describe every key, write a validated partial map. */
+/**
+ * `/api/settings`: read every value, describe every key, write a validated partial map, and
+ * `DELETE /api/settings/:key` to forget a value so its default applies again.
+ */
 export function settingsRoutes(ctx: HttpContext) {
   return new Hono<HttpEnv>()
     .get("/", (c) => c.json(ctx.settings.values()))
@@ -14,7 +17,8 @@ export function settingsRoutes(ctx: HttpContext) {
         description: def.description,
         default: def.default,
         schema: ctx.settings.registry.jsonSchema(def.key),
-        overriddenBy: ctx.settings.overriddenBy(def.key),
+        overriddenBy: ctx.settings.override(def.key)?.from,
+        effective: ctx.settings.override(def.key)?.value,
       }));
       return c.json({ settings });
     })
@@ -36,6 +40,14 @@ export function settingsRoutes(ctx: HttpContext) {
         }
         throw err;
       }
+      return c.json(ctx.settings.values());
+    })
+    .delete("/:key", (c) => {
+      const key = c.req.param("key");
+      if (!ctx.settings.registry.get(key)) {
+        return c.json({ error: `unknown setting ${key}`, field: key } satisfies ApiError, 404);
+      }
+      ctx.settings.reset(key);
       return c.json(ctx.settings.values());
     });
 }

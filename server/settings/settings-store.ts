@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import type { z } from "zod";
 import type { WeftDb } from "../db/database.ts";
 import { settings } from "../db/schema.ts";
-import type { SettingDefinition, SettingsRegistry } from "./registry.ts";
+import { type SettingDefinition, type SettingsRegistry, SettingValidationError } from "./registry.ts";
 
 export type SettingsListener = (changed: Record<string, unknown>) => void;
 
@@ -51,8 +51,9 @@ export class SettingsStore {
     return out;
   }
 
-  overriddenBy(key: string): string | undefined {
-    return this.#overrides.get(key)?.from;
+  /** Where an override of `key` came from, and its value, when this run overrides it. */
+  override(key: string): { value: unknown; from: string } | undefined {
+    return this.#overrides.get(key);
   }
 
   /** Validates every key, then writes all of them; throws `SettingValidationError` and writes nothing. */
@@ -75,13 +76,18 @@ export class SettingsStore {
     return changed;
   }
 
-  /** Forgets a stored value so the default applies again. */
-  reset(key: string): void {
-    this.registry.parse(key, this.registry.get(key)?.default);
+  /**
+   * Forgets a stored value so the default applies again (and keeps applying if a later version
+   * changes the default). Throws `SettingValidationError` for an unknown key.
+   */
+  reset(key: string): Record<string, unknown> {
+    const def = this.registry.get(key);
+    if (!def) throw new SettingValidationError(key, `unknown setting ${key}`);
     this.#db.delete(settings).where(eq(settings.key, key)).run();
     this.#cache.delete(key);
-    const changed = { [key]: this.registry.get(key)?.default };
+    const changed = { [key]: def.default };
     for (const listener of this.#listeners) listener(changed);
+    return changed;
   }
 
   onChange(listener: SettingsListener): () => void {

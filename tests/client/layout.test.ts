@@ -28,7 +28,9 @@ function counter() {
 
 const known = (id: string) => ["about", "settings", "scratch", "peers"].includes(id);
 
-function memoryStorage(initial: Record<string, string> = {}): KeyValueStorage & { data: Record<string, string> } {
+function memoryStorage(
+  initial: Record<string, string> = {},
+): KeyValueStorage & { data: Record<string, string> } {
   const data = { ...initial };
   return {
     data,
@@ -210,7 +212,13 @@ describe("persisting", () => {
   });
 
   test("corrupt storage falls back to the default layout", () => {
-    for (const raw of ["{not json", "null", "[]", '{"version":1}', '{"version":1,"groups":"x","activeGroupId":null}']) {
+    for (const raw of [
+      "{not json",
+      "null",
+      "[]",
+      '{"version":1}',
+      '{"version":1,"groups":"x","activeGroupId":null}',
+    ]) {
       expect(paneIds(restoreLayout(raw, known))).toEqual([["about"]]);
     }
   });
@@ -223,7 +231,17 @@ describe("persisting", () => {
   test("a layout whose ids clash falls back to the default layout", () => {
     const raw = JSON.stringify({
       version: 1,
-      groups: [{ id: "g", tabs: [{ id: "t", paneId: "settings" }, { id: "t", paneId: "scratch" }], activeTabId: "t", size: 1 }],
+      groups: [
+        {
+          id: "g",
+          tabs: [
+            { id: "t", paneId: "settings" },
+            { id: "t", paneId: "scratch" },
+          ],
+          activeTabId: "t",
+          size: 1,
+        },
+      ],
       activeGroupId: "g",
     });
     expect(paneIds(restoreLayout(raw, known))).toEqual([["about"]]);
@@ -233,7 +251,15 @@ describe("persisting", () => {
     const raw = JSON.stringify({
       version: 1,
       groups: [
-        { id: "g1", tabs: [{ id: "t1", paneId: "settings" }, { id: "t2", paneId: "gone" }], activeTabId: "t2", size: 2 },
+        {
+          id: "g1",
+          tabs: [
+            { id: "t1", paneId: "settings" },
+            { id: "t2", paneId: "gone" },
+          ],
+          activeTabId: "t2",
+          size: 2,
+        },
         { id: "g2", tabs: [{ id: "t3", paneId: "gone-too" }], activeTabId: "t3", size: 1 },
       ],
       activeGroupId: "g2",

@@ -100,6 +100,19 @@ describe("REST", () => {
     expect(await (await get("/api/settings")).json()).toMatchObject({ "network.nodeName": "" });
   });
 
+  test("DELETE of a setting restores its default; an unknown key is 404; both need our Origin", async () => {
+    await put({ "network.maxFrameBytes": 8192 });
+    const del = (key: string, headers: Record<string, string> = sameOriginHeaders) =>
+      app.request(`/api/settings/${key}`, { method: "DELETE", headers }, fromLoopback);
+    expect((await del("network.maxFrameBytes", localHeaders)).status).toBe(403);
+    const res = await del("network.maxFrameBytes");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ "network.maxFrameBytes": 1024 * 1024 });
+    const unknown = await del("network.nope");
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: "unknown setting network.nope", field: "network.nope" });
+  });
+
   test("an unknown key, a non-object and broken JSON are each 400", async () => {
     const unknown = await put({ "network.teleport": true });
     expect(unknown.status).toBe(400);

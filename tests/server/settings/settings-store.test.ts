@@ -62,6 +62,16 @@ describe("settings", () => {
     expect(() => s.update({ "network.nope": 1 })).toThrow("unknown setting network.nope");
   });
 
+  test("a reset forgets the stored value, so the default applies again after a restart", () => {
+    const a = store();
+    a.store.update({ "network.trustMode": "open-lan" });
+    expect(a.store.reset("network.trustMode")).toEqual({ "network.trustMode": "manual" });
+    expect(a.database.db.select().from(settingsTable).all()).toHaveLength(0);
+    a.database.close();
+    expect(store(a.file).store.get(trustMode)).toBe("manual");
+    expect(() => store().store.reset("network.nope")).toThrow(SettingValidationError);
+  });
+
   test("listeners hear exactly what changed", () => {
     const { store: s } = store();
     const heard: unknown[] = [];
@@ -76,7 +86,7 @@ describe("settings", () => {
     s.update({ "network.nodeName": "stored" });
     expect(s.get(nodeName)).toBe("from-flag");
     expect(s.values()["network.nodeName"]).toBe("stored");
-    expect(s.overriddenBy("network.nodeName")).toBe("--name");
+    expect(s.override("network.nodeName")).toEqual({ value: "from-flag", from: "--name" });
   });
 
   test("a stored value that no longer passes its schema falls back to the default", () => {

@@ -1,0 +1,27 @@
+import { api } from "../../plugins/sdk/api-client.ts";
+import type { PaneHost } from "../../plugins/sdk/host.ts";
+import type { Connection } from "../connection/connection.svelte.ts";
+import type { Toasts } from "../toasts/toasts.svelte.ts";
+import type { Workspace } from "../workspace/layout.svelte.ts";
+
+/** The `PaneHost` panes see, built over the shell's connection, workspace and toasts. */
+export function createShellHost(connection: Connection, workspace: Workspace, toasts: Toasts): PaneHost {
+  return {
+    api,
+    get connection() {
+      return connection.status;
+    },
+    get node() {
+      return connection.node;
+    },
+    subscribe: (channel, listener) => connection.subscribe(channel, listener),
+    send: (channel, event, data) => connection.send(channel, event, data),
+    onReconnect: (listener) => connection.onReconnect(listener),
+    openPane(id) {
+      if (!workspace.open(id)) toasts.push(`There is no pane called "${id}".`, "error");
+    },
+    notify: (message, kind) => {
+      toasts.push(message, kind);
+    },
+  };
+}

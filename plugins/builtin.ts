@@ -1,0 +1,6 @@
+/**
+ * Registers the panes built into weft with the shell. Each import runs that pane's `definePane`;
+ * the order here is the order the palette lists them in.
+ */
+import "./about/index.ts";
+import "./settings/index.ts";

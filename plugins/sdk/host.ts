@@ -1,0 +1,60 @@
+import type { SystemServerEvent } from "../../protocol/browser.ts";
+import type { ApiClient } from "./api-client.ts";
+
+/** State of the tab's `/ws` link to its node. */
+export type ConnectionState = "connecting" | "connected" | "offline";
+
+/** What the node said about itself when the socket opened (`system:welcome`). */
+export type NodeInfo = Extract<SystemServerEvent, { event: "welcome" }>["data"];
+
+/** One server frame as a pane receives it; `data` is unchecked and must be parsed by the pane. */
+export interface ChannelFrame {
+  event: string;
+  data: unknown;
+}
+
+/** Why the socket came back: `restarted` is true when the node itself restarted meanwhile. */
+export interface ReconnectInfo {
+  restarted: boolean;
+}
+
+export type NotifyKind = "info" | "success" | "error";
+
+/**
+ * Everything the shell offers a pane. Reactive getters (`connection`, `node`) are backed by runes,
+ * so reading them in a component or `$derived` re-renders on change.
+ */
+export interface PaneHost {
+  /** REST calls to this node. */
+  readonly api: ApiClient;
+  /** Current link state; reactive. */
+  readonly connection: ConnectionState;
+  /** The node's welcome, or null before the first one; reactive. */
+  readonly node: NodeInfo | null;
+  /** Listens to server frames of one channel; returns the unsubscribe function. */
+  subscribe(channel: string, listener: (frame: ChannelFrame) => void): () => void;
+  /** Sends a frame to the node; false when the socket is not open (nothing is queued). */
+  send(channel: string, event: string, data: unknown): boolean;
+  /**
+   * Runs after every reconnect (not the first connect). Frames sent while offline were missed,
+   * so panes refetch their state here.
+   */
+  onReconnect(listener: (info: ReconnectInfo) => void): () => void;
+  /** Opens a pane by id, or focuses it when it is already open. */
+  openPane(id: string): void;
+  /** Shows a short toast. */
+  notify(message: string, kind?: NotifyKind): void;
+}
+
+let installed: PaneHost | undefined;
+
+/** Called once by the shell at boot, before any pane mounts. */
+export function installHost(host: PaneHost): void {
+  installed = host;
+}
+
+/** The shell's host; throws when called before the shell installed one. */
+export function useHost(): PaneHost {
+  if (!installed) throw new Error("no pane host installed: panes run inside the weft shell");
+  return installed;
+}
