@@ -84,6 +84,17 @@ describe("the workspace in a real browser", () => {
     await page.close();
   });
 
+  test("a reload on a deep link still opens the workspace", async () => {
+    const page = await (await browser.newContext()).newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${node.url}some/deep/link`);
+    await page.waitForSelector('[data-testid="connection-indicator"][data-state="connected"]', {
+      timeout: 5000,
+    });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test("the indicator shows offline when the node stops and reconnects when it is back", async () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(node.url);

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { DEFAULT_LOBBY_PORT, DEFAULT_NODE_PORT, parseCli } from "../../../server/cli/args.ts";
 import { helpText } from "../../../server/cli/help.ts";
 import { StartupError } from "../../../server/errors.ts";
+import { DESIGN_FLAGS } from "../../helpers/design-flags.ts";
 
 const parse = (argv: string[], env: Record<string, string> = {}, interactive = true) =>
   parseCli(argv, env, interactive);
@@ -118,18 +119,7 @@ describe("weft command line", () => {
 
   test("the help lists every flag with its environment twin", () => {
     const help = helpText("1.2.3");
-    for (const flag of [
-      "--port",
-      "--host",
-      "--data-dir",
-      "--name",
-      "--no-open",
-      "--log-level",
-      "--lobby",
-      "--redis-url",
-      "--help",
-      "--version",
-    ]) {
+    for (const flag of DESIGN_FLAGS) {
       expect(help).toContain(flag);
     }
     expect(help).toContain("WEFT_DATA_DIR");
