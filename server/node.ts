@@ -5,6 +5,7 @@ import { PROTOCOL_VERSION } from "../protocol/version.ts";
 import type { NodeOptions } from "./cli/args.ts";
 import { openDataDir } from "./data-dir.ts";
 import { openDatabase } from "./db/database.ts";
+import { createFabric, type Fabric } from "./fabric/fabric.ts";
 import { createHttpApp } from "./http/app.ts";
 import type { HttpContext } from "./http/context.ts";
 import { listen } from "./http/listener.ts";
@@ -12,13 +13,19 @@ import { loadOrCreateIdentity, type NodeIdentity } from "./identity/identity.ts"
 import type { Logger } from "./log.ts";
 import { peerAddresses } from "./network-addresses.ts";
 import { PaneCatalog } from "./panes/pane-catalog.ts";
-import { advertisedAddress, networkSettings, nodeName } from "./settings/network-settings.ts";
+import { advertisedAddress, enableDirect, networkSettings, nodeName } from "./settings/network-settings.ts";
 import { SettingsRegistry } from "./settings/registry.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
 import { WEFT_VERSION } from "./version.ts";
 import { BrowserHub } from "./ws/browser-hub.ts";
+import { registerNetworkChannel } from "./ws/network-channel.ts";
 
-export type NodeConfig = Omit<NodeOptions, "dataDir" | "open"> & { dataDir: string; uiDir?: string };
+export type NodeConfig = Omit<NodeOptions, "dataDir" | "open"> & {
+  dataDir: string;
+  uiDir?: string;
+  /** Liveness ping interval; tests shorten it. */
+  pingIntervalMs?: number;
+};
 
 /** A started node; `stop()` undoes `startNode` in reverse and may be called more than once. */
 export interface RunningNode {
@@ -28,6 +35,7 @@ export interface RunningNode {
   dataDir: string;
   settings: SettingsStore;
   browsers: BrowserHub;
+  fabric: Fabric;
   stop(): Promise<void>;
 }
 
@@ -53,16 +61,27 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
 
     let boundPort = 0;
     const effectiveName = () => settings.get(nodeName) || hostname();
+    const addresses = () => peerAddresses(boundPort, config.host, settings.get(advertisedAddress));
+    const fabric = createFabric({
+      db: database.db,
+      identity,
+      settings,
+      log,
+      nodeName: effectiveName,
+      addresses,
+      pingIntervalMs: config.pingIntervalMs,
+    });
     const ctx: HttpContext = {
       identity,
       settings,
+      fabric,
       panes,
       log,
       dataDir: dir.paths.root,
       startedAt,
       port: () => boundPort,
       nodeName: effectiveName,
-      addresses: () => peerAddresses(boundPort, config.host, settings.get(advertisedAddress)),
+      addresses,
     };
 
     const welcome = () => ({
@@ -88,6 +107,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         }
       }
     });
+    const offNetwork = registerNetworkChannel(browsers, ctx);
     settings.onChange((changed) =>
       browsers.broadcast({ channel: "system", event: "settings_changed", data: { values: changed } }),
     );
@@ -99,12 +119,20 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       fallback: !config.portExplicit,
       app,
       browsers,
+      peers: fabric.hub,
+      acceptPeers: () => settings.get(enableDirect),
       log,
     });
     boundPort = server.port ?? config.port;
     undo.push(() => {
       browsers.closeAll();
       void server.stop(true);
+    });
+    // Started last and stopped first: goodbyes go out while the sockets still work.
+    fabric.start();
+    undo.push(() => {
+      offNetwork();
+      fabric.stop();
     });
 
     let stopped = false;
@@ -115,6 +143,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       dataDir: dir.paths.root,
       settings,
       browsers,
+      fabric,
       async stop() {
         if (stopped) return;
         stopped = true;

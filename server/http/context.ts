@@ -1,3 +1,4 @@
+import type { Fabric } from "../fabric/fabric.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
 import type { Logger } from "../log.ts";
 import type { PaneCatalog } from "../panes/pane-catalog.ts";
@@ -7,6 +8,7 @@ import type { SettingsStore } from "../settings/settings-store.ts";
 export interface HttpContext {
   identity: NodeIdentity;
   settings: SettingsStore;
+  fabric: Fabric;
   panes: PaneCatalog;
   log: Logger;
   dataDir: string;

@@ -1,16 +1,17 @@
 import type { Server, ServerWebSocket } from "bun";
 import type { Hono } from "hono";
 import { StartupError } from "../errors.ts";
+import type { PeerHub } from "../fabric/peer-hub.ts";
+import { InboundWebSocketLink } from "../fabric/transports/websocket-transport.ts";
 import type { Logger } from "../log.ts";
 import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
-import { MAX_BROWSER_FRAME_BYTES } from "../ws/browser-hub.ts";
 import type { HttpEnv } from "./context.ts";
 import { checkLocalRequest } from "./local-guard.ts";
 
-interface SocketData {
-  kind: "browser";
-  socket?: BrowserSocket;
-}
+type SocketData = { kind: "browser"; socket?: BrowserSocket } | { kind: "peer"; link?: InboundWebSocketLink };
+
+/** Largest frame Bun accepts on any socket; the peer pipeline enforces the (smaller) setting. */
+const MAX_SOCKET_PAYLOAD = 16 * 1024 * 1024 + 64 * 1024;
 
 export interface ListenOptions {
   host: string;
@@ -19,6 +20,9 @@ export interface ListenOptions {
   fallback: boolean;
   app: Hono<HttpEnv>;
   browsers: BrowserHub;
+  peers: PeerHub;
+  /** Whether `/peer-ws` accepts links now (the `network.enableDirect` setting). */
+  acceptPeers: () => boolean;
   log: Logger;
 }
 
@@ -88,20 +92,39 @@ function serve(opts: ListenOptions, port: number): Server<SocketData> {
         if (server.upgrade(req, { data: { kind: "browser" } })) return undefined;
         return Response.json({ error: "expected a WebSocket upgrade" }, { status: 426 });
       }
+      if (url.pathname === "/peer-ws" && req.headers.get("upgrade")?.toLowerCase() === "websocket") {
+        if (!opts.acceptPeers())
+          return Response.json({ error: "this node does not accept direct links" }, { status: 503 });
+        if (server.upgrade(req, { data: { kind: "peer" } })) return undefined;
+        return Response.json({ error: "expected a WebSocket upgrade" }, { status: 426 });
+      }
       return app.fetch(req, { remoteAddress });
     },
     websocket: {
-      maxPayloadLength: MAX_BROWSER_FRAME_BYTES,
+      // Browser frames are capped by the hub at MAX_BROWSER_FRAME_BYTES, peer frames by the setting.
+      maxPayloadLength: MAX_SOCKET_PAYLOAD,
       sendPings: true,
       open(ws) {
-        ws.data.socket = adapt(ws);
-        browsers.open(ws.data.socket);
+        const data = ws.data;
+        if (data.kind === "browser") {
+          data.socket = adapt(ws);
+          browsers.open(data.socket);
+        } else {
+          data.link = new InboundWebSocketLink(ws);
+          void opts.peers.accept(data.link);
+        }
       },
       message(ws, raw) {
-        if (ws.data.socket) void browsers.message(ws.data.socket, raw);
+        const data = ws.data;
+        if (data.kind === "browser") {
+          if (data.socket) void browsers.message(data.socket, raw);
+        } else data.link?.received(typeof raw === "string" ? raw : new Uint8Array(raw));
       },
-      close(ws) {
-        if (ws.data.socket) browsers.close(ws.data.socket);
+      close(ws, code, reason) {
+        const data = ws.data;
+        if (data.kind === "browser") {
+          if (data.socket) browsers.close(data.socket);
+        } else data.link?.ended(code, reason);
       },
     },
   });

@@ -1,16 +1,72 @@
 import { Hono } from "hono";
-import type { IdentityResponse } from "../../protocol/rest.ts";
+import { connectRequest, inviteRequest, pairRequest } from "../../protocol/network.ts";
+import type { ApiError, IdentityResponse } from "../../protocol/rest.ts";
+import { decodeInvite, InviteFormatError } from "../fabric/invite-codec.ts";
+import { DialError } from "../fabric/link.ts";
+import { mintInvite, selfRow } from "../fabric/network-facts.ts";
 import type { HttpContext, HttpEnv } from "./context.ts";
+import { jsonBody } from "./zod-body.ts";
 
-/** `/api/network/*`. The peer fabric adds pairing and peers here; identity stands on its own. */
+/** `/api/network/*`: identity, peers, invites, pairing, dialing, block and forget, the audit log. */
 export function networkRoutes(ctx: HttpContext) {
-  return new Hono<HttpEnv>().get("/identity", (c) =>
-    c.json({
-      node_id: ctx.identity.nodeId,
-      public_key: ctx.identity.publicKeyBase64,
-      node_name: ctx.nodeName(),
-      capabilities: [],
-      addresses: ctx.addresses(),
-    } satisfies IdentityResponse),
-  );
+  const { hub, audit } = ctx.fabric;
+  const notFound = (id: string) => ({ error: `no peer ${id}` }) satisfies ApiError;
+  return new Hono<HttpEnv>()
+    .get("/identity", (c) =>
+      c.json({
+        node_id: ctx.identity.nodeId,
+        public_key: ctx.identity.publicKeyBase64,
+        node_name: ctx.nodeName(),
+        capabilities: [],
+        addresses: ctx.addresses(),
+      } satisfies IdentityResponse),
+    )
+    .get("/peers", (c) => c.json({ self: selfRow(ctx), peers: hub.rows() }))
+    .post("/invite", jsonBody(inviteRequest), (c) => c.json(mintInvite(ctx, c.req.valid("json").ttl_s)))
+    .post("/pair", jsonBody(pairRequest), async (c) => {
+      const { invite } = c.req.valid("json");
+      try {
+        decodeInvite(invite);
+      } catch (err) {
+        if (err instanceof InviteFormatError)
+          return c.json({ error: err.message, field: "invite" } satisfies ApiError, 400);
+        throw err;
+      }
+      return c.json(await hub.pair(invite));
+    })
+    .post("/connect", jsonBody(connectRequest), async (c) => {
+      try {
+        return c.json({ ok: true, peer: await hub.dial(c.req.valid("json").address) });
+      } catch (err) {
+        if (err instanceof DialError && err.code === "bad_address") {
+          return c.json({ error: err.message, field: "address" } satisfies ApiError, 400);
+        }
+        return c.json({ ok: false, error: (err as Error).message });
+      }
+    })
+    .delete("/peers/:node_id", (c) => {
+      const id = c.req.param("node_id");
+      if (!hub.row(id)) return c.json(notFound(id), 404);
+      if (c.req.query("forget") === "1") return c.json({ ok: hub.forget(id) });
+      hub.disconnect(id);
+      return c.json({ ok: true, peer: hub.row(id) });
+    })
+    .post("/peers/:node_id/block", (c) => {
+      const id = c.req.param("node_id");
+      return hub.setBlocked(id, true) ? c.json({ ok: true, peer: hub.row(id) }) : c.json(notFound(id), 404);
+    })
+    .delete("/peers/:node_id/block", (c) => {
+      const id = c.req.param("node_id");
+      return hub.setBlocked(id, false) ? c.json({ ok: true, peer: hub.row(id) }) : c.json(notFound(id), 404);
+    })
+    .get("/audit", (c) => {
+      const limit = Number(c.req.query("limit") ?? 100);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+        return c.json(
+          { error: "limit must be a whole number from 1 to 1000", field: "limit" } satisfies ApiError,
+          400,
+        );
+      }
+      return c.json({ entries: audit.recent(limit) });
+    });
 }

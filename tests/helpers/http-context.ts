@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { builtinManifests } from "../../plugins/builtin-manifests.ts";
 import { openDatabase } from "../../server/db/database.ts";
+import { createFabric } from "../../server/fabric/fabric.ts";
 import type { HttpContext } from "../../server/http/context.ts";
 import { loadOrCreateIdentity } from "../../server/identity/identity.ts";
 import { silentLogger } from "../../server/log.ts";
@@ -18,16 +19,27 @@ export async function realHttpContext(): Promise<HttpContext> {
   const identity = await loadOrCreateIdentity(join(dir, "identity.key"));
   const database = openDatabase(join(dir, "weft.db"));
   const settings = new SettingsStore(database.db, new SettingsRegistry().declare(...networkSettings));
+  const nodeName = () => "test-node";
+  const addresses = () => [`ws://192.0.2.1:${TEST_PORT}/peer-ws`];
+  const fabric = createFabric({
+    db: database.db,
+    identity,
+    settings,
+    log: silentLogger,
+    nodeName,
+    addresses,
+  });
   return {
     identity,
     settings,
+    fabric,
     panes: new PaneCatalog().addBuiltin(builtinManifests),
     log: silentLogger,
     dataDir: dir,
     startedAt: Date.now(),
     port: () => TEST_PORT,
-    nodeName: () => "test-node",
-    addresses: () => [`ws://192.0.2.1:${TEST_PORT}/peer-ws`],
+    nodeName,
+    addresses,
   };
 }
 

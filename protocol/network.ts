@@ -1,0 +1,120 @@
+import { z } from "zod";
+
+/** How a peer came to be trusted (DESIGN section 5). */
+export const peerVia = z.enum(["invite", "open-lan", "directory", "dialed"]);
+export const peerStatus = z.enum(["connected", "connecting", "offline"]);
+
+/** One peer as the UI and `/api/network/peers` show it (DESIGN section 7). */
+export const peerRow = z.object({
+  node_id: z.string(),
+  node_name: z.string(),
+  public_key: z.string(),
+  status: peerStatus,
+  transport: z.string().nullable(),
+  trusted: z.boolean(),
+  via: peerVia,
+  blocked: z.boolean(),
+  address: z.string().nullable(),
+  last_seen: z.number().nullable(),
+  rtt_ms: z.number().nullable(),
+});
+export type PeerRow = z.infer<typeof peerRow>;
+export type PeerStatus = z.infer<typeof peerStatus>;
+
+export const selfRow = z.object({
+  node_id: z.string(),
+  node_name: z.string(),
+  public_key: z.string(),
+  addresses: z.array(z.string()),
+});
+export type SelfRow = z.infer<typeof selfRow>;
+
+export const peersResponse = z.object({ self: selfRow, peers: z.array(peerRow) });
+export type PeersResponse = z.infer<typeof peersResponse>;
+
+export const pairResult = z.object({
+  ok: z.boolean(),
+  peer: peerRow.optional(),
+  error: z.string().optional(),
+});
+export type PairResult = z.infer<typeof pairResult>;
+
+/** Where a redeem or dial is, for progress shown to the user. */
+export const pairStage = z.enum(["dialing", "handshaking", "connected", "failed"]);
+export type PairStage = z.infer<typeof pairStage>;
+
+export const inviteRequest = z.object({
+  ttl_s: z
+    .int()
+    .min(60)
+    .max(30 * 24 * 3600)
+    .optional(),
+});
+export const inviteResponse = z.object({ invite: z.string(), expires: z.number() });
+export type InviteResponse = z.infer<typeof inviteResponse>;
+export const pairRequest = z.object({ invite: z.string().min(1).max(4096) });
+export const connectRequest = z.object({ address: z.string().min(1).max(300) });
+
+export const auditEntry = z.object({
+  id: z.number(),
+  ts: z.number(),
+  event: z.string(),
+  node_id: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+});
+export const auditResponse = z.object({ entries: z.array(auditEntry) });
+export type AuditEntry = z.infer<typeof auditEntry>;
+
+/** Link health per peer, as the monitor reports it. */
+export const peerMetrics = z.object({
+  node_id: z.string(),
+  node_name: z.string(),
+  transport: z.string().nullable(),
+  status: peerStatus,
+  rtt_ms: z.number().nullable(),
+  bytes_in: z.number(),
+  bytes_out: z.number(),
+  msgs_in: z.number(),
+  msgs_out: z.number(),
+  last_seen: z.number().nullable(),
+});
+export type PeerMetrics = z.infer<typeof peerMetrics>;
+
+/** `/ws` `network` channel, client → server. */
+export const networkClientEvent = z.discriminatedUnion("event", [
+  z.object({ event: z.literal("list_peers"), data: z.object({}).strict().default({}) }),
+  z.object({ event: z.literal("list_metrics"), data: z.object({}).strict().default({}) }),
+  z.object({ event: z.literal("connect"), data: z.object({ address: z.string().min(1).max(300) }) }),
+  z.object({ event: z.literal("disconnect"), data: z.object({ nodeId: z.string().min(1).max(64) }) }),
+  z.object({ event: z.literal("pair_redeem"), data: z.object({ invite: z.string().min(1).max(4096) }) }),
+  z.object({
+    event: z.literal("mint_invite"),
+    data: z
+      .object({
+        ttl_s: z
+          .int()
+          .min(60)
+          .max(30 * 24 * 3600)
+          .optional(),
+      })
+      .default({}),
+  }),
+]);
+export type NetworkClientEvent = z.infer<typeof networkClientEvent>;
+
+/** `/ws` `network` channel, server → client. */
+export const networkServerEvent = z.discriminatedUnion("event", [
+  z.object({ event: z.literal("peers"), data: peersResponse }),
+  z.object({ event: z.literal("peer_update"), data: z.object({ peer: peerRow }) }),
+  z.object({ event: z.literal("peer_removed"), data: z.object({ nodeId: z.string() }) }),
+  z.object({ event: z.literal("peer_metrics"), data: z.object({ metrics: z.array(peerMetrics) }) }),
+  /** Progress of a `pair_redeem` or `connect` that this tab asked for. */
+  z.object({
+    event: z.literal("pair_progress"),
+    data: z.object({ stage: pairStage, address: z.string().optional(), error: z.string().optional() }),
+  }),
+  z.object({ event: z.literal("pair_result"), data: pairResult }),
+  z.object({ event: z.literal("invite"), data: inviteResponse }),
+  z.object({ event: z.literal("error"), data: z.object({ message: z.string() }) }),
+]);
+export type NetworkServerEvent = z.infer<typeof networkServerEvent>;

@@ -1,0 +1,133 @@
+import { z } from "zod";
+import { PROTOCOL_VERSION } from "./version.ts";
+
+/**
+ * The peer wire on `/peer-ws` (DESIGN section 4). Every frame is a JSON envelope with one header;
+ * a **signed** envelope carries `data` and an Ed25519 `sig` (handshake, anything outside a
+ * session), a **sealed** one carries `n` and an AES-256-GCM `box` (everything after the
+ * handshake). Feature types join `PEER_TYPES` with the features that own them.
+ */
+
+export const nodeIdSchema = z.string().regex(/^[a-z2-7]{16}$/, "must be a 16-character node id");
+const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be standard base64");
+/** Standard base64 that decodes to exactly `bytes` bytes. */
+export const b64Bytes = (bytes: number) =>
+  b64.refine((s) => Buffer.from(s, "base64").length === bytes && s.length === Math.ceil(bytes / 3) * 4, {
+    message: `must be ${bytes} bytes of base64`,
+  });
+const msgId = z.string().regex(/^[0-9a-f]{32}$/, "must be 128-bit lowercase hex");
+
+/** Every type a node accepts; anything else is answered with `error` and dropped. */
+export const PEER_TYPES = [
+  "hello",
+  "hello_ack",
+  "auth",
+  "auth_result",
+  "goodbye",
+  "presence",
+  "ping",
+  "pong",
+  "error",
+] as const;
+export const peerType = z.enum(PEER_TYPES);
+export type PeerType = z.infer<typeof peerType>;
+
+/** Hop budget a frame starts with. */
+export const INITIAL_TTL = 8;
+
+const header = {
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.string().min(1).max(32),
+  msg_id: msgId,
+  re: msgId.optional(),
+  src: nodeIdSchema,
+  dst: nodeIdSchema.optional(),
+  ts: z.int().nonnegative(),
+  ttl: z.int().min(0).max(INITIAL_TTL),
+};
+
+export const signedEnvelope = z.strictObject({ ...header, data: z.unknown(), sig: b64Bytes(64) });
+export const sealedEnvelope = z.strictObject({
+  ...header,
+  n: z.int().positive().max(Number.MAX_SAFE_INTEGER),
+  box: b64.min(24),
+});
+export const envelope = z.union([signedEnvelope, sealedEnvelope]);
+export type SignedEnvelope = z.infer<typeof signedEnvelope>;
+export type SealedEnvelope = z.infer<typeof sealedEnvelope>;
+export type Envelope = z.infer<typeof envelope>;
+export type EnvelopeHeader = Omit<SignedEnvelope, "data" | "sig">;
+
+const nodeName = z.string().max(64);
+const capabilities = z.array(z.string().max(32)).max(32);
+
+/** `hello`: the dialer introduces itself with a fresh nonce and ephemeral X25519 key. */
+export const helloData = z.strictObject({
+  node_name: nodeName,
+  public_key: b64Bytes(32),
+  capabilities,
+  nonce: b64Bytes(32),
+  eph: b64Bytes(32),
+});
+/** `hello_ack`: the same from the acceptor, echoing the dialer's nonce. */
+export const helloAckData = helloData.extend({ echo: b64Bytes(32) });
+/**
+ * `auth`: the dialer echoes the acceptor's nonce. `token` is the invite token sealed under the
+ * dialer's new session key, so a party on the path never sees it.
+ */
+export const authData = z.strictObject({ echo: b64Bytes(32), token: b64.max(200).optional() });
+export const authResultData = z.strictObject({ ok: z.boolean(), reason: z.string().max(200).optional() });
+export const goodbyeData = z.strictObject({ reason: z.string().max(200).optional() });
+/**
+ * `presence`: sent once a session opens and whenever the sender's name changes; `addresses` are
+ * its `/peer-ws` URLs, so either side can redial the other after a drop.
+ */
+export const presenceData = z.strictObject({
+  node_name: nodeName,
+  addresses: z
+    .array(
+      z
+        .string()
+        .regex(/^wss?:\/\/\S+$/)
+        .max(300),
+    )
+    .max(16)
+    .optional(),
+});
+export const pingData = z.strictObject({ sent: z.number() });
+export const pongData = z.strictObject({ sent: z.number() });
+export const errorData = z.strictObject({ code: z.string().max(64), message: z.string().max(500) });
+
+/** The `data` schema of every session (sealed) type. */
+export const sessionData = {
+  goodbye: goodbyeData,
+  presence: presenceData,
+  ping: pingData,
+  pong: pongData,
+  error: errorData,
+} as const;
+export type SessionType = keyof typeof sessionData;
+
+export type HelloData = z.infer<typeof helloData>;
+export type HelloAckData = z.infer<typeof helloAckData>;
+export type AuthData = z.infer<typeof authData>;
+export type AuthResultData = z.infer<typeof authResultData>;
+
+/** Invite payload: `weft1.` + base64url(JSON of this). `e` is the expiry in ms since the epoch. */
+export const INVITE_PREFIX = "weft1.";
+export const invitePayload = z.strictObject({
+  n: nodeIdSchema,
+  k: b64Bytes(32),
+  a: z
+    .array(
+      z
+        .string()
+        .regex(/^wss?:\/\/\S+$/)
+        .max(300),
+    )
+    .min(1)
+    .max(16),
+  t: z.string().regex(/^[A-Za-z0-9_-]{22}$/, "must be a 128-bit base64url token"),
+  e: z.int().positive(),
+});
+export type InvitePayload = z.infer<typeof invitePayload>;

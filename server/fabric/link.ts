@@ -1,0 +1,126 @@
+/** Why a link ended; `code` follows WebSocket close codes so every transport can report the same. */
+export interface LinkCloseInfo {
+  code: number;
+  reason: string;
+}
+
+/**
+ * One bidirectional channel of text frames to another node. The fabric core (handshake, sessions,
+ * hub) talks only to this; each transport implements it in one file.
+ */
+export interface Link {
+  /** Transport name shown to users: `direct`, `memory`, later `relay` and `webrtc`. */
+  readonly transport: string;
+  readonly direction: "inbound" | "outbound";
+  /** Where the other end is, when the transport knows (a `ws://` URL or an IP). */
+  readonly remoteAddress: string | undefined;
+  readonly isOpen: boolean;
+  /** Sends one frame; throws `LinkClosedError` once the link is closed. */
+  send(frame: string): void;
+  /** Closes the link; idempotent. Close listeners on both ends run once. */
+  close(code?: number, reason?: string): void;
+  /** Frames that arrive while nobody listens are buffered and delivered to the first listener. */
+  onMessage(listener: (frame: string | Uint8Array) => void): () => void;
+  onClose(listener: (info: LinkCloseInfo) => void): () => void;
+}
+
+/** How a node reaches another node's address. */
+export interface Transport {
+  readonly name: string;
+  /** Opens a link to `address`; rejects with `DialError`. */
+  dial(address: string, options?: { timeoutMs?: number }): Promise<Link>;
+}
+
+export class LinkClosedError extends Error {
+  override readonly name = "LinkClosedError";
+}
+
+export class DialError extends Error {
+  override readonly name = "DialError";
+  readonly code: "bad_address" | "unreachable" | "timeout";
+  constructor(code: DialError["code"], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** Close codes the fabric uses. */
+export const CLOSE = {
+  normal: 1000,
+  goingAway: 1001,
+  protocolError: 1002,
+  policy: 1008,
+  tooBig: 1009,
+} as const;
+
+/**
+ * The bookkeeping every transport shares: buffering until the first message listener, running
+ * close listeners exactly once, and refusing sends after close. A transport calls `deliver` and
+ * `closed` from its socket events and implements `transmit` and `shutdown`.
+ */
+export abstract class LinkBase implements Link {
+  abstract readonly transport: string;
+  abstract readonly direction: "inbound" | "outbound";
+  abstract readonly remoteAddress: string | undefined;
+  #messageListeners = new Set<(frame: string | Uint8Array) => void>();
+  #closeListeners = new Set<(info: LinkCloseInfo) => void>();
+  #buffer: Array<string | Uint8Array> = [];
+  #closed: LinkCloseInfo | undefined;
+
+  get isOpen(): boolean {
+    return this.#closed === undefined;
+  }
+
+  send(frame: string): void {
+    if (this.#closed)
+      throw new LinkClosedError(`link is closed (${this.#closed.reason || this.#closed.code})`);
+    this.transmit(frame);
+  }
+
+  close(code: number = CLOSE.normal, reason = ""): void {
+    if (this.#closed) return;
+    this.shutdown(code, reason);
+    this.closed(code, reason);
+  }
+
+  onMessage(listener: (frame: string | Uint8Array) => void): () => void {
+    this.#messageListeners.add(listener);
+    if (this.#buffer.length > 0) {
+      const pending = this.#buffer;
+      this.#buffer = [];
+      for (const frame of pending) listener(frame);
+    }
+    return () => this.#messageListeners.delete(listener);
+  }
+
+  onClose(listener: (info: LinkCloseInfo) => void): () => void {
+    if (this.#closed) {
+      const info = this.#closed;
+      queueMicrotask(() => listener(info));
+      return () => {};
+    }
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  /** For transports: a frame arrived. */
+  protected deliver(frame: string | Uint8Array): void {
+    if (this.#closed) return;
+    if (this.#messageListeners.size === 0) this.#buffer.push(frame);
+    else for (const listener of this.#messageListeners) listener(frame);
+  }
+
+  /** For transports: the link ended (either side). Runs close listeners once. */
+  protected closed(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = { code, reason };
+    this.#buffer = [];
+    const listeners = [...this.#closeListeners];
+    this.#closeListeners.clear();
+    this.#messageListeners.clear();
+    for (const listener of listeners) listener(this.#closed);
+  }
+
+  protected abstract transmit(frame: string): void;
+  protected abstract shutdown(code: number, reason: string): void;
+}

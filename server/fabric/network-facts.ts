@@ -1,0 +1,34 @@
+import type { InviteResponse, SelfRow } from "../../protocol/network.ts";
+import type { NodeIdentity } from "../identity/identity.ts";
+import type { Fabric } from "./fabric.ts";
+import { encodeInvite } from "./invite-codec.ts";
+
+interface Facts {
+  identity: NodeIdentity;
+  fabric: Fabric;
+  nodeName(): string;
+  addresses(): string[];
+}
+
+/** This node as the Peers pane and `/api/network/peers` show it. */
+export function selfRow(f: Facts): SelfRow {
+  return {
+    node_id: f.identity.nodeId,
+    node_name: f.nodeName(),
+    public_key: f.identity.publicKeyBase64,
+    addresses: f.addresses(),
+  };
+}
+
+/** Mints a single-use invite naming this node's key and reachable addresses. */
+export function mintInvite(f: Facts, ttlS?: number): InviteResponse {
+  const { token, expires } = f.fabric.invites.mint(ttlS);
+  const invite = encodeInvite({
+    n: f.identity.nodeId,
+    k: f.identity.publicKeyBase64,
+    a: f.addresses().slice(0, 16),
+    t: token,
+    e: expires,
+  });
+  return { invite, expires };
+}

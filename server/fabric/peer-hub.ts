@@ -1,0 +1,423 @@
+import type { z } from "zod";
+import type { PairResult, PairStage, PeerMetrics, PeerRow } from "../../protocol/network.ts";
+import { type SealedEnvelope, sessionData } from "../../protocol/peer.ts";
+import type { NodeIdentity } from "../identity/identity.ts";
+import type { Logger } from "../log.ts";
+import type { AuditLog } from "./audit-log.ts";
+import { acceptHandshake, dialHandshake, HandshakeError } from "./handshake.ts";
+import { decodeInvite, type InviteFormatError } from "./invite-codec.ts";
+import type { FrameRejected } from "./json-guard.ts";
+import { CLOSE, DialError, type Link, type LinkCloseInfo, type Transport } from "./link.ts";
+import { PeerSession, type SessionLimits } from "./peer-session.ts";
+import type { PeerRecord, PeerStore } from "./peer-store.ts";
+import { SeenGuard } from "./seen-guard.ts";
+import type { Trust } from "./trust.ts";
+
+/** A feature's handler for one peer message type; `data` is already parsed with its schema. */
+export type PeerHandler<T> = (peer: PeerSession, data: T, env: SealedEnvelope) => void | Promise<void>;
+
+/** Within this long after a link opens, a crossing link in the other direction is a dial race. */
+const CROSSING_WINDOW_MS = 5_000;
+
+export interface HubEvents {
+  peerUpdate(row: PeerRow): void;
+  peerRemoved(nodeId: string): void;
+  /** A session ended; the redialer listens for this. */
+  peerOffline(nodeId: string, info: LinkCloseInfo): void;
+}
+
+export interface PeerHubDeps {
+  identity: NodeIdentity;
+  peers: PeerStore;
+  audit: AuditLog;
+  trust: Trust;
+  transport: Transport;
+  log: Logger;
+  nodeName(): string;
+  addresses(): string[];
+  limits(): SessionLimits;
+  capabilities: string[];
+}
+
+/** Refusal counters by frame code, for tests, metrics and the audit trail. */
+export type RejectCounts = Record<string, number>;
+
+/**
+ * The node's peer fabric: who is linked, over which link, and which feature handles what. Knows
+ * nothing of HTTP or sockets; transports hand it `Link`s (accept) or make them (dial).
+ */
+export class PeerHub {
+  readonly #d: PeerHubDeps;
+  readonly #sessions = new Map<string, PeerSession>();
+  readonly #dialing = new Set<string>();
+  readonly #handlers = new Map<string, { schema: z.ZodType; handler: PeerHandler<unknown> }>();
+  readonly #listeners = new Set<Partial<HubEvents>>();
+  readonly #seen = new SeenGuard();
+  readonly rejects: RejectCounts = {};
+  #stopping = false;
+
+  constructor(deps: PeerHubDeps) {
+    this.#d = deps;
+  }
+
+  /** Registers a feature message type; only registered and built-in types are accepted. */
+  handle<S extends z.ZodType>(type: string, schema: S, handler: PeerHandler<z.output<S>>): void {
+    if (type in sessionData || this.#handlers.has(type))
+      throw new Error(`peer type ${type} registered twice`);
+    this.#handlers.set(type, { schema, handler: handler as PeerHandler<unknown> });
+  }
+
+  on(listener: Partial<HubEvents>): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  session(nodeId: string): PeerSession | undefined {
+    return this.#sessions.get(nodeId);
+  }
+
+  sessions(): PeerSession[] {
+    return [...this.#sessions.values()];
+  }
+
+  isDialing(nodeId: string): boolean {
+    return this.#dialing.has(nodeId);
+  }
+
+  /** Sends a sealed frame to a connected peer; false when it is not connected. */
+  send(nodeId: string, type: string, data: unknown, re?: string): boolean {
+    return this.#sessions.get(nodeId)?.send(type, data, re) ?? false;
+  }
+
+  /** An inbound link from a transport: run the acceptor handshake and trust, then link up. */
+  async accept(link: Link): Promise<void> {
+    if (this.#stopping) return link.close(CLOSE.goingAway, "node is stopping");
+    try {
+      const result = await acceptHandshake(link, {
+        ...this.#common(),
+        decide: async (claim) => this.#d.trust.decide(claim, link.remoteAddress),
+      });
+      this.#register(link, result);
+    } catch (err) {
+      this.#handshakeFailed(err, link);
+    }
+  }
+
+  /**
+   * Dials an address and links up. With `invite`, the peer must present the invite's key and the
+   * token goes along; without, the peer must already trust us (or run open-lan).
+   */
+  async dial(
+    address: string,
+    options: {
+      expectKey?: Uint8Array;
+      token?: string;
+      expectId?: string;
+      onStage?: (stage: PairStage) => void;
+    } = {},
+  ): Promise<PeerRow> {
+    const { expectId, onStage } = options;
+    if (expectId) this.#dialing.add(expectId);
+    if (expectId) this.#emitRow(expectId);
+    try {
+      onStage?.("dialing");
+      const link = await this.#d.transport.dial(address);
+      onStage?.("handshaking");
+      const result = await dialHandshake(link, {
+        ...this.#common(),
+        expectKey: options.expectKey,
+        token: options.token,
+        objection: (id, key) => this.#d.trust.objection(id, key),
+      });
+      const known = this.#d.peers.get(result.peerId);
+      this.#d.peers.trust({
+        nodeId: result.peerId,
+        publicKey: Buffer.from(result.peerPublicKey).toString("base64"),
+        nodeName: result.peerName,
+        via: "dialed",
+        address,
+      });
+      if (!known)
+        this.#d.audit.record("pair", result.peerId, { via: "dialed", address, name: result.peerName });
+      this.#register(link, result);
+      onStage?.("connected");
+      return this.row(result.peerId)!;
+    } finally {
+      if (expectId) {
+        this.#dialing.delete(expectId);
+        this.#emitRow(expectId);
+      }
+    }
+  }
+
+  /** Redeems an invite: tries its addresses in order (LAN first) until one links up. */
+  async pair(invite: string, onStage?: (stage: PairStage, address?: string) => void): Promise<PairResult> {
+    let payload: ReturnType<typeof decodeInvite>;
+    try {
+      payload = decodeInvite(invite);
+    } catch (err) {
+      return { ok: false, error: (err as InviteFormatError).message };
+    }
+    if (payload.n === this.#d.identity.nodeId) return { ok: false, error: "this is your own invite" };
+    const tried: string[] = [];
+    for (const address of payload.a) {
+      try {
+        const peer = await this.dial(address, {
+          expectKey: Buffer.from(payload.k, "base64"),
+          token: payload.t,
+          expectId: payload.n,
+          onStage: (stage) => onStage?.(stage, address),
+        });
+        return { ok: true, peer };
+      } catch (err) {
+        if (err instanceof HandshakeError && err.code === "refused") return { ok: false, error: err.message };
+        tried.push(`${address}: ${(err as Error).message}`);
+      }
+    }
+    const wrongNode = tried.find((t) => t.includes("different node"));
+    return {
+      ok: false,
+      error: wrongNode
+        ? "a different node answered at the invite's address"
+        : `could not reach the inviting node (${tried.join("; ")})`,
+    };
+  }
+
+  /** Ends the link to a peer (it stays paired and may be redialed later). */
+  disconnect(nodeId: string, reason = "disconnected by user"): boolean {
+    const session = this.#sessions.get(nodeId);
+    if (!session) return false;
+    session.send("goodbye", { reason });
+    session.close(CLOSE.normal, reason);
+    return true;
+  }
+
+  forget(nodeId: string): boolean {
+    this.disconnect(nodeId, "forgotten");
+    const removed = this.#d.peers.forget(nodeId);
+    if (removed) {
+      this.#d.audit.record("forget", nodeId);
+      for (const l of this.#listeners) l.peerRemoved?.(nodeId);
+    }
+    return removed;
+  }
+
+  setBlocked(nodeId: string, blocked: boolean): boolean {
+    if (!this.#d.peers.setBlocked(nodeId, blocked)) return false;
+    this.#d.audit.record(blocked ? "block" : "unblock", nodeId);
+    if (blocked) this.disconnect(nodeId, "blocked");
+    this.#emitRow(nodeId);
+    return true;
+  }
+
+  /** Tells every peer our current name and addresses (after a rename). */
+  announce(): void {
+    for (const s of this.#sessions.values()) this.#sendPresence(s);
+  }
+
+  /** Clean shutdown: `goodbye` to every peer so they mark us offline at once. */
+  stop(): void {
+    this.#stopping = true;
+    for (const s of this.#sessions.values()) {
+      s.send("goodbye", { reason: "node stopping" });
+      s.close(CLOSE.goingAway, "node stopping");
+    }
+  }
+
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  row(nodeId: string): PeerRow | undefined {
+    const rec = this.#d.peers.get(nodeId);
+    return rec ? this.#toRow(rec) : undefined;
+  }
+
+  rows(): PeerRow[] {
+    return this.#d.peers.list().map((r) => this.#toRow(r));
+  }
+
+  metrics(): PeerMetrics[] {
+    return this.rows().map((r) => {
+      const s = this.#sessions.get(r.node_id);
+      return {
+        node_id: r.node_id,
+        node_name: r.node_name,
+        transport: r.transport,
+        status: r.status,
+        rtt_ms: r.rtt_ms,
+        bytes_in: s?.stats.bytesIn ?? 0,
+        bytes_out: s?.stats.bytesOut ?? 0,
+        msgs_in: s?.stats.msgsIn ?? 0,
+        msgs_out: s?.stats.msgsOut ?? 0,
+        last_seen: r.last_seen,
+      };
+    });
+  }
+
+  /** Tells listeners a row changed (status, RTT, name). */
+  emitRow(nodeId: string): void {
+    this.#emitRow(nodeId);
+  }
+
+  #toRow(rec: PeerRecord): PeerRow {
+    const s = this.#sessions.get(rec.nodeId);
+    return {
+      node_id: rec.nodeId,
+      node_name: s?.peerName ?? rec.nodeName,
+      public_key: rec.publicKey,
+      status: s ? "connected" : this.#dialing.has(rec.nodeId) ? "connecting" : "offline",
+      transport: s?.link.transport ?? null,
+      trusted: rec.trusted,
+      via: rec.via as PeerRow["via"],
+      blocked: rec.blocked,
+      address: rec.lastAddress,
+      last_seen: s ? s.lastSeen : rec.lastSeen,
+      rtt_ms: s?.rttMs ?? null,
+    };
+  }
+
+  #common() {
+    return {
+      identity: this.#d.identity,
+      nodeName: this.#d.nodeName(),
+      capabilities: this.#d.capabilities,
+      limits: this.#d.limits(),
+      seen: this.#seen,
+    };
+  }
+
+  #register(link: Link, result: Awaited<ReturnType<typeof acceptHandshake>>): void {
+    if (this.#stopping) return link.close(CLOSE.goingAway, "node is stopping");
+    const session = new PeerSession({
+      link,
+      handshake: result,
+      selfId: this.#d.identity.nodeId,
+      limits: this.#d.limits(),
+      types: (type) => (sessionData as Record<string, z.ZodType>)[type] ?? this.#handlers.get(type)?.schema,
+      events: {
+        frame: (s, type, data, env) => this.#dispatch(s, type, data, env),
+        rejected: (s, err) => this.#count(err, s),
+        misbehaved: (s, kind, detail) =>
+          this.#d.audit.record(
+            kind === "rate_limit" ? "rate_limit_disconnect" : "bad_frames_disconnect",
+            s.peerId,
+            { detail },
+          ),
+        closed: (s, info) => this.#closed(s, info),
+      },
+    });
+    const existing = this.#sessions.get(session.peerId);
+    if (existing && !this.#keepNew(existing, session)) {
+      session.close(CLOSE.policy, "a link to this node already exists");
+      return;
+    }
+    this.#sessions.set(session.peerId, session);
+    existing?.close(CLOSE.normal, "replaced by a newer link");
+    session.start(result.leftover);
+    this.#d.peers.touch(session.peerId, { nodeName: session.peerName, lastSeen: Date.now() });
+    this.#sendPresence(session);
+    this.#d.log.info("peer connected", {
+      node: session.peerId,
+      name: session.peerName,
+      direction: link.direction,
+    });
+    this.#emitRow(session.peerId);
+  }
+
+  /**
+   * A second link replaces the first, except when two nodes dial each other at once: then both
+   * keep the link dialed by the smaller node id, so they agree without talking.
+   */
+  #keepNew(existing: PeerSession, fresh: PeerSession): boolean {
+    const crossing =
+      existing.direction !== fresh.direction && Date.now() - existing.establishedAt < CROSSING_WINDOW_MS;
+    if (!crossing) return true;
+    const weAreSmaller = this.#d.identity.nodeId < fresh.peerId;
+    return weAreSmaller === (fresh.direction === "outbound");
+  }
+
+  #sendPresence(session: PeerSession): void {
+    session.send("presence", { node_name: this.#d.nodeName(), addresses: this.#d.addresses().slice(0, 16) });
+  }
+
+  #dispatch(session: PeerSession, type: string, data: unknown, env: SealedEnvelope): void {
+    const run = (fn: () => void | Promise<void>) => {
+      try {
+        const r = fn();
+        if (r instanceof Promise) r.catch((err) => this.#handlerFailed(type, err));
+      } catch (err) {
+        this.#handlerFailed(type, err);
+      }
+    };
+    switch (type) {
+      case "ping":
+        session.send("pong", data, env.msg_id);
+        return;
+      case "pong": {
+        const sent = (data as { sent: number }).sent;
+        session.rttMs = Math.round((performance.now() - sent) * 10) / 10;
+        session.missedPings = 0;
+        this.#emitRow(session.peerId);
+        return;
+      }
+      case "presence": {
+        const p = data as { node_name: string; addresses?: string[] };
+        session.peerName = p.node_name;
+        const address =
+          p.addresses?.find((a) => !/\/\/(localhost|127\.|\[::1\])/.test(a)) ?? p.addresses?.[0];
+        this.#d.peers.touch(session.peerId, { nodeName: p.node_name, ...(address ? { address } : {}) });
+        this.#emitRow(session.peerId);
+        return;
+      }
+      case "goodbye":
+        session.close(CLOSE.normal, (data as { reason?: string }).reason ?? "goodbye");
+        return;
+      case "error":
+        this.#d.log.debug("peer reported an error", { node: session.peerId, ...(data as object) });
+        return;
+      default: {
+        const feature = this.#handlers.get(type);
+        if (feature) run(() => feature.handler(session, data, env));
+      }
+    }
+  }
+
+  #closed(session: PeerSession, info: LinkCloseInfo): void {
+    if (this.#sessions.get(session.peerId) !== session) return;
+    this.#sessions.delete(session.peerId);
+    this.#d.peers.touch(session.peerId, { lastSeen: session.lastSeen });
+    this.#d.log.info("peer disconnected", { node: session.peerId, code: info.code, reason: info.reason });
+    this.#emitRow(session.peerId);
+    for (const l of this.#listeners) l.peerOffline?.(session.peerId, info);
+  }
+
+  #handshakeFailed(err: unknown, link: Link): void {
+    if (err instanceof HandshakeError) {
+      this.#count({ code: err.frameCode ?? `handshake_${err.code}` } as FrameRejected);
+      this.#d.log.info("inbound handshake failed", {
+        from: link.remoteAddress,
+        code: err.code,
+        reason: err.message,
+      });
+    } else if (!(err instanceof DialError)) {
+      this.#d.log.error("inbound handshake crashed", { error: (err as Error).message });
+      link.close(CLOSE.protocolError, "handshake failed");
+    }
+  }
+
+  #count(err: Pick<FrameRejected, "code">, session?: PeerSession): void {
+    this.rejects[err.code] = (this.rejects[err.code] ?? 0) + 1;
+    this.#d.log.debug("frame refused", { code: err.code, node: session?.peerId });
+  }
+
+  #handlerFailed(type: string, err: unknown): void {
+    this.#d.log.error("peer message handler failed", { type, error: (err as Error).message });
+  }
+
+  #emitRow(nodeId: string): void {
+    const row = this.row(nodeId);
+    if (!row) return;
+    for (const l of this.#listeners) l.peerUpdate?.(row);
+  }
+}

@@ -1,0 +1,175 @@
+import type { z } from "zod";
+import { type SealedEnvelope, sealedEnvelope } from "../../protocol/peer.ts";
+import { newHeader, open, seal } from "./envelope-crypto.ts";
+import type { HandshakeResult } from "./handshake.ts";
+import { FrameRejected, parseGuardedJson } from "./json-guard.ts";
+import { CLOSE, type Link, type LinkCloseInfo } from "./link.ts";
+import { TokenBucket } from "./rate-limiter.ts";
+import { type FrameLimits, parseFrame } from "./signed-frame.ts";
+
+/** Limits a session reads when it starts (all are settings). */
+export interface SessionLimits extends FrameLimits {
+  rateLimitPerSec: number;
+  rateLimitBurst: number;
+}
+
+/** Bad frames tolerated in `FAILURE_WINDOW_MS` before the peer is disconnected. */
+export const MAX_FAILURES = 50;
+export const FAILURE_WINDOW_MS = 10_000;
+
+export interface SessionEvents {
+  /** An authenticated frame of a known type, parsed; never called for anything unchecked. */
+  frame(session: PeerSession, type: string, data: unknown, env: SealedEnvelope): void;
+  /** A frame was refused; counted by the hub. */
+  rejected(session: PeerSession, error: FrameRejected): void;
+  /** The session ended itself because the peer misbehaved. */
+  misbehaved(session: PeerSession, kind: "rate_limit" | "bad_frames", detail: string): void;
+  closed(session: PeerSession, info: LinkCloseInfo): void;
+}
+
+/**
+ * One authenticated link to a peer after the handshake. Every inbound frame runs the pipeline of
+ * DESIGN section 4 in order: size → JSON depth and keys → envelope schema → this session's peer →
+ * counter above the last accepted → open the box → type allow-list and data schema → rate limit →
+ * dispatch. Nothing a peer sends can throw past `#receive`.
+ */
+export class PeerSession {
+  readonly peerId: string;
+  readonly peerPublicKey: Uint8Array;
+  readonly capabilities: string[];
+  readonly link: Link;
+  readonly establishedAt = Date.now();
+  peerName: string;
+  rttMs: number | null = null;
+  lastSeen = Date.now();
+  missedPings = 0;
+  readonly stats = { bytesIn: 0, bytesOut: 0, msgsIn: 0, msgsOut: 0, rejected: 0 };
+
+  readonly #selfId: string;
+  readonly #sendKey: Buffer;
+  readonly #recvKey: Buffer;
+  #sendN = 0;
+  #lastRecvN = 0;
+  readonly #limits: SessionLimits;
+  readonly #bucket: TokenBucket;
+  readonly #types: (type: string) => z.ZodType | undefined;
+  readonly #events: SessionEvents;
+  #failures: number[] = [];
+
+  constructor(opts: {
+    link: Link;
+    handshake: HandshakeResult;
+    selfId: string;
+    limits: SessionLimits;
+    /** The data schema of an accepted type, or undefined for a type this node does not know. */
+    types: (type: string) => z.ZodType | undefined;
+    events: SessionEvents;
+  }) {
+    const h = opts.handshake;
+    this.link = opts.link;
+    this.peerId = h.peerId;
+    this.peerPublicKey = h.peerPublicKey;
+    this.peerName = h.peerName;
+    this.capabilities = h.capabilities;
+    this.#selfId = opts.selfId;
+    this.#sendKey = h.sendKey;
+    this.#recvKey = h.recvKey;
+    this.#limits = opts.limits;
+    this.#bucket = new TokenBucket(opts.limits.rateLimitPerSec, opts.limits.rateLimitBurst);
+    this.#types = opts.types;
+    this.#events = opts.events;
+  }
+
+  get direction(): "inbound" | "outbound" {
+    return this.link.direction;
+  }
+
+  /** Starts reading: the handshake's leftover frames first, then the link. */
+  start(leftover: Array<string | Uint8Array>): void {
+    for (const frame of leftover) this.#receive(frame);
+    this.link.onMessage((frame) => this.#receive(frame));
+    this.link.onClose((info) => this.#events.closed(this, info));
+  }
+
+  /** Seals and sends one frame; false when the link is already closed. */
+  send(type: string, data: unknown, re?: string): boolean {
+    if (!this.link.isOpen) return false;
+    this.#sendN += 1;
+    const env = seal(
+      this.#sendKey,
+      newHeader(type, this.#selfId, { dst: this.peerId, re }),
+      this.#sendN,
+      data,
+    );
+    const text = JSON.stringify(env);
+    try {
+      this.link.send(text);
+    } catch {
+      return false;
+    }
+    this.stats.bytesOut += Buffer.byteLength(text);
+    this.stats.msgsOut += 1;
+    return true;
+  }
+
+  close(code: number = CLOSE.normal, reason = ""): void {
+    this.link.close(code, reason);
+  }
+
+  #receive(raw: string | Uint8Array): void {
+    this.stats.bytesIn += typeof raw === "string" ? Buffer.byteLength(raw) : raw.byteLength;
+    try {
+      this.#process(raw);
+    } catch (err) {
+      if (err instanceof FrameRejected) this.#reject(err);
+      else this.#reject(new FrameRejected("internal", (err as Error).message));
+    }
+  }
+
+  #process(raw: string | Uint8Array): void {
+    const json = parseFrame(raw, this.#limits);
+    const parsed = sealedEnvelope.safeParse(json);
+    if (!parsed.success) throw new FrameRejected("bad_envelope", "not a sealed envelope");
+    const env = parsed.data;
+    if (env.src !== this.peerId) throw new FrameRejected("wrong_src", "frame from another node on this link");
+    if (env.n <= this.#lastRecvN) throw new FrameRejected("replay", `counter ${env.n} already used`);
+    const plain = open(this.#recvKey, env);
+    if (plain === undefined) throw new FrameRejected("forgery", "sealed box does not open");
+    this.#lastRecvN = env.n;
+    this.lastSeen = Date.now();
+    const schema = this.#types(env.type);
+    if (!schema) {
+      this.send(
+        "error",
+        { code: "unknown_type", message: `unknown type ${env.type.slice(0, 32)}` },
+        env.msg_id,
+      );
+      throw new FrameRejected("unknown_type", `unknown type ${env.type.slice(0, 32)}`);
+    }
+    const data = schema.safeParse(parseGuardedJson(plain, this.#limits.maxJsonDepth));
+    if (!data.success) throw new FrameRejected("bad_data", `bad ${env.type} data`);
+    if (!this.#bucket.take()) {
+      this.#events.misbehaved(this, "rate_limit", `more than ${this.#limits.rateLimitPerSec} frames/s`);
+      this.close(CLOSE.policy, "rate limit exceeded");
+      return;
+    }
+    this.stats.msgsIn += 1;
+    this.#events.frame(this, env.type, data.data, env);
+  }
+
+  #reject(err: FrameRejected): void {
+    this.stats.rejected += 1;
+    this.#events.rejected(this, err);
+    const now = Date.now();
+    this.#failures = this.#failures.filter((t) => now - t < FAILURE_WINDOW_MS);
+    this.#failures.push(now);
+    if (this.#failures.length > MAX_FAILURES && this.link.isOpen) {
+      this.#events.misbehaved(
+        this,
+        "bad_frames",
+        `${this.#failures.length} bad frames in ${FAILURE_WINDOW_MS / 1000} s`,
+      );
+      this.close(CLOSE.policy, "too many bad frames");
+    }
+  }
+}

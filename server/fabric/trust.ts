@@ -1,0 +1,82 @@
+import { trustMode } from "../settings/network-settings.ts";
+import type { SettingsStore } from "../settings/settings-store.ts";
+import type { AuditLog } from "./audit-log.ts";
+import type { DialerClaim } from "./handshake.ts";
+import type { InviteStore } from "./invite-store.ts";
+import type { PeerStore } from "./peer-store.ts";
+
+export type TrustVerdict = { ok: true } | { ok: false; reason: string };
+
+const REDEEM_REASONS = {
+  unknown: "unknown invite",
+  expired: "invite expired",
+  used: "invite already used",
+} as const;
+
+/**
+ * The acceptor's decision (DESIGN section 5), in order: blocked → refuse; known id with another
+ * key → refuse; trusted with the pinned key → admit; open-lan → admit and save; a valid invite →
+ * admit and save; else "pairing required". Every refusal and new pairing is audited.
+ */
+export class Trust {
+  readonly #peers: PeerStore;
+  readonly #invites: InviteStore;
+  readonly #audit: AuditLog;
+  readonly #settings: SettingsStore;
+
+  constructor(deps: { peers: PeerStore; invites: InviteStore; audit: AuditLog; settings: SettingsStore }) {
+    this.#peers = deps.peers;
+    this.#invites = deps.invites;
+    this.#audit = deps.audit;
+    this.#settings = deps.settings;
+  }
+
+  decide(claim: DialerClaim, address: string | undefined): TrustVerdict {
+    const key = Buffer.from(claim.publicKey).toString("base64");
+    const known = this.#peers.get(claim.peerId);
+    if (known?.blocked) return this.#refuse(claim, "blocked");
+    if (known && known.publicKey !== key) {
+      this.#audit.record("key_mismatch", claim.peerId, { presented: key, pinned: known.publicKey, address });
+      return { ok: false, reason: "key mismatch" };
+    }
+    if (known?.trusted) return { ok: true };
+    if (this.#settings.get(trustMode) === "open-lan") return this.#admit(claim, "open-lan", address);
+    if (claim.token !== undefined) {
+      const outcome = this.#invites.redeem(claim.token, claim.peerId);
+      if (outcome === "ok") return this.#admit(claim, "invite", address);
+      return this.#refuse(claim, REDEEM_REASONS[outcome]);
+    }
+    return this.#refuse(claim, "pairing required");
+  }
+
+  /** The dialer's own objections before it authenticates to a node it reached. */
+  objection(peerId: string, key: Uint8Array): string | undefined {
+    const known = this.#peers.get(peerId);
+    if (!known) return undefined;
+    if (known.blocked) return "blocked";
+    if (known.publicKey !== Buffer.from(key).toString("base64")) {
+      this.#audit.record("key_mismatch", peerId, {
+        presented: Buffer.from(key).toString("base64"),
+        pinned: known.publicKey,
+      });
+      return "key mismatch";
+    }
+    return undefined;
+  }
+
+  #admit(claim: DialerClaim, via: "open-lan" | "invite", address: string | undefined): TrustVerdict {
+    this.#peers.trust({
+      nodeId: claim.peerId,
+      publicKey: Buffer.from(claim.publicKey).toString("base64"),
+      nodeName: claim.nodeName,
+      via,
+    });
+    this.#audit.record("pair", claim.peerId, { via, name: claim.nodeName, address });
+    return { ok: true };
+  }
+
+  #refuse(claim: DialerClaim, reason: string): TrustVerdict {
+    this.#audit.record("refuse", claim.peerId, { reason, name: claim.nodeName });
+    return { ok: false, reason };
+  }
+}

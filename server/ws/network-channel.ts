@@ -1,0 +1,62 @@
+import { type NetworkClientEvent, networkClientEvent } from "../../protocol/network.ts";
+import type { Fabric } from "../fabric/fabric.ts";
+import { mintInvite, selfRow } from "../fabric/network-facts.ts";
+import type { NodeIdentity } from "../identity/identity.ts";
+import type { BrowserHub, BrowserSocket } from "./browser-hub.ts";
+
+/**
+ * The `network` channel of `/ws` (DESIGN section 7): a live view of the hub for every tab, and the
+ * controls the Peers pane uses. Progress of a pairing goes only to the tab that asked.
+ */
+export function registerNetworkChannel(
+  browsers: BrowserHub,
+  f: { identity: NodeIdentity; fabric: Fabric; nodeName(): string; addresses(): string[] },
+): () => void {
+  const { hub } = f.fabric;
+  const send = (socket: BrowserSocket, event: string, data: unknown) =>
+    browsers.send(socket, { channel: "network", event, data });
+  const peers = () => ({ self: selfRow(f), peers: hub.rows() });
+
+  browsers.channel("network", networkClientEvent, async (socket, msg: NetworkClientEvent) => {
+    switch (msg.event) {
+      case "list_peers":
+        return send(socket, "peers", peers());
+      case "list_metrics":
+        return send(socket, "peer_metrics", { metrics: hub.metrics() });
+      case "mint_invite":
+        return send(socket, "invite", mintInvite(f, msg.data.ttl_s));
+      case "disconnect":
+        hub.disconnect(msg.data.nodeId);
+        return;
+      case "pair_redeem": {
+        const result = await hub.pair(msg.data.invite, (stage, address) =>
+          send(socket, "pair_progress", { stage, address }),
+        );
+        if (!result.ok) send(socket, "pair_progress", { stage: "failed", error: result.error });
+        return send(socket, "pair_result", result);
+      }
+      case "connect": {
+        try {
+          const peer = await hub.dial(msg.data.address, {
+            onStage: (stage) => send(socket, "pair_progress", { stage, address: msg.data.address }),
+          });
+          return send(socket, "pair_result", { ok: true, peer });
+        } catch (err) {
+          const error = (err as Error).message;
+          send(socket, "pair_progress", { stage: "failed", address: msg.data.address, error });
+          return send(socket, "pair_result", { ok: false, error });
+        }
+      }
+      default: {
+        const never: never = msg;
+        return never;
+      }
+    }
+  });
+
+  return hub.on({
+    peerUpdate: (peer) => browsers.broadcast({ channel: "network", event: "peer_update", data: { peer } }),
+    peerRemoved: (nodeId) =>
+      browsers.broadcast({ channel: "network", event: "peer_removed", data: { nodeId } }),
+  });
+}
