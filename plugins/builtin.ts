@@ -3,4 +3,5 @@
  * the order here is the order the palette lists them in.
  */
 import "./about/index.ts";
+import "./peers/index.ts";
 import "./settings/index.ts";

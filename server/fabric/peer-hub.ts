@@ -288,7 +288,10 @@ export class PeerHub {
   }
 
   #register(link: Link, result: Awaited<ReturnType<typeof acceptHandshake>>): void {
-    if (this.#stopping) return link.close(CLOSE.goingAway, "node is stopping");
+    if (this.#stopping) {
+      link.close(CLOSE.goingAway, "node is stopping");
+      return;
+    }
     const session = new PeerSession({
       link,
       handshake: result,
