@@ -79,7 +79,7 @@ export function parsePeerAddress(address: string): URL {
 export function createWebSocketTransport(options: { defaultTimeoutMs?: number } = {}): Transport {
   return {
     name: DIRECT,
-    dial(address, dialOptions) {
+    async dial(address, dialOptions) {
       const url = parsePeerAddress(address);
       const timeoutMs = dialOptions?.timeoutMs ?? options.defaultTimeoutMs ?? 5_000;
       return new Promise<Link>((resolve, reject) => {
