@@ -56,6 +56,7 @@ export function createFabric(deps: {
     nodeName: deps.nodeName,
     addresses: deps.addresses,
     capabilities: [],
+    canDial: () => s.get(enableDirect),
     limits: () => ({
       maxFrameBytes: s.get(maxFrameBytes),
       maxJsonDepth: s.get(maxJsonDepth),

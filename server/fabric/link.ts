@@ -37,7 +37,7 @@ export class LinkClosedError extends Error {
 
 export class DialError extends Error {
   override readonly name = "DialError";
-  readonly code: "bad_address" | "unreachable" | "timeout";
+  readonly code: "bad_address" | "unreachable" | "timeout" | "disabled";
   constructor(code: DialError["code"], message: string) {
     super(message);
     this.code = code;

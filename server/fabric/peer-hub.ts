@@ -37,6 +37,8 @@ export interface PeerHubDeps {
   addresses(): string[];
   limits(): SessionLimits;
   capabilities: string[];
+  /** Whether dialing out is allowed now (the `network.enableDirect` setting). */
+  canDial(): boolean;
 }
 
 /** Refusal counters by frame code, for tests, metrics and the audit trail. */
@@ -117,6 +119,9 @@ export class PeerHub {
     } = {},
   ): Promise<PeerRow> {
     const { expectId, onStage } = options;
+    if (!this.#d.canDial()) {
+      throw new DialError("disabled", "direct links are turned off in settings (network.enableDirect)");
+    }
     if (expectId) this.#dialing.add(expectId);
     if (expectId) this.#emitRow(expectId);
     try {

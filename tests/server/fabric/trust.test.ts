@@ -163,3 +163,17 @@ describe("trust", () => {
     expect(alice.fabric.hub.rows()).toEqual([]);
   });
 });
+
+describe("direct links switched off", () => {
+  test("a node with network.enableDirect off neither accepts nor dials", async () => {
+    const [alice, bob] = [await pool.start(), await pool.start()];
+    await alice.settings.update({ "network.enableDirect": false });
+    const refused = await connect(bob, alice);
+    expect(refused.body.ok).toBe(false);
+    expect(refused.body.error).toContain("cannot reach");
+    expect((await connect(alice, bob)).body).toEqual({
+      ok: false,
+      error: "direct links are turned off in settings (network.enableDirect)",
+    });
+  });
+});
