@@ -1,0 +1,85 @@
+import type { PeerRow, PeerStatus } from "../../protocol/network.ts";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/**
+ * Epoch milliseconds from a timestamp that may be in seconds. The wire says "epoch" without a unit
+ * in places; 1e12 ms is 2001 while 1e12 s is far in the future, so the two cannot be confused.
+ */
+export function toMillis(ts: number): number {
+  return ts < 1e12 ? ts * 1000 : ts;
+}
+
+/** "just now", "3 min ago", "2 h ago", "5 d ago"; "never" when the peer was never seen. */
+export function formatLastSeen(lastSeen: number | null, now: number): string {
+  if (lastSeen === null) return "never";
+  const ago = now - toMillis(lastSeen);
+  if (ago < MINUTE) return "just now";
+  if (ago < HOUR) return `${Math.floor(ago / MINUTE)} min ago`;
+  if (ago < DAY) return `${Math.floor(ago / HOUR)} h ago`;
+  return `${Math.floor(ago / DAY)} d ago`;
+}
+
+/** "12.3 ms", "0.4 ms", "148 ms"; an em dash when there is no measurement yet. */
+export function formatRtt(rtt: number | null): string {
+  if (rtt === null || !Number.isFinite(rtt) || rtt < 0) return "—";
+  return rtt < 100 ? `${rtt.toFixed(1)} ms` : `${Math.round(rtt)} ms`;
+}
+
+/**
+ * "expires in 23 h 59 min": whole minutes, rounded down, so the countdown never promises time the
+ * invite does not have.
+ */
+export function formatExpiry(expires: number, now: number): string {
+  const left = toMillis(expires) - now;
+  if (left <= 0) return "expired";
+  if (left < MINUTE) return "expires in under a minute";
+  const days = Math.floor(left / DAY);
+  const hours = Math.floor((left % DAY) / HOUR);
+  const minutes = Math.floor((left % HOUR) / MINUTE);
+  if (days > 0) return `expires in ${days} d ${hours} h`;
+  if (hours > 0) return `expires in ${hours} h ${minutes} min`;
+  return `expires in ${minutes} min`;
+}
+
+const STATUS_LABELS: Record<PeerStatus, string> = {
+  connected: "Connected",
+  connecting: "Connecting…",
+  offline: "Offline",
+};
+
+export function statusLabel(status: PeerStatus): string {
+  return STATUS_LABELS[status];
+}
+
+const VIA_LABELS: Record<PeerRow["via"], string> = {
+  invite: "via invite",
+  "open-lan": "via open LAN",
+  directory: "via directory",
+  dialed: "dialed",
+};
+
+/** How the pairing came about, from this node's side: it redeemed (dialed) or it invited. */
+export function viaLabel(via: PeerRow["via"]): string {
+  return VIA_LABELS[via];
+}
+
+/** The first half of a node id: enough to tell peers apart at a glance. */
+export function shortId(nodeId: string): string {
+  return nodeId.length > 8 ? nodeId.slice(0, 8) : nodeId;
+}
+
+const STATUS_ORDER: Record<PeerStatus, number> = { connected: 0, connecting: 1, offline: 2 };
+
+/** Live links first, blocked peers last, then by name so the list does not jump around. */
+export function sortPeers(peers: readonly PeerRow[]): PeerRow[] {
+  return [...peers].sort(
+    (a, b) =>
+      Number(a.blocked) - Number(b.blocked) ||
+      STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+      a.node_name.localeCompare(b.node_name, undefined, { sensitivity: "base" }) ||
+      a.node_id.localeCompare(b.node_id),
+  );
+}
