@@ -10,11 +10,22 @@ import { PROTOCOL_VERSION } from "./version.ts";
 
 export const nodeIdSchema = z.string().regex(/^[a-z2-7]{16}$/, "must be a 16-character node id");
 const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be standard base64");
-/** Standard base64 that decodes to exactly `bytes` bytes. */
-export const b64Bytes = (bytes: number) =>
-  b64.refine((s) => Buffer.from(s, "base64").length === bytes && s.length === Math.ceil(bytes / 3) * 4, {
-    message: `must be ${bytes} bytes of base64`,
-  });
+/**
+ * Standard base64 that decodes to exactly `bytes` bytes. Checked by length and padding alone, so
+ * `protocol/` stays free of Node APIs and runs in the browser too.
+ */
+export const b64Bytes = (bytes: number) => {
+  const padding = (3 - (bytes % 3)) % 3;
+  return b64.refine(
+    (s) =>
+      s.length === Math.ceil(bytes / 3) * 4 &&
+      s.endsWith("=".repeat(padding)) &&
+      !s.endsWith("=".repeat(padding + 1)),
+    {
+      message: `must be ${bytes} bytes of base64`,
+    },
+  );
+};
 const msgId = z.string().regex(/^[0-9a-f]{32}$/, "must be 128-bit lowercase hex");
 
 /** Every type a node accepts; anything else is answered with `error` and dropped. */
