@@ -32,10 +32,18 @@ export class HandshakeError extends Error {
   readonly code: "refused" | "bad_frame" | "wrong_node" | "timeout" | "closed";
   /** The frame-level code when a frame was rejected, for counting. */
   readonly frameCode: string | undefined;
-  constructor(code: HandshakeError["code"], message: string, frameCode?: string) {
+  /** A hello signed by the key it presents but claiming another node's id: what it claimed. */
+  readonly claim: { peerId: string; publicKey: string } | undefined;
+  constructor(
+    code: HandshakeError["code"],
+    message: string,
+    frameCode?: string,
+    claim?: HandshakeError["claim"],
+  ) {
     super(message);
     this.code = code;
     this.frameCode = frameCode;
+    this.claim = claim;
   }
 }
 
@@ -91,11 +99,14 @@ async function read(queue: FrameQueue, c: Common): Promise<unknown> {
   }
 }
 
-function check<T>(fn: () => T): T {
+function check<T>(fn: () => T, claimOf?: () => HandshakeError["claim"]): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof FrameRejected) throw new HandshakeError("bad_frame", err.message, err.code);
+    if (err instanceof FrameRejected) {
+      const claim = err.code === "key_mismatch" ? claimOf?.() : undefined;
+      throw new HandshakeError("bad_frame", err.message, err.code, claim);
+    }
     throw err;
   }
 }
@@ -219,13 +230,19 @@ export function acceptHandshake(
   return withTimeout(link, c.timeoutMs ?? HANDSHAKE_TIMEOUT_MS, async () => {
     const queue = new FrameQueue(link);
     const helloJson = await read(queue, c);
-    const hello = check(() =>
-      checkSignedFrame(helloJson, {
-        type: "hello",
-        data: helloData,
-        publicKey: (d) => bytes(d.public_key),
-        seen: c.seen,
-      }),
+    const hello = check(
+      () =>
+        checkSignedFrame(helloJson, {
+          type: "hello",
+          data: helloData,
+          publicKey: (d) => bytes(d.public_key),
+          seen: c.seen,
+        }),
+      // Only reached once the schema passed, so these fields exist.
+      () => {
+        const env = helloJson as SignedEnvelope & { data: HelloData };
+        return { peerId: env.src, publicKey: env.data.public_key };
+      },
     );
     const peerKey = bytes(hello.data.public_key);
     if (hello.env.src === c.identity.nodeId)

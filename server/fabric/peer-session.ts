@@ -151,7 +151,7 @@ export class PeerSession {
     if (!this.#bucket.take()) {
       this.#events.misbehaved(this, "rate_limit", `more than ${this.#limits.rateLimitPerSec} frames/s`);
       this.close(CLOSE.policy, "rate limit exceeded");
-      return;
+      throw new FrameRejected("rate_limit", "rate limit exceeded");
     }
     this.stats.msgsIn += 1;
     this.#events.frame(this, env.type, data.data, env);
