@@ -88,7 +88,14 @@ export const helloAckData = helloData.extend({ echo: b64Bytes(32) });
  */
 export const authData = z.strictObject({ echo: b64Bytes(32), token: b64.max(200).optional() });
 export const authResultData = z.strictObject({ ok: z.boolean(), reason: z.string().max(200).optional() });
-export const goodbyeData = z.strictObject({ reason: z.string().max(200).optional() });
+/**
+ * `goodbye`: the link is ending on purpose. `hold` means a person chose to disconnect, so neither
+ * side redials until someone connects again; without it (a node stopping) redialing goes on.
+ */
+export const goodbyeData = z.strictObject({
+  reason: z.string().max(200).optional(),
+  hold: z.boolean().optional(),
+});
 /**
  * `presence`: sent once a session opens and whenever the sender's name changes; `addresses` are
  * its `/peer-ws` URLs, so either side can redial the other after a drop.

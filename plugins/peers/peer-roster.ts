@@ -1,7 +1,7 @@
 import type { PeerRow } from "../../protocol/network.ts";
 
 /** What the user can do to a peer from its row. */
-export type PeerAction = "disconnect" | "block" | "unblock" | "forget";
+export type PeerAction = "connect" | "disconnect" | "block" | "unblock" | "forget";
 
 /** The list with `peer` replacing the row of the same node, or added when it is new. */
 export function upsertPeer(peers: readonly PeerRow[], peer: PeerRow): PeerRow[] {

@@ -52,6 +52,8 @@ export class PeerHub {
   readonly #d: PeerHubDeps;
   readonly #sessions = new Map<string, PeerSession>();
   readonly #dialing = new Set<string>();
+  /** Peers a person disconnected (here or there): not redialed until a link is made on purpose. */
+  readonly #held = new Set<string>();
   readonly #handlers = new Map<string, { schema: z.ZodType; handler: PeerHandler<unknown> }>();
   readonly #listeners = new Set<Partial<HubEvents>>();
   readonly #seen = new SeenGuard();
@@ -84,6 +86,10 @@ export class PeerHub {
 
   isDialing(nodeId: string): boolean {
     return this.#dialing.has(nodeId);
+  }
+
+  isHeld(nodeId: string): boolean {
+    return this.#held.has(nodeId);
   }
 
   /** Sends a sealed frame to a connected peer; false when it is not connected. */
@@ -188,13 +194,29 @@ export class PeerHub {
     };
   }
 
-  /** Ends the link to a peer (it stays paired and may be redialed later). */
+  /**
+   * Ends the link to a peer. It stays paired; neither side redials it until someone connects on
+   * purpose (`reconnect`, `connect`, a pairing), so a Disconnect button means what it says.
+   */
   disconnect(nodeId: string, reason = "disconnected by user"): boolean {
+    this.#held.add(nodeId);
     const session = this.#sessions.get(nodeId);
     if (!session) return false;
-    session.send("goodbye", { reason });
+    session.send("goodbye", { reason, hold: true });
     session.close(CLOSE.normal, reason);
     return true;
+  }
+
+  /** Dials a known peer at its last address, pinned to its key. */
+  async reconnect(nodeId: string): Promise<PeerRow> {
+    const peer = this.#d.peers.get(nodeId);
+    if (!peer) throw new DialError("unreachable", `no peer ${nodeId}`);
+    if (peer.blocked) throw new DialError("unreachable", "this peer is blocked; unblock it first");
+    if (!peer.lastAddress) throw new DialError("unreachable", "no address is known for this peer");
+    return this.dial(peer.lastAddress, {
+      expectKey: Buffer.from(peer.publicKey, "base64"),
+      expectId: nodeId,
+    });
   }
 
   forget(nodeId: string): boolean {
@@ -321,6 +343,7 @@ export class PeerHub {
       return;
     }
     this.#sessions.set(session.peerId, session);
+    this.#held.delete(session.peerId);
     existing?.close(CLOSE.normal, "replaced by a newer link");
     session.start(result.leftover);
     this.#d.peers.touch(session.peerId, { nodeName: session.peerName, lastSeen: Date.now() });
@@ -378,9 +401,12 @@ export class PeerHub {
         this.#emitRow(session.peerId);
         return;
       }
-      case "goodbye":
-        session.close(CLOSE.normal, (data as { reason?: string }).reason ?? "goodbye");
+      case "goodbye": {
+        const bye = data as { reason?: string; hold?: boolean };
+        if (bye.hold) this.#held.add(session.peerId);
+        session.close(CLOSE.normal, bye.reason ?? "goodbye");
         return;
+      }
       case "error":
         this.#d.log.debug("peer reported an error", { node: session.peerId, ...(data as object) });
         return;

@@ -69,7 +69,13 @@ export class Redialer {
     const peer = this.#peers.get(nodeId);
     if (!this.#running || this.#hub.stopping || !peer || !peer.trusted || peer.blocked || !peer.lastAddress)
       return;
-    if (!this.#enabled() || this.#hub.session(nodeId) || this.#hub.isDialing(nodeId)) return;
+    if (
+      !this.#enabled() ||
+      this.#hub.session(nodeId) ||
+      this.#hub.isDialing(nodeId) ||
+      this.#hub.isHeld(nodeId)
+    )
+      return;
     this.#attempts.set(nodeId, (this.#attempts.get(nodeId) ?? 0) + 1);
     try {
       await this.#hub.dial(peer.lastAddress, {

@@ -51,6 +51,15 @@ export function networkRoutes(ctx: HttpContext) {
       hub.disconnect(id);
       return c.json({ ok: true, peer: hub.row(id) });
     })
+    .post("/peers/:node_id/connect", async (c) => {
+      const id = c.req.param("node_id");
+      if (!hub.row(id)) return c.json(notFound(id), 404);
+      try {
+        return c.json({ ok: true, peer: await hub.reconnect(id) });
+      } catch (err) {
+        return c.json({ ok: false, error: (err as Error).message });
+      }
+    })
     .post("/peers/:node_id/block", (c) => {
       const id = c.req.param("node_id");
       return hub.setBlocked(id, true) ? c.json({ ok: true, peer: hub.row(id) }) : c.json(notFound(id), 404);
