@@ -8,12 +8,29 @@ import {
   hkdfSync,
   type KeyObject,
   randomBytes,
+  randomFillSync,
 } from "node:crypto";
 import type { EnvelopeHeader, SealedEnvelope, SignedEnvelope } from "../../protocol/peer.ts";
 import { INITIAL_TTL } from "../../protocol/peer.ts";
 import { PROTOCOL_VERSION } from "../../protocol/version.ts";
 import { type NodeIdentity, verifySignature } from "../identity/identity.ts";
-import { canonicalBytes } from "./canonical-json.ts";
+import { canonicalBytes, canonicalJson } from "./canonical-json.ts";
+
+/**
+ * 128 random bits as hex. Drawn from the system CSPRNG in blocks, since one call per frame costs
+ * more than the rest of the header; ids are public, so handing out slices of a block is safe.
+ */
+const idBlock = Buffer.alloc(16 * 256);
+let idOffset = idBlock.length;
+function randomId(): string {
+  if (idOffset === idBlock.length) {
+    randomFillSync(idBlock);
+    idOffset = 0;
+  }
+  const id = idBlock.toString("hex", idOffset, idOffset + 16);
+  idOffset += 16;
+  return id;
+}
 
 /** A fresh header; `msg_id` is 128 random bits. */
 export function newHeader(
@@ -21,16 +38,14 @@ export function newHeader(
   src: string,
   extra: { dst?: string; re?: string } = {},
 ): EnvelopeHeader {
-  return {
-    v: PROTOCOL_VERSION,
-    type,
-    msg_id: randomBytes(16).toString("hex"),
-    ...(extra.re ? { re: extra.re } : {}),
-    src,
-    ...(extra.dst ? { dst: extra.dst } : {}),
-    ts: Date.now(),
-    ttl: INITIAL_TTL,
-  };
+  const msg_id = randomId();
+  const ts = Date.now();
+  const { re, dst } = extra;
+  // One literal per shape rather than spreads: this runs for every frame.
+  if (re && dst) return { v: PROTOCOL_VERSION, type, msg_id, re, src, dst, ts, ttl: INITIAL_TTL };
+  if (re) return { v: PROTOCOL_VERSION, type, msg_id, re, src, ts, ttl: INITIAL_TTL };
+  if (dst) return { v: PROTOCOL_VERSION, type, msg_id, src, dst, ts, ttl: INITIAL_TTL };
+  return { v: PROTOCOL_VERSION, type, msg_id, src, ts, ttl: INITIAL_TTL };
 }
 
 /** What a signature covers: everything but `sig`, `dst` and `ttl`, so relays can route and count hops. */
@@ -97,40 +112,103 @@ export function deriveSessionKeys(input: {
 /** Counter nonce: 4 zero bytes then the 64-bit big-endian counter; keys are per direction. */
 function nonceOf(n: number): Buffer {
   const iv = Buffer.alloc(12);
-  iv.writeBigUInt64BE(BigInt(n), 4);
+  // n is a safe integer (at most 2^53 - 1): the high word fits 21 bits, the low word is n mod 2^32.
+  iv.writeUInt32BE(Math.floor(n / 0x1_0000_0000), 4);
+  iv.writeUInt32BE(n % 0x1_0000_0000, 8);
   return iv;
 }
 
-/** Associated data: the canonical header without `box`, `dst` and `ttl`. */
-function aadOf(header: EnvelopeHeader & { n: number }): Uint8Array {
-  const { dst: _dst, ttl: _ttl, ...covered } = header;
-  return canonicalBytes(covered);
+/** `JSON.stringify` of a string: printable ASCII with no quote or backslash needs no escaping. */
+function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);
+  }
+  return `"${s}"`;
+}
+
+/** `canonicalJson` of one header value: strings and finite numbers directly, the rest the general way. */
+function headerValue(value: unknown): string {
+  if (typeof value === "string") return jsonString(value);
+  if (typeof value === "number" && Number.isFinite(value)) return `${value}`;
+  return canonicalJson(value);
+}
+
+/** Whether `header` has no field a sealed envelope does not define. */
+function onlySealedFields(header: object): boolean {
+  for (const k in header) {
+    switch (k) {
+      case "v":
+      case "type":
+      case "msg_id":
+      case "re":
+      case "src":
+      case "dst":
+      case "ts":
+      case "ttl":
+      case "n":
+      case "box":
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Associated data: the canonical header without `box`, `dst` and `ttl`. The very bytes of
+ * `canonicalBytes` over those fields, written in their sorted order (msg_id, n, re, src, ts, type,
+ * v) without building and sorting an object per frame; a header with any other field, or a field
+ * left undefined, takes the general path.
+ */
+export function aadOf(header: EnvelopeHeader & { n: number; box?: string }): Uint8Array {
+  const { msg_id, n, re, src, ts, type, v } = header;
+  if (
+    !onlySealedFields(header) ||
+    msg_id === undefined ||
+    n === undefined ||
+    src === undefined ||
+    ts === undefined ||
+    type === undefined ||
+    v === undefined
+  ) {
+    const { dst: _dst, ttl: _ttl, box: _box, ...covered } = header;
+    return canonicalBytes(covered);
+  }
+  let text = `{"msg_id":${headerValue(msg_id)},"n":${headerValue(n)}`;
+  if (re !== undefined) text += `,"re":${headerValue(re)}`;
+  text += `,"src":${headerValue(src)},"ts":${headerValue(ts)},"type":${headerValue(type)},"v":${headerValue(v)}}`;
+  return utf8.encode(text);
 }
 
 export function seal(key: Buffer, header: EnvelopeHeader, n: number, data: unknown): SealedEnvelope {
-  const withN = { ...header, n };
+  const env = { ...header, n } as SealedEnvelope;
   const cipher = createCipheriv("aes-256-gcm", key, nonceOf(n));
-  cipher.setAAD(aadOf(withN));
+  cipher.setAAD(aadOf(env));
   const body = Buffer.concat([
     cipher.update(JSON.stringify(data), "utf8"),
     cipher.final(),
     cipher.getAuthTag(),
   ]);
-  return { ...withN, box: body.toString("base64") };
+  env.box = body.toString("base64");
+  return env;
 }
 
 /** Opens a sealed envelope; returns the JSON text of `data`, or undefined for a forgery. */
 export function open(key: Buffer, env: SealedEnvelope): string | undefined {
-  const { box, ...header } = env;
-  const body = Buffer.from(box, "base64");
+  const body = Buffer.from(env.box, "base64");
   if (body.length < 16) return undefined;
   try {
     const decipher = createDecipheriv("aes-256-gcm", key, nonceOf(env.n));
-    decipher.setAAD(aadOf(header));
+    decipher.setAAD(aadOf(env));
     decipher.setAuthTag(body.subarray(body.length - 16));
-    return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString(
-      "utf8",
-    );
+    const plain = decipher.update(body.subarray(0, body.length - 16));
+    // final() checks the tag and throws on a forgery; nothing is returned before it passed.
+    const tail = decipher.final();
+    return (tail.length === 0 ? plain : Buffer.concat([plain, tail])).toString("utf8");
   } catch {
     return undefined;
   }

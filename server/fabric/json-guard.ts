@@ -17,6 +17,13 @@ export class FrameRejected extends Error {
  */
 export function parseGuardedJson(text: string, maxDepth: number): unknown {
   if (jsonDepth(text) > maxDepth) throw new FrameRejected("too_deep", `JSON nested deeper than ${maxDepth}`);
+  if (!mayHoldForbiddenKey(text)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new FrameRejected("bad_json", "frame is not JSON");
+    }
+  }
   let forbidden: string | undefined;
   let value: unknown;
   try {
@@ -31,18 +38,37 @@ export function parseGuardedJson(text: string, maxDepth: number): unknown {
   return value;
 }
 
-/** Deepest nesting of `[` and `{` outside strings; a linear scan with no recursion. */
+/**
+ * Whether any key of `text` could decode to a forbidden one. A key spells one only literally or
+ * through a `\u` escape (no other JSON escape yields a letter or `_`), so text with neither can
+ * skip the per-key reviver, which costs more than the parse itself. `proto` is in `__proto__` and
+ * in `prototype`.
+ */
+function mayHoldForbiddenKey(text: string): boolean {
+  return text.includes("proto") || text.includes("constructor") || text.includes("\\u");
+}
+
+/**
+ * Deepest nesting of `[` and `{` outside strings; a linear scan with no recursion. A string is
+ * skipped in one native search for its closing quote: the first `"` not escaped by an odd run of
+ * backslashes.
+ */
 export function jsonDepth(text: string): number {
   let depth = 0;
   let max = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
+    if (c === 34 /* " */) {
+      let end = i;
+      for (;;) {
+        end = text.indexOf('"', end + 1);
+        if (end === -1) return max;
+        let backslashes = 0;
+        while (text.charCodeAt(end - 1 - backslashes) === 92 /* \ */) backslashes++;
+        if (backslashes % 2 === 0) break;
+      }
+      i = end;
+    } else if (c === 123 || c === 91) {
       depth++;
       if (depth > max) max = depth;
     } else if (c === 125 || c === 93) depth--;
