@@ -5,9 +5,10 @@ import type { NodeIdentity } from "../identity/identity.ts";
 import type { Logger } from "../log.ts";
 import type { AuditLog } from "./audit-log.ts";
 import { acceptHandshake, dialHandshake, HandshakeError } from "./handshake.ts";
-import { decodeInvite, type InviteFormatError } from "./invite-codec.ts";
+import { redeemInvite } from "./invite-redeemer.ts";
 import type { FrameRejected } from "./json-guard.ts";
 import { CLOSE, DialError, type Link, type LinkCloseInfo, type Transport } from "./link.ts";
+import { toPeerMetrics, toPeerRow } from "./peer-rows.ts";
 import { PeerSession, type SessionLimits } from "./peer-session.ts";
 import type { PeerRecord, PeerStore } from "./peer-store.ts";
 import { SeenGuard } from "./seen-guard.ts";
@@ -162,36 +163,8 @@ export class PeerHub {
   }
 
   /** Redeems an invite: tries its addresses in order (LAN first) until one links up. */
-  async pair(invite: string, onStage?: (stage: PairStage, address?: string) => void): Promise<PairResult> {
-    let payload: ReturnType<typeof decodeInvite>;
-    try {
-      payload = decodeInvite(invite);
-    } catch (err) {
-      return { ok: false, error: (err as InviteFormatError).message };
-    }
-    if (payload.n === this.#d.identity.nodeId) return { ok: false, error: "this is your own invite" };
-    const tried: string[] = [];
-    for (const address of payload.a) {
-      try {
-        const peer = await this.dial(address, {
-          expectKey: Buffer.from(payload.k, "base64"),
-          token: payload.t,
-          expectId: payload.n,
-          onStage: (stage) => onStage?.(stage, address),
-        });
-        return { ok: true, peer };
-      } catch (err) {
-        if (err instanceof HandshakeError && err.code === "refused") return { ok: false, error: err.message };
-        tried.push(`${address}: ${(err as Error).message}`);
-      }
-    }
-    const wrongNode = tried.find((t) => t.includes("different node"));
-    return {
-      ok: false,
-      error: wrongNode
-        ? "a different node answered at the invite's address"
-        : `could not reach the inviting node (${tried.join("; ")})`,
-    };
+  pair(invite: string, onStage?: (stage: PairStage, address?: string) => void): Promise<PairResult> {
+    return redeemInvite(this, this.#d.identity.nodeId, invite, onStage);
   }
 
   /**
@@ -265,21 +238,7 @@ export class PeerHub {
   }
 
   metrics(): PeerMetrics[] {
-    return this.rows().map((r) => {
-      const s = this.#sessions.get(r.node_id);
-      return {
-        node_id: r.node_id,
-        node_name: r.node_name,
-        transport: r.transport,
-        status: r.status,
-        rtt_ms: r.rtt_ms,
-        bytes_in: s?.stats.bytesIn ?? 0,
-        bytes_out: s?.stats.bytesOut ?? 0,
-        msgs_in: s?.stats.msgsIn ?? 0,
-        msgs_out: s?.stats.msgsOut ?? 0,
-        last_seen: r.last_seen,
-      };
-    });
+    return this.rows().map((r) => toPeerMetrics(r, this.#sessions.get(r.node_id)));
   }
 
   /** Tells listeners a row changed (status, RTT, name). */
@@ -288,20 +247,7 @@ export class PeerHub {
   }
 
   #toRow(rec: PeerRecord): PeerRow {
-    const s = this.#sessions.get(rec.nodeId);
-    return {
-      node_id: rec.nodeId,
-      node_name: s?.peerName ?? rec.nodeName,
-      public_key: rec.publicKey,
-      status: s ? "connected" : this.#dialing.has(rec.nodeId) ? "connecting" : "offline",
-      transport: s?.link.transport ?? null,
-      trusted: rec.trusted,
-      via: rec.via as PeerRow["via"],
-      blocked: rec.blocked,
-      address: rec.lastAddress,
-      last_seen: s ? s.lastSeen : rec.lastSeen,
-      rtt_ms: s?.rttMs ?? null,
-    };
+    return toPeerRow(rec, this.#sessions.get(rec.nodeId), this.#dialing.has(rec.nodeId));
   }
 
   #common() {
