@@ -1,10 +1,16 @@
 import type { PaneManifest } from "../protocol/pane.ts";
 import { aboutManifest } from "./about/manifest.ts";
 import { peersManifest } from "./peers/manifest.ts";
+import { scratchManifest } from "./scratch/manifest.ts";
 import { settingsManifest } from "./settings/manifest.ts";
 
 /**
  * Manifests of the panes built into weft, importable without any UI code so the server can list
  * them. Each pane's `index.ts` passes the same manifest to `definePane`.
  */
-export const builtinManifests: PaneManifest[] = [aboutManifest, peersManifest, settingsManifest];
+export const builtinManifests: PaneManifest[] = [
+  aboutManifest,
+  peersManifest,
+  settingsManifest,
+  scratchManifest,
+];

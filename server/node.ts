@@ -3,6 +3,9 @@ import { builtinManifests } from "../plugins/builtin-manifests.ts";
 import { systemClientEvent } from "../protocol/browser.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
 import type { NodeOptions } from "./cli/args.ts";
+import { registerCollabPeerWire } from "./collab/collab-peer-wire.ts";
+import { CollabService } from "./collab/collab-service.ts";
+import { RoomStore } from "./collab/room-store.ts";
 import { openDataDir } from "./data-dir.ts";
 import { openDatabase } from "./db/database.ts";
 import { createFabric, type Fabric } from "./fabric/fabric.ts";
@@ -36,6 +39,7 @@ export interface RunningNode {
   settings: SettingsStore;
   browsers: BrowserHub;
   fabric: Fabric;
+  collab: CollabService;
   stop(): Promise<void>;
 }
 
@@ -108,6 +112,16 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       }
     });
     const offNetwork = registerNetworkChannel(browsers, ctx);
+    const collab = new CollabService({
+      hub: fabric.hub,
+      browsers,
+      store: new RoomStore(database.db),
+      log,
+      nodeName: effectiveName,
+      knowsPane: (id) => panes.list().some((p) => p.id === id && p.error === undefined),
+    });
+    collab.registerBrowserChannel();
+    const offCollabWire = registerCollabPeerWire({ hub: fabric.hub, collab, log });
     settings.onChange((changed) =>
       browsers.broadcast({ channel: "system", event: "settings_changed", data: { values: changed } }),
     );
@@ -132,7 +146,10 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     fabric.start();
     undo.push(() => {
       offNetwork();
+      offCollabWire();
       fabric.stop();
+      // Before the database closes (an earlier undo step): nothing typed is lost on a clean stop.
+      collab.flush();
     });
 
     let stopped = false;
@@ -144,6 +161,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       settings,
       browsers,
       fabric,
+      collab,
       async stop() {
         if (stopped) return;
         stopped = true;

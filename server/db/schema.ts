@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /** User-changed settings only; a key without a row has its declared default. */
 export const settings = sqliteTable("settings", {
@@ -46,3 +46,12 @@ export const auditLog = sqliteTable(
   },
   (t) => [index("audit_log_ts_idx").on(t.ts)],
 );
+
+/** Shared-pane rooms: the Yjs document as one merged update, its rev and who it is shared with. */
+export const collabRooms = sqliteTable("collab_rooms", {
+  roomKey: text("room_key").primaryKey(),
+  state: blob("state", { mode: "buffer" }).notNull(),
+  rev: integer("rev").notNull(),
+  sharedWithJson: text("shared_with_json").notNull().default("[]"),
+  updatedAt: integer("updated_at").notNull(),
+});

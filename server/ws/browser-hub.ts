@@ -27,6 +27,7 @@ export class BrowserHub {
   readonly #sockets = new Set<BrowserSocket>();
   readonly #channels = new Map<string, Channel>();
   readonly #onOpen: Array<(socket: BrowserSocket) => void> = [];
+  readonly #onClose: Array<(socket: BrowserSocket) => void> = [];
 
   readonly #log: Logger;
 
@@ -47,6 +48,12 @@ export class BrowserHub {
     return this;
   }
 
+  /** Runs when a tab's socket closes; used to drop it from rooms it joined. */
+  onClose(listener: (socket: BrowserSocket) => void): this {
+    this.#onClose.push(listener);
+    return this;
+  }
+
   get size(): number {
     return this.#sockets.size;
   }
@@ -57,7 +64,8 @@ export class BrowserHub {
   }
 
   close(socket: BrowserSocket): void {
-    this.#sockets.delete(socket);
+    if (!this.#sockets.delete(socket)) return;
+    for (const listener of this.#onClose) listener(socket);
   }
 
   async message(socket: BrowserSocket, raw: string | Uint8Array): Promise<void> {
