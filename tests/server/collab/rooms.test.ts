@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import * as Y from "yjs";
 import type { RunningNode } from "../../../server/node.ts";
 import { collabTab } from "../../helpers/collab-tab.ts";
 import { eventually, mintInvite, nodePool, pair, peerRow } from "../../helpers/peer-nodes.ts";
@@ -165,5 +166,33 @@ describe("rooms shared between nodes", () => {
       () => bob2.collab.room(ROOM)?.doc.getText("text").toString() === "written while bob was away",
       "bob to catch up",
     );
+  });
+});
+
+describe("peers outside a room", () => {
+  test("an update or a sync from a paired peer the room is not shared with is dropped", async () => {
+    const [alice, mallory] = [await pool.start(), await pool.start()];
+    await pairNodes(alice, mallory);
+    const a = await collabTab(alice.port, ROOM);
+    a.insert(0, "private");
+    await eventually(() => alice.collab.room(ROOM)?.rev === 1, "alice's own edit");
+
+    // Mallory writes a real Yjs update for the room and sends it straight over the peer wire.
+    const forged = new Y.Doc();
+    forged.getText("text").insert(0, "overwritten ");
+    const update = Buffer.from(Y.encodeStateAsUpdate(forged)).toString("base64");
+    expect(mallory.fabric.hub.send(alice.identity.nodeId, "collab_update", { room: ROOM, update })).toBe(
+      true,
+    );
+    // A sync opener would make alice answer with the room's contents if she let mallory in.
+    // Mallory's own room lists alice, so any answer would land in mallory's document.
+    mallory.collab.room(ROOM)?.sharedWith.add(alice.identity.nodeId);
+    expect(mallory.fabric.hub.send(alice.identity.nodeId, "collab_sync", { room: ROOM, sv: "AA==" })).toBe(
+      true,
+    );
+    await Bun.sleep(300);
+    expect(alice.collab.room(ROOM)?.doc.getText("text").toString()).toBe("private");
+    expect(alice.collab.room(ROOM)?.rev).toBe(1);
+    expect(mallory.collab.room(ROOM)?.doc.getText("text").toString()).toBe("");
   });
 });
