@@ -21,13 +21,9 @@ export function registerCollabPeerWire(deps: {
   log: Logger;
 }): () => void {
   const { hub, collab, log } = deps;
-  const trusted = (peer: PeerSession) => {
-    const row = hub.row(peer.peerId);
-    return row !== undefined && row.trusted && !row.blocked;
-  };
   const inRoom = (peer: PeerSession, key: string) => {
     const room = collab.room(key);
-    if (room && room.sharedWith.has(peer.peerId) && trusted(peer)) return room;
+    if (room?.sharedWith.has(peer.peerId) && hub.isTrusted(peer.peerId)) return room;
     log.debug("collab frame for a room the peer is not in", { node: peer.peerId, room: key });
     return undefined;
   };
@@ -41,7 +37,7 @@ export function registerCollabPeerWire(deps: {
   };
 
   hub.handle("collab_share", collabShareData, (peer, data) => {
-    if (!trusted(peer)) return;
+    if (!hub.isTrusted(peer.peerId)) return;
     const room = collab.room(data.room);
     if (!room) {
       peer.send("error", { code: "unknown_pane", message: `no pane for room ${data.room} here` });

@@ -88,13 +88,15 @@ export class CollabService {
   share(room: CollabRoom, nodeId: string | undefined, asker?: BrowserSocket): void {
     const { hub } = this.#d;
     const targets = nodeId ? [nodeId] : hub.sessions().map((s) => s.peerId);
-    const allowed = targets.filter((id) => {
-      const row = hub.row(id);
-      return row !== undefined && row.trusted && !row.blocked;
-    });
-    if (asker && nodeId && allowed.length === 0)
-      return this.#error(asker, `${nodeId} is not a trusted peer`, room.key);
-    if (asker && allowed.length === 0) return this.#error(asker, "no connected peer to share with", room.key);
+    const allowed = targets.filter((id) => hub.isTrusted(id));
+    if (asker && allowed.length === 0) {
+      this.#error(
+        asker,
+        nodeId ? `${nodeId} is not a trusted peer` : "no connected peer to share with",
+        room.key,
+      );
+      return;
+    }
     for (const id of allowed) {
       room.sharedWith.add(id);
       // Offline peers get the share (and catch up) when they next connect.

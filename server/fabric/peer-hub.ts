@@ -89,6 +89,12 @@ export class PeerHub {
     return this.#dialing.has(nodeId);
   }
 
+  /** Paired and not blocked: the only peers a feature may share anything with. */
+  isTrusted(nodeId: string): boolean {
+    const rec = this.#d.peers.get(nodeId);
+    return rec?.trusted === true && !rec.blocked;
+  }
+
   isHeld(nodeId: string): boolean {
     return this.#held.has(nodeId);
   }
