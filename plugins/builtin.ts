@@ -4,4 +4,5 @@
  */
 import "./about/index.ts";
 import "./peers/index.ts";
+import "./scratch/index.ts";
 import "./settings/index.ts";

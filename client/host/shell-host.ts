@@ -20,8 +20,8 @@ export function createShellHost(connection: Connection, workspace: Workspace, to
     openPane(id) {
       if (!workspace.open(id)) toasts.push(`There is no pane called "${id}".`, "error");
     },
-    notify: (message, kind) => {
-      toasts.push(message, kind);
+    notify: (message, kind, action) => {
+      toasts.push(message, kind, action);
     },
   };
 }

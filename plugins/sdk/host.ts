@@ -20,6 +20,13 @@ export interface ReconnectInfo {
 
 export type NotifyKind = "info" | "success" | "error";
 
+/** The one button a toast may carry, e.g. "Open" on a notice that a peer shared a pane. */
+export interface NotifyAction {
+  label: string;
+  /** Runs on click; the toast then closes. */
+  run: () => void;
+}
+
 /**
  * Everything the shell offers a pane. Reactive getters (`connection`, `node`) are backed by runes,
  * so reading them in a component or `$derived` re-renders on change.
@@ -42,8 +49,8 @@ export interface PaneHost {
   onReconnect(listener: (info: ReconnectInfo) => void): () => void;
   /** Opens a pane by id, or focuses it when it is already open. */
   openPane(id: string): void;
-  /** Shows a short toast. */
-  notify(message: string, kind?: NotifyKind): void;
+  /** Shows a short toast, with one action button when `action` is given. */
+  notify(message: string, kind?: NotifyKind, action?: NotifyAction): void;
 }
 
 let installed: PaneHost | undefined;

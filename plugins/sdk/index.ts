@@ -1,8 +1,10 @@
 /**
  * The pane SDK: the only module a pane imports besides `protocol/` and `svelte`. It is how a pane
- * declares itself and reaches the shell (REST, the `/ws` channels, toasts, opening other panes).
+ * declares itself and reaches the shell (REST, the `/ws` channels, toasts, opening other panes), and
+ * how it edits a shared room with others (`useCollab`, `bindTextarea`) without touching Yjs itself.
  */
 export { type ApiClient, ApiRequestError, api, del, get, post, put } from "./api-client.ts";
+export { bindTextarea } from "./bind-textarea.ts";
 export { copyText } from "./clipboard.ts";
 export { default as CopyButton } from "./copy-button.svelte";
 export { definePane, getPane, listPanes, type PaneDefinition, type PaneProps } from "./define-pane.ts";
@@ -11,8 +13,26 @@ export {
   type ConnectionState,
   installHost,
   type NodeInfo,
+  type NotifyAction,
   type NotifyKind,
   type PaneHost,
   type ReconnectInfo,
   useHost,
 } from "./host.ts";
+export {
+  definePluginPane,
+  isPluginPane,
+  type PluginPane,
+  type PluginPaneContext,
+  type PluginPaneProps,
+} from "./plugin-pane.ts";
+export { diffText, type TextSplice } from "./text-diff.ts";
+export {
+  type CaretRange,
+  type CaretSource,
+  type Collab,
+  type CollabStatus,
+  captureCaret,
+  paneKeyFor,
+  useCollab,
+} from "./use-collab.ts";

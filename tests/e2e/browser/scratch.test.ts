@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
+import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts";
+
+/**
+ * Two compiled nodes paired over REST, Scratch open on each in a real browser: alice shares it,
+ * bob is told and opens it, and both type at once. Nothing either typed may be lost.
+ */
+
+let browser: Browser;
+const nodes: RunningBinary[] = [];
+let alice: RunningBinary;
+let bob: RunningBinary;
+
+async function start(name: string): Promise<RunningBinary> {
+  const copy = lonelyBinary();
+  const node = await startBinary(
+    copy.bin,
+    ["--data-dir", "./data", "--port", "0", "--host", "127.0.0.1", "--no-open", "--name", name],
+    copy.dir,
+  );
+  nodes.push(node);
+  return node;
+}
+
+async function call<T>(node: RunningBinary, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${node.url}${path.slice(1)}`, {
+    method,
+    // State-changing calls must carry the node's own origin, as its browser tab's do.
+    headers: { "content-type": "application/json", origin: `http://localhost:${node.port}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return (await res.json()) as T;
+}
+
+async function nodeId(node: RunningBinary): Promise<string> {
+  return (await call<{ node_id: string }>(node, "GET", "/api/network/identity")).node_id;
+}
+
+/** A page on `node` with Scratch open from the palette and its room live. */
+async function openScratch(node: RunningBinary): Promise<{ page: Page; errors: string[] }> {
+  const page = await (await browser.newContext({ viewport: { width: 1100, height: 720 } })).newPage();
+  const errors = watchErrors(page);
+  await page.goto(node.url);
+  await page.waitForSelector('[data-testid="connection-indicator"][data-state="connected"]', {
+    timeout: 5000,
+  });
+  await page.keyboard.press("Control+k");
+  await page.getByTestId("palette-input").fill("scratch");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector('[data-testid="scratch-status"][data-state="live"]', { timeout: 5000 });
+  return { page, errors };
+}
+
+const editorText = (page: Page) => page.getByTestId("scratch-editor").inputValue();
+
+beforeAll(async () => {
+  [alice, bob] = await Promise.all([start("alice"), start("bob")]);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all(nodes.filter((n) => n.proc.exitCode === null).map((n) => n.signal()));
+});
+
+describe("Scratch shared between two nodes in a real browser", () => {
+  test("alice shares, bob opens it from the notice, and text both type at once all arrives", async () => {
+    const bobId = await nodeId(bob);
+    const a = await openScratch(alice);
+    const b = await openScratch(bob);
+
+    // Pair by invite over REST, then wait until alice's share menu offers bob.
+    const { invite } = await call<{ invite: string }>(alice, "POST", "/api/network/invite", {});
+    const paired = await call<{ ok: boolean; error?: string }>(bob, "POST", "/api/network/pair", { invite });
+    expect(paired).toMatchObject({ ok: true });
+    await a.page.getByTestId("scratch-share-pick").click();
+    await a.page.getByTestId(`scratch-share-peer-${bobId}`).waitFor({ state: "visible", timeout: 10_000 });
+    expect(await a.page.getByTestId("scratch-share-menu").textContent()).toContain("bob");
+    await a.page.keyboard.press("Escape");
+    await a.page.getByTestId("scratch-share-menu").waitFor({ state: "detached" });
+
+    // Bob closes his Scratch so the notice is what brings him back to it.
+    await b.page.getByTestId("tab-scratch").getByTestId("tab-close").click();
+    await b.page.getByTestId("pane-scratch").waitFor({ state: "detached" });
+
+    await a.page.getByTestId("scratch-share-toggle").click();
+    await a.page.waitForSelector('[data-testid="scratch-share-toggle"][aria-pressed="true"]', {
+      timeout: 5000,
+    });
+    expect(await a.page.getByTestId("scratch-share-toggle").textContent()).toContain("Shared with bob");
+
+    const toast = b.page.getByTestId("toast").filter({ hasText: "alice shared Scratch with you" });
+    await toast.waitFor({ state: "visible", timeout: 10_000 });
+    await toast.getByTestId("toast-action").click();
+    await b.page.waitForSelector('[data-testid="scratch-status"][data-state="live"]', { timeout: 5000 });
+    await b.page.waitForSelector('[data-testid="scratch-presence"][data-count="2"]', { timeout: 10_000 });
+    await a.page.waitForSelector('[data-testid="scratch-presence"][data-count="2"]', { timeout: 10_000 });
+    expect(await b.page.getByTestId("scratch-presence").textContent()).toContain("alice");
+    expect(await a.page.getByTestId("scratch-share-menu").count()).toBe(0);
+
+    // Both type at once: interleaved bursts, each at the end of their own line.
+    const aEditor = a.page.getByTestId("scratch-editor");
+    const bEditor = b.page.getByTestId("scratch-editor");
+    await aEditor.click();
+    await a.page.keyboard.type("alice: ");
+    await b.page.waitForFunction(() => {
+      const el = document.querySelector<HTMLTextAreaElement>('[data-testid="scratch-editor"]');
+      return el?.value.includes("alice: ");
+    });
+    await bEditor.click();
+    await b.page.keyboard.press("Control+Home");
+    await b.page.keyboard.type("bob: ");
+    await b.page.keyboard.press("Enter");
+    await b.page.keyboard.press("ArrowLeft");
+
+    const aWords = ["apples ", "pears ", "plums ", "figs ", "dates "];
+    const bWords = ["ONE ", "TWO ", "THREE ", "FOUR ", "FIVE "];
+    for (let i = 0; i < aWords.length; i++) {
+      await Promise.all([
+        a.page.keyboard.type(aWords[i]!, { delay: 5 }),
+        b.page.keyboard.type(bWords[i]!, { delay: 5 }),
+      ]);
+    }
+
+    // Bob's line is the first, alice's the second; each kept typing where they were.
+    const expected = `bob: ${bWords.join("")}\nalice: ${aWords.join("")}`;
+    const settled = (page: Page) =>
+      page.waitForFunction(
+        (want) =>
+          document.querySelector<HTMLTextAreaElement>('[data-testid="scratch-editor"]')?.value === want,
+        expected,
+        { timeout: 10_000 },
+      );
+    await Promise.all([settled(a.page), settled(b.page)]).catch(async (err) => {
+      throw new Error(
+        `${err}\nalice sees ${JSON.stringify(await editorText(a.page))}\nbob sees ${JSON.stringify(await editorText(b.page))}`,
+      );
+    });
+    const [aText, bText] = await Promise.all([editorText(a.page), editorText(b.page)]);
+    expect(aText).toBe(expected);
+    expect(bText).toBe(expected);
+    const count = Number.parseInt((await a.page.getByTestId("scratch-count").textContent()) ?? "", 10);
+    expect(count).toBe([...aText].length);
+
+    await a.page.screenshot({ path: join(ARTIFACTS, "scratch-shared.png") });
+    expect(a.errors).toEqual([]);
+    expect(b.errors).toEqual([]);
+  });
+});
