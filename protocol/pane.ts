@@ -40,5 +40,7 @@ export const paneListing = paneManifest.extend({
   version: z.string(),
   /** Why the pane could not be loaded; absent when it is usable. */
   error: z.string().optional(),
+  /** A usable plugin's ESM bundle, relative to `/plugins/<id>/`; the UI imports it from there. */
+  entry: z.string().optional(),
 });
 export type PaneListing = z.infer<typeof paneListing>;

@@ -16,6 +16,7 @@ import { loadOrCreateIdentity, type NodeIdentity } from "./identity/identity.ts"
 import type { Logger } from "./log.ts";
 import { peerAddresses } from "./network-addresses.ts";
 import { PaneCatalog } from "./panes/pane-catalog.ts";
+import { loadPlugins } from "./panes/plugin-loader.ts";
 import { advertisedAddress, enableDirect, networkSettings, nodeName } from "./settings/network-settings.ts";
 import { SettingsRegistry } from "./settings/registry.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
@@ -61,6 +62,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     if (config.name !== undefined) overrides.set(nodeName.key, { value: config.name, from: "--name" });
     const settings = new SettingsStore(database.db, registry, overrides);
     const panes = new PaneCatalog().addBuiltin(builtinManifests);
+    // Every pane.json is judged here, before the listener starts and any plugin file is served.
+    loadPlugins(panes, dir.paths.plugins, WEFT_VERSION, log);
     const browsers = new BrowserHub(log);
 
     let boundPort = 0;

@@ -3,6 +3,7 @@ import type { ApiError } from "../../protocol/rest.ts";
 import type { HttpContext, HttpEnv } from "./context.ts";
 import { checkLocalRequest } from "./local-guard.ts";
 import { networkRoutes } from "./network-routes.ts";
+import { pluginRoutes } from "./plugin-routes.ts";
 import { settingsRoutes } from "./settings-routes.ts";
 import { systemRoutes } from "./system-routes.ts";
 import { uiRoutes } from "./ui-routes.ts";
@@ -44,6 +45,7 @@ export function createHttpApp(ctx: HttpContext, options: { uiDir?: string } = {}
   app.all("/peer-ws", (c) =>
     c.json({ error: "this weft does not accept peer links yet" } satisfies ApiError, 501),
   );
+  app.route("/plugins", pluginRoutes(ctx));
   app.route("/", uiRoutes(options.uiDir));
 
   app.onError((err, c) => {

@@ -4,7 +4,8 @@ import { Hono } from "hono";
 import { RESOURCES, resourcePath } from "../resources.ts";
 import type { HttpEnv } from "./context.ts";
 
-const SECURITY_HEADERS = {
+/** Headers on every page and asset this node serves, plugin files included. */
+export const SECURITY_HEADERS = {
   "content-security-policy":
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'none'",
