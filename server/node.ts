@@ -122,6 +122,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       log,
       nodeName: effectiveName,
       knowsPane: (id) => panes.list().some((p) => p.id === id && p.error === undefined),
+      autoShares: (id) =>
+        panes.list().find((p) => p.id === id && p.error === undefined)?.collab?.autoShare === true,
     });
     collab.registerBrowserChannel();
     const offCollabWire = registerCollabPeerWire({ hub: fabric.hub, collab, log });

@@ -16,6 +16,8 @@ export interface CollabDeps {
   nodeName(): string;
   /** Whether a pane id is one this node has (built-in or a loaded plugin). */
   knowsPane(id: string): boolean;
+  /** Whether a pane's manifest says its rooms start shared (`collab.autoShare`). */
+  autoShares(id: string): boolean;
 }
 
 /**
@@ -30,6 +32,11 @@ export class CollabService {
   /** Shares made while the peer was offline, as `room|node`: delivered when it connects. */
   readonly #pendingShares = new Set<string>();
   readonly #peerStatus = new Map<string, string>();
+  /**
+   * Brand-new rooms of `autoShare` panes, shared on their first local join. Once a room is saved
+   * its sharing is a decision someone made (an unshare, or a peer's share) and is left alone.
+   */
+  readonly #autoSharePending = new Set<string>();
   #tabCount = 0;
 
   constructor(deps: CollabDeps) {
@@ -41,9 +48,11 @@ export class CollabService {
     const existing = this.#rooms.get(key);
     if (existing) return existing;
     if (!this.#d.knowsPane(paneIdOf(key))) return undefined;
-    const room = new CollabRoom(key, this.#d.store.load(key));
+    const stored = this.#d.store.load(key);
+    const room = new CollabRoom(key, stored);
     room.doc.on("update", (update: Uint8Array, origin: unknown) => this.#changed(room, update, origin));
     this.#rooms.set(key, room);
+    if (!stored && this.#d.autoShares(paneIdOf(key))) this.#autoSharePending.add(key);
     return room;
   }
 
@@ -152,6 +161,7 @@ export class CollabService {
   }
 
   sharingChanged(room: CollabRoom): void {
+    this.#autoSharePending.delete(room.key);
     this.#sharingChanged(room);
   }
 
@@ -169,6 +179,8 @@ export class CollabService {
       sharedWith: [...room.sharedWith],
     });
     this.#presence(room);
+    // After the tab has its state, so the sharing frame that follows applies to a joined room.
+    if (this.#autoSharePending.delete(room.key)) this.share(room, undefined);
   }
 
   #leave(socket: BrowserSocket, room: CollabRoom): void {
