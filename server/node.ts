@@ -3,6 +3,10 @@ import { builtinManifests } from "../plugins/builtin-manifests.ts";
 import { systemClientEvent } from "../protocol/browser.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
 import type { NodeOptions } from "./cli/args.ts";
+import { registerChatPeerWire } from "./chat/chat-peer-wire.ts";
+import { ChatService } from "./chat/chat-service.ts";
+import { chatSettings, maxMessageBytes } from "./chat/chat-settings.ts";
+import { MessageStore } from "./chat/message-store.ts";
 import { registerCollabPeerWire } from "./collab/collab-peer-wire.ts";
 import { CollabService } from "./collab/collab-service.ts";
 import { RoomStore } from "./collab/room-store.ts";
@@ -41,6 +45,7 @@ export interface RunningNode {
   browsers: BrowserHub;
   fabric: Fabric;
   collab: CollabService;
+  chat: ChatService;
   stop(): Promise<void>;
 }
 
@@ -57,7 +62,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     const database = openDatabase(dir.paths.database);
     undo.push(() => database.close());
 
-    const registry = new SettingsRegistry().declare(...networkSettings);
+    const registry = new SettingsRegistry().declare(...networkSettings, ...chatSettings);
     const overrides = new Map<string, { value: unknown; from: string }>();
     if (config.name !== undefined) overrides.set(nodeName.key, { value: config.name, from: "--name" });
     const settings = new SettingsStore(database.db, registry, overrides);
@@ -78,10 +83,18 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       addresses,
       pingIntervalMs: config.pingIntervalMs,
     });
+    const chat = new ChatService({
+      hub: fabric.hub,
+      browsers,
+      store: new MessageStore(database.db, identity.nodeId),
+      log,
+      maxMessageBytes: () => settings.get(maxMessageBytes),
+    });
     const ctx: HttpContext = {
       identity,
       settings,
       fabric,
+      chat,
       panes,
       log,
       dataDir: dir.paths.root,
@@ -127,6 +140,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     });
     collab.registerBrowserChannel();
     const offCollabWire = registerCollabPeerWire({ hub: fabric.hub, collab, log });
+    chat.registerBrowserChannel();
+    const offChatWire = registerChatPeerWire(fabric.hub, chat);
     settings.onChange((changed) =>
       browsers.broadcast({ channel: "system", event: "settings_changed", data: { values: changed } }),
     );
@@ -152,6 +167,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     undo.push(() => {
       offNetwork();
       offCollabWire();
+      offChatWire();
       fabric.stop();
       // Before the database closes (an earlier undo step): nothing typed is lost on a clean stop.
       collab.flush();
@@ -167,6 +183,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       browsers,
       fabric,
       collab,
+      chat,
       async stop() {
         if (stopped) return;
         stopped = true;

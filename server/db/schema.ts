@@ -1,4 +1,4 @@
-import { blob, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** User-changed settings only; a key without a row has its declared default. */
 export const settings = sqliteTable("settings", {
@@ -55,3 +55,29 @@ export const collabRooms = sqliteTable("collab_rooms", {
   sharedWithJson: text("shared_with_json").notNull().default("[]"),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/**
+ * Chat messages of every conversation, both directions. `seq` orders a conversation on this node;
+ * `id` is the author's message id, unique per conversation and direction, which is how a message
+ * delivered twice is stored once.
+ */
+export const chatMessages = sqliteTable(
+  "chat_messages",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull(),
+    peerId: text("peer_id").notNull(),
+    direction: text("direction", { enum: ["in", "out"] }).notNull(),
+    text: text("text").notNull(),
+    ts: integer("ts").notNull(),
+    status: text("status", { enum: ["queued", "sent", "delivered", "read", "failed"] }).notNull(),
+    clientId: text("client_id"),
+    /** For `in`: whether the peer has been told it was read (sent when the link allows). */
+    readReceiptSent: integer("read_receipt_sent", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("chat_messages_peer_direction_id_idx").on(t.peerId, t.direction, t.id),
+    index("chat_messages_peer_seq_idx").on(t.peerId, t.seq),
+  ],
+);

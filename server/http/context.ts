@@ -1,3 +1,4 @@
+import type { ChatService } from "../chat/chat-service.ts";
 import type { Fabric } from "../fabric/fabric.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
 import type { Logger } from "../log.ts";
@@ -9,6 +10,7 @@ export interface HttpContext {
   identity: NodeIdentity;
   settings: SettingsStore;
   fabric: Fabric;
+  chat: ChatService;
   panes: PaneCatalog;
   log: Logger;
   dataDir: string;

@@ -1,5 +1,8 @@
 import { join } from "node:path";
 import { builtinManifests } from "../../plugins/builtin-manifests.ts";
+import { ChatService } from "../../server/chat/chat-service.ts";
+import { chatSettings } from "../../server/chat/chat-settings.ts";
+import { MessageStore } from "../../server/chat/message-store.ts";
 import { openDatabase } from "../../server/db/database.ts";
 import { createFabric } from "../../server/fabric/fabric.ts";
 import type { HttpContext } from "../../server/http/context.ts";
@@ -9,6 +12,7 @@ import { PaneCatalog } from "../../server/panes/pane-catalog.ts";
 import { networkSettings } from "../../server/settings/network-settings.ts";
 import { SettingsRegistry } from "../../server/settings/registry.ts";
 import { SettingsStore } from "../../server/settings/settings-store.ts";
+import { BrowserHub } from "../../server/ws/browser-hub.ts";
 import { tempDir } from "./temp-dir.ts";
 
 export const TEST_PORT = 7420;
@@ -18,7 +22,7 @@ export async function realHttpContext(): Promise<HttpContext> {
   const dir = tempDir();
   const identity = await loadOrCreateIdentity(join(dir, "identity.key"));
   const database = openDatabase(join(dir, "weft.db"));
-  const settings = new SettingsStore(database.db, new SettingsRegistry().declare(...networkSettings));
+  const settings = new SettingsStore(database.db, new SettingsRegistry().declare(...networkSettings, ...chatSettings));
   const nodeName = () => "test-node";
   const addresses = () => [`ws://192.0.2.1:${TEST_PORT}/peer-ws`];
   const fabric = createFabric({
@@ -29,10 +33,18 @@ export async function realHttpContext(): Promise<HttpContext> {
     nodeName,
     addresses,
   });
+  const chat = new ChatService({
+    hub: fabric.hub,
+    browsers: new BrowserHub(silentLogger),
+    store: new MessageStore(database.db, identity.nodeId),
+    log: silentLogger,
+    maxMessageBytes: () => 16 * 1024,
+  });
   return {
     identity,
     settings,
     fabric,
+    chat,
     panes: new PaneCatalog().addBuiltin(builtinManifests),
     log: silentLogger,
     dataDir: dir,
