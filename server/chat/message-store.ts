@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, lt, lte } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, lt, lte, sql } from "drizzle-orm";
 import type { ChatMessage, ChatStatus } from "../../protocol/chat.ts";
 import type { WeftDb } from "../db/database.ts";
 import { chatMessages } from "../db/schema.ts";
@@ -181,7 +181,9 @@ export class MessageStore {
     const rows = this.#db
       .select({ peerId: chatMessages.peerId, n: count() })
       .from(chatMessages)
-      .where(and(eq(chatMessages.direction, "in"), eq(chatMessages.status, "delivered")))
+      // Literal constants, not bound parameters: only then can SQLite use the partial index of
+      // unread rows instead of scanning the whole history on every arrival.
+      .where(sql`${chatMessages.direction} = 'in' AND ${chatMessages.status} = 'delivered'`)
       .groupBy(chatMessages.peerId)
       .all();
     return Object.fromEntries(rows.map((r) => [r.peerId, r.n]));

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { blob, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** User-changed settings only; a key without a row has its declared default. */
@@ -79,5 +80,9 @@ export const chatMessages = sqliteTable(
   (t) => [
     uniqueIndex("chat_messages_peer_direction_id_idx").on(t.peerId, t.direction, t.id),
     index("chat_messages_peer_seq_idx").on(t.peerId, t.seq),
+    // Only unread rows: unread counts run on every arrival and must not scan the whole history.
+    index("chat_messages_unread_idx")
+      .on(t.peerId)
+      .where(sql`${t.direction} = 'in' AND ${t.status} = 'delivered'`),
   ],
 );

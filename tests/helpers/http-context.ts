@@ -22,7 +22,10 @@ export async function realHttpContext(): Promise<HttpContext> {
   const dir = tempDir();
   const identity = await loadOrCreateIdentity(join(dir, "identity.key"));
   const database = openDatabase(join(dir, "weft.db"));
-  const settings = new SettingsStore(database.db, new SettingsRegistry().declare(...networkSettings, ...chatSettings));
+  const settings = new SettingsStore(
+    database.db,
+    new SettingsRegistry().declare(...networkSettings, ...chatSettings),
+  );
   const nodeName = () => "test-node";
   const addresses = () => [`ws://192.0.2.1:${TEST_PORT}/peer-ws`];
   const fabric = createFabric({

@@ -1,0 +1,1 @@
+CREATE INDEX `chat_messages_unread_idx` ON `chat_messages` (`peer_id`) WHERE "chat_messages"."direction" = 'in' AND "chat_messages"."status" = 'delivered';
