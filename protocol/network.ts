@@ -80,10 +80,48 @@ export const peerMetrics = z.object({
 });
 export type PeerMetrics = z.infer<typeof peerMetrics>;
 
+/**
+ * One monitor tick of one peer's link, kept in the node's ten-minute history. Counters are the
+ * session's running totals; `in_bps`/`out_bps` are bytes per second since the sample before, null
+ * while the link is down or for a peer's first sample.
+ */
+export const metricsSample = z.object({
+  ts: z.number(),
+  status: peerStatus,
+  rtt_ms: z.number().nullable(),
+  bytes_in: z.number(),
+  bytes_out: z.number(),
+  msgs_in: z.number(),
+  msgs_out: z.number(),
+  in_bps: z.number().nullable(),
+  out_bps: z.number().nullable(),
+});
+export type MetricsSample = z.infer<typeof metricsSample>;
+
+/** The monitor's history: samples per node id, oldest first, `interval_ms` apart. */
+export const metricsHistory = z.object({
+  interval_ms: z.number(),
+  window_ms: z.number(),
+  series: z.record(z.string(), z.array(metricsSample)),
+});
+export type MetricsHistory = z.infer<typeof metricsHistory>;
+
+/**
+ * A `peer_metrics` frame. A monitor tick also carries its time and the samples it added to the
+ * history, so a tab extends its charts with exactly what a later `metrics_history` would return.
+ */
+export const peerMetricsEvent = z.object({
+  metrics: z.array(peerMetrics),
+  ts: z.number().optional(),
+  samples: z.record(z.string(), metricsSample).optional(),
+});
+export type PeerMetricsEvent = z.infer<typeof peerMetricsEvent>;
+
 /** `/ws` `network` channel, client → server. */
 export const networkClientEvent = z.discriminatedUnion("event", [
   z.object({ event: z.literal("list_peers"), data: z.object({}).strict().default({}) }),
   z.object({ event: z.literal("list_metrics"), data: z.object({}).strict().default({}) }),
+  z.object({ event: z.literal("metrics_history"), data: z.object({}).strict().default({}) }),
   z.object({ event: z.literal("connect"), data: z.object({ address: z.string().min(1).max(300) }) }),
   z.object({ event: z.literal("disconnect"), data: z.object({ nodeId: z.string().min(1).max(64) }) }),
   z.object({ event: z.literal("pair_redeem"), data: z.object({ invite: z.string().min(1).max(4096) }) }),
@@ -107,7 +145,8 @@ export const networkServerEvent = z.discriminatedUnion("event", [
   z.object({ event: z.literal("peers"), data: peersResponse }),
   z.object({ event: z.literal("peer_update"), data: z.object({ peer: peerRow }) }),
   z.object({ event: z.literal("peer_removed"), data: z.object({ nodeId: z.string() }) }),
-  z.object({ event: z.literal("peer_metrics"), data: z.object({ metrics: z.array(peerMetrics) }) }),
+  z.object({ event: z.literal("peer_metrics"), data: peerMetricsEvent }),
+  z.object({ event: z.literal("metrics_history"), data: metricsHistory }),
   /** Progress of a `pair_redeem` or `connect` that this tab asked for. */
   z.object({
     event: z.literal("pair_progress"),

@@ -7,7 +7,7 @@ import { mintInvite, selfRow } from "../fabric/network-facts.ts";
 import type { HttpContext, HttpEnv } from "./context.ts";
 import { jsonBody } from "./zod-body.ts";
 
-/** `/api/network/*`: identity, peers, invites, pairing, dialing, block and forget, the audit log. */
+/** `/api/network/*`: identity, peers, link history, invites, pairing, dialing, block and forget, audit. */
 export function networkRoutes(ctx: HttpContext) {
   const { hub, audit } = ctx.fabric;
   const notFound = (id: string) => ({ error: `no peer ${id}` }) satisfies ApiError;
@@ -22,6 +22,7 @@ export function networkRoutes(ctx: HttpContext) {
       } satisfies IdentityResponse),
     )
     .get("/peers", (c) => c.json({ self: selfRow(ctx), peers: hub.rows() }))
+    .get("/metrics/history", (c) => c.json(ctx.fabric.monitor.history.snapshot()))
     .post("/invite", jsonBody(inviteRequest), (c) => c.json(mintInvite(ctx, c.req.valid("json").ttl_s)))
     .post("/pair", jsonBody(pairRequest), async (c) => {
       const { invite } = c.req.valid("json");

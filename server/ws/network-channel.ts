@@ -12,7 +12,7 @@ export function registerNetworkChannel(
   browsers: BrowserHub,
   f: { identity: NodeIdentity; fabric: Fabric; nodeName(): string; addresses(): string[] },
 ): () => void {
-  const { hub } = f.fabric;
+  const { hub, monitor } = f.fabric;
   const send = (socket: BrowserSocket, event: string, data: unknown) =>
     browsers.send(socket, { channel: "network", event, data });
   const peers = () => ({ self: selfRow(f), peers: hub.rows() });
@@ -23,6 +23,8 @@ export function registerNetworkChannel(
         return send(socket, "peers", peers());
       case "list_metrics":
         return send(socket, "peer_metrics", { metrics: hub.metrics() });
+      case "metrics_history":
+        return send(socket, "metrics_history", monitor.history.snapshot());
       case "mint_invite":
         return send(socket, "invite", mintInvite(f, msg.data.ttl_s));
       case "disconnect":
@@ -54,9 +56,17 @@ export function registerNetworkChannel(
     }
   });
 
-  return hub.on({
+  const offHub = hub.on({
     peerUpdate: (peer) => browsers.broadcast({ channel: "network", event: "peer_update", data: { peer } }),
     peerRemoved: (nodeId) =>
       browsers.broadcast({ channel: "network", event: "peer_removed", data: { nodeId } }),
   });
+  // Every tick reaches every tab; with no tab open there is nothing to serialize.
+  const offTicks = monitor.onTick((tick) => {
+    if (browsers.size > 0) browsers.broadcast({ channel: "network", event: "peer_metrics", data: tick });
+  });
+  return () => {
+    offHub();
+    offTicks();
+  };
 }
