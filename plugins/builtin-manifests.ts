@@ -1,5 +1,7 @@
 import type { PaneManifest } from "../protocol/pane.ts";
 import { aboutManifest } from "./about/manifest.ts";
+import { chatManifest } from "./chat/manifest.ts";
+import { monitorManifest } from "./monitor/manifest.ts";
 import { peersManifest } from "./peers/manifest.ts";
 import { scratchManifest } from "./scratch/manifest.ts";
 import { settingsManifest } from "./settings/manifest.ts";
@@ -11,6 +13,8 @@ import { settingsManifest } from "./settings/manifest.ts";
 export const builtinManifests: PaneManifest[] = [
   aboutManifest,
   peersManifest,
+  monitorManifest,
+  chatManifest,
   settingsManifest,
   scratchManifest,
 ];

@@ -4,5 +4,7 @@
  */
 import "./about/index.ts";
 import "./peers/index.ts";
+import "./monitor/index.ts";
+import "./chat/index.ts";
 import "./scratch/index.ts";
 import "./settings/index.ts";
