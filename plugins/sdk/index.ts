@@ -19,6 +19,7 @@ export {
   type ReconnectInfo,
   useHost,
 } from "./host.ts";
+export { PeerDirectory } from "./peer-directory.svelte.ts";
 export {
   definePluginPane,
   isPluginPane,

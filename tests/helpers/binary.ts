@@ -90,3 +90,22 @@ export function runBinary(bin: string, args: string[], cwd: string, env: Record<
   });
   return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
+
+/**
+ * A JSON call to a running node as its own browser tab would make it (with the node's Origin on
+ * every request); a non-2xx answer throws with the node's reason, so a test fails where it broke.
+ */
+export async function callNode<T>(
+  node: RunningBinary,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${node.url}${path.replace(/^\//, "")}`, {
+    method,
+    headers: { origin: `http://localhost:${node.port}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}

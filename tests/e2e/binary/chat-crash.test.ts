@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import type { ChatPage } from "../../../protocol/chat.ts";
-import { lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
+import { callNode as call, lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
 import { chatTab } from "../../helpers/chat-tab.ts";
 
 const running: RunningBinary[] = [];
@@ -23,15 +23,6 @@ async function start(dir: string, bin: string, port: number, name: string): Prom
   );
   running.push(node);
   return node;
-}
-
-async function call<T>(node: RunningBinary, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${node.url}${path.slice(1)}`, {
-    method,
-    headers: { origin: `http://localhost:${node.port}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return (await res.json()) as T;
 }
 
 async function until(check: () => Promise<boolean> | boolean, what: string, ms = 15_000): Promise<void> {

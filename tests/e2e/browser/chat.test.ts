@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
+import { callNode as call, lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
 import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts";
 
 let browser: Browser;
@@ -23,15 +23,6 @@ async function start(name: string): Promise<RunningBinary> {
 }
 
 /** A REST call as the node's own page would make it (state-changing calls need our `Origin`). */
-async function call<T>(node: RunningBinary, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${node.url}${path.replace(/^\//, "")}`, {
-    method,
-    headers: { origin: `http://localhost:${node.port}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 async function waitFor(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
+import { callNode as call, lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
 import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts";
 
 /**
@@ -24,16 +24,6 @@ async function start(name: string): Promise<RunningBinary> {
   );
   nodes.push(node);
   return node;
-}
-
-async function call<T>(node: RunningBinary, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${node.url}${path.slice(1)}`, {
-    method,
-    // State-changing calls must carry the node's own origin, as its browser tab's do.
-    headers: { "content-type": "application/json", origin: `http://localhost:${node.port}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return (await res.json()) as T;
 }
 
 beforeAll(async () => {

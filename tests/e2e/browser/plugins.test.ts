@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
+import { callNode as call, lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
 import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 
@@ -214,15 +214,6 @@ describe("third-party panes on one node", () => {
 });
 
 describe("a third-party pane shared between two nodes", () => {
-  async function call<T>(node: RunningBinary, method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${node.url}${path.slice(1)}`, {
-      method,
-      headers: { "content-type": "application/json", origin: `http://localhost:${node.port}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return (await res.json()) as T;
-  }
-
   async function connectedPeers(node: RunningBinary): Promise<number> {
     const { peers } = await call<{ peers: Array<{ status: string }> }>(node, "GET", "/api/network/peers");
     return peers.filter((p) => p.status === "connected").length;

@@ -1,15 +1,18 @@
 import { networkServerEvent, type PeerRow, peersResponse } from "../../protocol/network.ts";
-import type { ChannelFrame, PaneHost } from "../sdk/index.ts";
+import type { ChannelFrame, PaneHost } from "./host.ts";
 
 /**
- * The peers one can chat with (trusted ones, blocked included so their history stays readable),
- * kept live from the `network` channel. Asks over the socket, whose answer stays in order with
- * live updates, and over REST while the socket is down.
+ * This node's peers, kept live from the `network` channel, for any pane that lists, names or
+ * picks peers. Asks over the socket (its answer stays in order with live updates) and falls back
+ * to REST while the socket is down. Reactive: read `all`, `trusted` and `loaded` in a component.
  */
-export class ChatPeers {
+export class PeerDirectory {
+  /** Every known peer, blocked ones included. */
   all = $state.raw<PeerRow[]>([]);
+  /** False until the first list arrived. */
   loaded = $state(false);
-  readonly peers: PeerRow[] = $derived(this.all.filter((p) => p.trusted));
+  /** Paired peers (blocked included, so their history stays readable). */
+  readonly trusted: PeerRow[] = $derived(this.all.filter((p) => p.trusted));
   readonly #host: PaneHost;
   // A socket answer bumps this too, so a slower REST answer cannot overwrite newer live state.
   #generation = 0;
@@ -29,10 +32,12 @@ export class ChatPeers {
     };
   }
 
+  /** The peer with this node id, if known. */
   get(nodeId: string): PeerRow | undefined {
     return this.all.find((p) => p.node_id === nodeId);
   }
 
+  /** Asks for the list again (done by `start` and on every reconnect). */
   async load(): Promise<void> {
     if (this.#host.send("network", "list_peers", {})) return;
     const mine = ++this.#generation;
