@@ -109,3 +109,33 @@ export async function callNode<T>(
   if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
+
+/**
+ * Compiled nodes for one test file: each named, alone in its own folder, on loopback and a free
+ * port. `stopAll` ends whichever are still running (call it in `afterAll`).
+ */
+export function binaryPool() {
+  const nodes: RunningBinary[] = [];
+  return {
+    async start(name: string): Promise<RunningBinary> {
+      const copy = lonelyBinary();
+      const args = [
+        "--data-dir",
+        "./data",
+        "--port",
+        "0",
+        "--host",
+        "127.0.0.1",
+        "--no-open",
+        "--name",
+        name,
+      ];
+      const node = await startBinary(copy.bin, args, copy.dir);
+      nodes.push(node);
+      return node;
+    },
+    async stopAll(): Promise<void> {
+      await Promise.all(nodes.filter((n) => n.proc.exitCode === null).map((n) => n.signal()));
+    },
+  };
+}

@@ -1,26 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { callNode as call, lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
+import { binaryPool, callNode as call, type RunningBinary } from "../../helpers/binary.ts";
 import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts";
 
 let browser: Browser;
-const nodes: RunningBinary[] = [];
+const { start, stopAll } = binaryPool();
 let alice: RunningBinary;
 let bob: RunningBinary;
 let aliceId: string;
 let bobId: string;
-
-async function start(name: string): Promise<RunningBinary> {
-  const copy = lonelyBinary();
-  const node = await startBinary(
-    copy.bin,
-    ["--data-dir", "./data", "--port", "0", "--host", "127.0.0.1", "--no-open", "--name", name],
-    copy.dir,
-  );
-  nodes.push(node);
-  return node;
-}
 
 /** A REST call as the node's own page would make it (state-changing calls need our `Origin`). */
 
@@ -72,7 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all(nodes.filter((n) => n.proc.exitCode === null).map((n) => n.signal()));
+  await stopAll();
 });
 
 describe("the Chat pane in a real browser", () => {

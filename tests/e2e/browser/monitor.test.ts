@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { callNode as call, lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
+import { binaryPool, callNode as call, type RunningBinary } from "../../helpers/binary.ts";
 import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts";
 
 /**
@@ -11,20 +11,9 @@ import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts
  */
 
 let browser: Browser;
-const nodes: RunningBinary[] = [];
+const { start, stopAll } = binaryPool();
 let alice: RunningBinary;
 let bob: RunningBinary;
-
-async function start(name: string): Promise<RunningBinary> {
-  const copy = lonelyBinary();
-  const node = await startBinary(
-    copy.bin,
-    ["--data-dir", "./data", "--port", "0", "--host", "127.0.0.1", "--no-open", "--name", name],
-    copy.dir,
-  );
-  nodes.push(node);
-  return node;
-}
 
 beforeAll(async () => {
   [alice, bob] = await Promise.all([start("alice"), start("bob")]);
@@ -33,7 +22,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all(nodes.filter((n) => n.proc.exitCode === null).map((n) => n.signal()));
+  await stopAll();
 });
 
 describe("the Monitor pane in a real browser", () => {
