@@ -35,16 +35,9 @@ export const systemServerEvent = z.discriminatedUnion("event", [
   z.object({ event: z.literal("error"), data: z.object({ message: z.string() }) }),
 ]);
 
-/** Client → server, by channel. Channels arrive with the issues that build them. */
-export const clientChannels = {
-  system: systemClientEvent,
-} as const;
-export type ClientChannel = keyof typeof clientChannels;
 export type SystemClientEvent = z.infer<typeof systemClientEvent>;
 
 export type SystemServerEvent = z.infer<typeof systemServerEvent>;
-/** A server → client frame on the system channel. */
-export type ServerFrame = { channel: "system" } & SystemServerEvent;
 
 /** Any channel's error frame: the socket stays open. */
 export function errorFrame(channel: string, message: string) {

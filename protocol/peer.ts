@@ -5,7 +5,8 @@ import { PROTOCOL_VERSION } from "./version.ts";
  * The peer wire on `/peer-ws` (DESIGN section 4). Every frame is a JSON envelope with one header;
  * a **signed** envelope carries `data` and an Ed25519 `sig` (handshake, anything outside a
  * session), a **sealed** one carries `n` and an AES-256-GCM `box` (everything after the
- * handshake). Feature types join `PEER_TYPES` with the features that own them.
+ * handshake). The types a node accepts are the handshake's, the session types of `sessionData`, and
+ * the feature types registered with the hub (`collab_*`, `chat_*`); anything else gets `error`.
  */
 
 export const nodeIdSchema = z.string().regex(/^[a-z2-7]{16}$/, "must be a 16-character node id");
@@ -27,21 +28,6 @@ export const b64Bytes = (bytes: number) => {
   );
 };
 const msgId = z.string().regex(/^[0-9a-f]{32}$/, "must be 128-bit lowercase hex");
-
-/** Every type a node accepts; anything else is answered with `error` and dropped. */
-export const PEER_TYPES = [
-  "hello",
-  "hello_ack",
-  "auth",
-  "auth_result",
-  "goodbye",
-  "presence",
-  "ping",
-  "pong",
-  "error",
-] as const;
-export const peerType = z.enum(PEER_TYPES);
-export type PeerType = z.infer<typeof peerType>;
 
 /** Hop budget a frame starts with. */
 export const INITIAL_TTL = 8;

@@ -20,13 +20,6 @@ export function registerChatPeerWire(hub: PeerHub, chat: ChatService): () => voi
   hub.handle("chat_receipt", chatReceiptData, (peer, data) => {
     chat.receipt(peer.peerId, data.ids, data.status);
   });
-  // Redeliver on every fresh link; peerUpdate also fires for RTT changes, so track transitions.
-  const last = new Map<string, string>();
-  return hub.on({
-    peerUpdate: (row) => {
-      const was = last.get(row.node_id);
-      last.set(row.node_id, row.status);
-      if (row.status === "connected" && was !== "connected") chat.linked(row.node_id);
-    },
-  });
+  // Redeliver on every fresh link.
+  return hub.on({ peerOnline: (id) => chat.linked(id) });
 }

@@ -78,5 +78,8 @@ export function registerCollabPeerWire(deps: {
     }),
   );
 
-  return hub.on({ peerUpdate: (row) => collab.peerStatus(row.node_id, row.status) });
+  return hub.on({
+    peerOnline: (id) => collab.peerLinkChanged(id, true),
+    peerOffline: (id) => collab.peerLinkChanged(id, false),
+  });
 }

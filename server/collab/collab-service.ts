@@ -31,7 +31,6 @@ export class CollabService {
   readonly #saveTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Shares made while the peer was offline, as `room|node`: delivered when it connects. */
   readonly #pendingShares = new Set<string>();
-  readonly #peerStatus = new Map<string, string>();
   /**
    * Brand-new rooms of `autoShare` panes, shared on their first local join. Once a room is saved
    * its sharing is a decision someone made (an unshare, or a peer's share) and is left alone.
@@ -131,18 +130,16 @@ export class CollabService {
   }
 
   /**
-   * A peer's link status changed. On a new connection: deliver shares made while it was away,
-   * then catch up both ways on every room shared with it. Either way its presence changed.
+   * A peer linked or unlinked. On a new link: deliver shares made while it was away, then catch
+   * up both ways on every room shared with it. Either way its presence in those rooms changed.
    */
-  peerStatus(nodeId: string, status: string): void {
-    if (this.#peerStatus.get(nodeId) === status) return;
-    this.#peerStatus.set(nodeId, status);
+  peerLinkChanged(nodeId: string, online: boolean): void {
     const keys = new Set(this.#d.store.keysSharedWith(nodeId));
     for (const room of this.#rooms.values()) if (room.sharedWith.has(nodeId)) keys.add(room.key);
     for (const key of keys) {
       const room = this.room(key);
       if (!room?.sharedWith.has(nodeId)) continue;
-      if (status === "connected") {
+      if (online) {
         if (this.#pendingShares.delete(`${key}|${nodeId}`))
           this.#d.hub.send(nodeId, "collab_share", { room: key });
         this.#openSync(room, nodeId);

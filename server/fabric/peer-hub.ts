@@ -25,6 +25,11 @@ export interface HubEvents {
   peerRemoved(nodeId: string): void;
   /** A session ended; the redialer listens for this. */
   peerOffline(nodeId: string, info: LinkCloseInfo): void;
+  /**
+   * A session opened (also when it replaced another): features deliver what waited for this peer.
+   * Unlike `peerUpdate`, which fires on every RTT change, this fires once per link.
+   */
+  peerOnline(nodeId: string): void;
 }
 
 export interface PeerHubDeps {
@@ -306,6 +311,7 @@ export class PeerHub {
       direction: link.direction,
     });
     this.#emitRow(session.peerId);
+    for (const l of this.#listeners) l.peerOnline?.(session.peerId);
   }
 
   /**
