@@ -3,9 +3,11 @@ import type { PaneHost } from "../../plugins/sdk/host.ts";
 import type { Connection } from "../connection/connection.svelte.ts";
 import type { Toasts } from "../toasts/toasts.svelte.ts";
 import type { Workspace } from "../workspace/layout.svelte.ts";
+import { PaneIntents } from "./pane-intents.ts";
 
 /** The `PaneHost` panes see, built over the shell's connection, workspace and toasts. */
 export function createShellHost(connection: Connection, workspace: Workspace, toasts: Toasts): PaneHost {
+  const intents = new PaneIntents();
   return {
     api,
     get connection() {
@@ -17,9 +19,14 @@ export function createShellHost(connection: Connection, workspace: Workspace, to
     subscribe: (channel, listener) => connection.subscribe(channel, listener),
     send: (channel, event, data) => connection.send(channel, event, data),
     onReconnect: (listener) => connection.onReconnect(listener),
-    openPane(id) {
-      if (!workspace.open(id)) toasts.push(`There is no pane called "${id}".`, "error");
+    openPane(id, params) {
+      if (!workspace.open(id)) {
+        toasts.push(`There is no pane called "${id}".`, "error");
+        return;
+      }
+      if (params) intents.deliver(id, params);
     },
+    onOpened: (paneId, listener) => intents.listen(paneId, listener),
     notify: (message, kind, action) => {
       toasts.push(message, kind, action);
     },

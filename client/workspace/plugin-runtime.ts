@@ -148,7 +148,8 @@ export function pluginHost(id: string, host: PaneHost): PaneHost {
     subscribe: (channel, listener) => host.subscribe(channel, guard(listener)),
     send: (channel, event, data) => host.send(channel, event, data),
     onReconnect: (listener) => host.onReconnect(guard(listener)),
-    openPane: (paneId) => host.openPane(paneId),
+    openPane: (paneId, params) => host.openPane(paneId, params),
+    onOpened: (paneId, listener) => host.onOpened(paneId, guard(listener)),
     notify: (message, kind, action) =>
       host.notify(message, kind, action ? { label: action.label, run: guard(action.run) } : undefined),
   };

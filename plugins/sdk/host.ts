@@ -18,6 +18,9 @@ export interface ReconnectInfo {
   restarted: boolean;
 }
 
+/** What `openPane` asks a pane to show, e.g. `{ room: "scratch:groceries@…" }`. */
+export type PaneParams = Readonly<Record<string, string>>;
+
 export type NotifyKind = "info" | "success" | "error";
 
 /** The one button a toast may carry, e.g. "Open" on a notice that a peer shared a pane. */
@@ -47,8 +50,16 @@ export interface PaneHost {
    * so panes refetch their state here.
    */
   onReconnect(listener: (info: ReconnectInfo) => void): () => void;
-  /** Opens a pane by id, or focuses it when it is already open. */
-  openPane(id: string): void;
+  /**
+   * Opens a pane by id, or focuses it when it is already open. `params` say what to show in it
+   * (e.g. which note); the pane receives them through `onOpened`.
+   */
+  openPane(id: string, params?: PaneParams): void;
+  /**
+   * Calls `listener` with the params of every `openPane(paneId, params)` for that pane, including
+   * one made just before the pane mounted (held until someone listens). Returns the unsubscribe.
+   */
+  onOpened(paneId: string, listener: (params: PaneParams) => void): () => void;
   /** Shows a short toast, with one action button when `action` is given. */
   notify(message: string, kind?: NotifyKind, action?: NotifyAction): void;
 }

@@ -54,6 +54,7 @@ export function fakeHost(): FakeHost {
         return () => reconnects.delete(listener);
       },
       openPane() {},
+      onOpened: () => () => {},
       notify() {},
     },
     push(channel, frame) {
