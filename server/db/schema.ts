@@ -86,3 +86,28 @@ export const chatMessages = sqliteTable(
       .where(sql`${t.direction} = 'in' AND ${t.status} = 'delivered'`),
   ],
 );
+
+/**
+ * The inbox: things that happened while the user may not have been looking. `coalesce_key` lets a
+ * repeating event (a blocked node knocking) update one row instead of piling up new ones.
+ */
+export const notices = sqliteTable(
+  "notices",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    ts: integer("ts").notNull(),
+    kind: text("kind").notNull(),
+    peerNodeId: text("peer_node_id"),
+    peerNodeName: text("peer_node_name"),
+    text: text("text").notNull(),
+    actionJson: text("action_json"),
+    read: integer("read", { mode: "boolean" }).notNull().default(false),
+    coalesceKey: text("coalesce_key"),
+    count: integer("count").notNull().default(1),
+  },
+  (t) => [
+    index("notices_ts_idx").on(t.ts),
+    index("notices_coalesce_key_idx").on(t.coalesceKey, t.ts),
+    index("notices_unread_idx").on(t.read).where(sql`${t.read} = 0`),
+  ],
+);
