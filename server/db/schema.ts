@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { blob, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** User-changed settings only; a key without a row has its declared default. */
 export const settings = sqliteTable("settings", {
@@ -48,14 +48,28 @@ export const auditLog = sqliteTable(
   (t) => [index("audit_log_ts_idx").on(t.ts)],
 );
 
-/** Shared-pane rooms: the Yjs document as one merged update, its rev and who it is shared with. */
-export const collabRooms = sqliteTable("collab_rooms", {
-  roomKey: text("room_key").primaryKey(),
-  state: blob("state", { mode: "buffer" }).notNull(),
-  rev: integer("rev").notNull(),
-  sharedWithJson: text("shared_with_json").notNull().default("[]"),
-  updatedAt: integer("updated_at").notNull(),
-});
+/**
+ * Shared-pane rooms, mine and those other nodes shared with me, by owner and pane key. A room of
+ * this node has `owner_id` ''; rows from before owners existed are therefore this node's own.
+ * `title` mirrors the document's title for lists (and carries a share's title before it opens).
+ */
+export const collabRooms = sqliteTable(
+  "collab_rooms",
+  {
+    ownerId: text("owner_id").notNull().default(""),
+    roomKey: text("room_key").notNull(),
+    /** owner | invited | guest | revoked: see `roomAccess` in protocol/collab.ts. */
+    access: text("access", { enum: ["owner", "invited", "guest", "revoked"] })
+      .notNull()
+      .default("owner"),
+    title: text("title").notNull().default(""),
+    state: blob("state", { mode: "buffer" }).notNull(),
+    rev: integer("rev").notNull(),
+    sharedWithJson: text("shared_with_json").notNull().default("[]"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ownerId, t.roomKey] })],
+);
 
 /**
  * Chat messages of every conversation, both directions. `seq` orders a conversation on this node;
