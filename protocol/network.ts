@@ -50,7 +50,8 @@ export const inviteRequest = z.object({
     .max(30 * 24 * 3600)
     .optional(),
 });
-export const inviteResponse = z.object({ invite: z.string(), expires: z.number() });
+/** `id` names the invite (not its token) so a later `invite_used` can be matched to it. */
+export const inviteResponse = z.object({ invite: z.string(), expires: z.number(), id: z.string() });
 export type InviteResponse = z.infer<typeof inviteResponse>;
 export const pairRequest = z.object({ invite: z.string().min(1).max(4096) });
 export const connectRequest = z.object({ address: z.string().min(1).max(300) });
@@ -65,7 +66,22 @@ export const auditEntry = z.object({
 export const auditResponse = z.object({ entries: z.array(auditEntry) });
 export type AuditEntry = z.infer<typeof auditEntry>;
 
-/** Link health per peer, as the monitor reports it. */
+/**
+ * Bytes and messages each way over every link to one peer since the node started: a link that is
+ * replaced or redialed adds to them rather than starting them over.
+ */
+export const linkTotals = z.object({
+  bytes_in: z.number(),
+  bytes_out: z.number(),
+  msgs_in: z.number(),
+  msgs_out: z.number(),
+});
+export type LinkTotals = z.infer<typeof linkTotals>;
+
+/**
+ * Link health per peer, as the monitor reports it. The counters are the current link's; `totals`
+ * are the peer's across links, present wherever the monitor answers.
+ */
 export const peerMetrics = z.object({
   node_id: z.string(),
   node_name: z.string(),
@@ -77,6 +93,7 @@ export const peerMetrics = z.object({
   msgs_in: z.number(),
   msgs_out: z.number(),
   last_seen: z.number().nullable(),
+  totals: linkTotals.optional(),
 });
 export type PeerMetrics = z.infer<typeof peerMetrics>;
 
@@ -154,6 +171,11 @@ export const networkServerEvent = z.discriminatedUnion("event", [
   }),
   z.object({ event: z.literal("pair_result"), data: pairResult }),
   z.object({ event: z.literal("invite"), data: inviteResponse }),
+  /** Someone paired with this node using the invite `id` it minted. */
+  z.object({
+    event: z.literal("invite_used"),
+    data: z.object({ id: z.string(), peer: z.object({ node_id: z.string(), node_name: z.string() }) }),
+  }),
   z.object({ event: z.literal("error"), data: z.object({ message: z.string() }) }),
 ]);
 export type NetworkServerEvent = z.infer<typeof networkServerEvent>;

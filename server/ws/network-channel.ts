@@ -22,7 +22,7 @@ export function registerNetworkChannel(
       case "list_peers":
         return send(socket, "peers", peers());
       case "list_metrics":
-        return send(socket, "peer_metrics", { metrics: hub.metrics() });
+        return send(socket, "peer_metrics", { metrics: monitor.metrics() });
       case "metrics_history":
         return send(socket, "metrics_history", monitor.history.snapshot());
       case "mint_invite":

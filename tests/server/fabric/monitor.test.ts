@@ -19,6 +19,9 @@ async function paired(): Promise<[RunningNode, RunningNode]> {
 const metricsOf = (node: RunningNode, peer: RunningNode): PeerMetrics | undefined =>
   node.fabric.hub.metrics().find((m) => m.node_id === peer.identity.nodeId);
 
+const totalsOf = (node: RunningNode, peer: RunningNode) =>
+  node.fabric.monitor.metrics().find((m) => m.node_id === peer.identity.nodeId)?.totals;
+
 /** The `peer_metrics` frames a tab got from monitor ticks (an answer to `list_metrics` has no `ts`). */
 const tickFrames = (tab: TestTab): PeerMetricsEvent[] =>
   tab.frames
@@ -188,5 +191,72 @@ describe("the link monitor", () => {
     expect(series.some((s) => s.status === "connected")).toBe(true);
     expect(series.at(-1)?.status).toBe("offline");
     tab.close();
+  });
+
+  test("traffic totals carry on from where they were when a link drops and is redialed", async () => {
+    const [alice, bob] = await paired();
+    const bobId = bob.identity.nodeId;
+    let got = 0;
+    bob.fabric.hub.handle("test_blob", z.object({ text: z.string() }), () => {
+      got += 1;
+    });
+    const text = "x".repeat(20_000);
+    for (let i = 0; i < 3; i++) expect(alice.fabric.hub.send(bobId, "test_blob", { text })).toBe(true);
+    await eventually(() => got === 3, "bob to get three blobs");
+    const before = totalsOf(alice, bob)!;
+    const bobBefore = totalsOf(bob, alice)!;
+    expect(before.bytes_out).toBeGreaterThan(60_000);
+    expect(bobBefore.bytes_in).toBe(metricsOf(bob, alice)!.bytes_in);
+
+    const first = alice.fabric.hub.session(bobId);
+    first?.link.close(1006, "network fault");
+    await eventually(
+      () => alice.fabric.hub.session(bobId) !== undefined && alice.fabric.hub.session(bobId) !== first,
+      "the redial to bring up a new link",
+      5000,
+    );
+    await eventually(() => peerRow(bob, alice.identity.nodeId)?.status === "connected", "bob to relink");
+    // The new link counts from zero; the totals do not.
+    expect(metricsOf(alice, bob)!.bytes_out).toBeLessThan(before.bytes_out);
+    expect(totalsOf(alice, bob)!.bytes_out).toBeGreaterThanOrEqual(before.bytes_out);
+    expect(totalsOf(alice, bob)!.msgs_out).toBeGreaterThanOrEqual(before.msgs_out);
+    expect(totalsOf(bob, alice)!.bytes_in).toBeGreaterThanOrEqual(bobBefore.bytes_in);
+
+    const mid = totalsOf(alice, bob)!;
+    for (let i = 0; i < 2; i++) expect(alice.fabric.hub.send(bobId, "test_blob", { text })).toBe(true);
+    await eventually(() => got === 5, "bob to get two more blobs");
+    const after = totalsOf(alice, bob)!;
+    expect(after.bytes_out - mid.bytes_out).toBeGreaterThan(40_000);
+    expect(after.msgs_out - mid.msgs_out).toBeGreaterThanOrEqual(2);
+    expect(totalsOf(bob, alice)!.bytes_in - bobBefore.bytes_in).toBeGreaterThan(40_000);
+
+    // Tabs see the same totals, in the tick and in an answer to list_metrics.
+    const tab = await openTab(alice.port);
+    const [ts] = await ticks(alice, 1);
+    await eventually(() => tickFrames(tab).some((d) => d.ts === ts), "the tick to reach the tab");
+    const ticked = tickFrames(tab)
+      .find((d) => d.ts === ts)
+      ?.metrics.find((m) => m.node_id === bobId);
+    expect(ticked?.totals?.bytes_out).toBeGreaterThanOrEqual(after.bytes_out);
+    tab.send({ channel: "network", event: "list_metrics", data: {} });
+    const answer = await tab.next(
+      (f) => f.event === "peer_metrics" && (f.data as PeerMetricsEvent).ts === undefined,
+    );
+    const listed = (answer.data as PeerMetricsEvent).metrics.find((m) => m.node_id === bobId);
+    expect(listed?.totals?.bytes_out).toBeGreaterThanOrEqual(after.bytes_out);
+    tab.close();
+  });
+
+  test("a peer's traffic totals stay while its link is down", async () => {
+    const [alice, bob] = await paired();
+    await ticks(alice, 2);
+    const before = totalsOf(alice, bob)!;
+    expect(before.msgs_in).toBeGreaterThan(0);
+    await pool.stop(bob);
+    await eventually(() => peerRow(alice, bob.identity.nodeId)?.status !== "connected", "the drop");
+    const m = alice.fabric.monitor.metrics().find((r) => r.node_id === bob.identity.nodeId);
+    expect(m).toMatchObject({ status: expect.not.stringMatching(/^connected$/), bytes_in: 0 });
+    expect(m?.totals?.msgs_in).toBeGreaterThanOrEqual(before.msgs_in);
+    expect(m?.totals?.bytes_in).toBeGreaterThanOrEqual(before.bytes_in);
   });
 });
