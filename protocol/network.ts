@@ -50,7 +50,8 @@ export const inviteRequest = z.object({
     .max(30 * 24 * 3600)
     .optional(),
 });
-export const inviteResponse = z.object({ invite: z.string(), expires: z.number() });
+/** `id` names the invite (not its token) so a later `invite_used` can be matched to it. */
+export const inviteResponse = z.object({ invite: z.string(), expires: z.number(), id: z.string() });
 export type InviteResponse = z.infer<typeof inviteResponse>;
 export const pairRequest = z.object({ invite: z.string().min(1).max(4096) });
 export const connectRequest = z.object({ address: z.string().min(1).max(300) });
@@ -170,6 +171,11 @@ export const networkServerEvent = z.discriminatedUnion("event", [
   }),
   z.object({ event: z.literal("pair_result"), data: pairResult }),
   z.object({ event: z.literal("invite"), data: inviteResponse }),
+  /** Someone paired with this node using the invite `id` it minted. */
+  z.object({
+    event: z.literal("invite_used"),
+    data: z.object({ id: z.string(), peer: z.object({ node_id: z.string(), node_name: z.string() }) }),
+  }),
   z.object({ event: z.literal("error"), data: z.object({ message: z.string() }) }),
 ]);
 export type NetworkServerEvent = z.infer<typeof networkServerEvent>;

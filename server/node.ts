@@ -19,6 +19,9 @@ import { listen } from "./http/listener.ts";
 import { loadOrCreateIdentity, type NodeIdentity } from "./identity/identity.ts";
 import type { Logger } from "./log.ts";
 import { peerAddresses } from "./network-addresses.ts";
+import { registerTrustNotices } from "./notices/trust-notices.ts";
+import { NoticeService } from "./notices/notice-service.ts";
+import { NoticeStore } from "./notices/notice-store.ts";
 import { PaneCatalog } from "./panes/pane-catalog.ts";
 import { loadPlugins } from "./panes/plugin-loader.ts";
 import { advertisedAddress, enableDirect, networkSettings, nodeName } from "./settings/network-settings.ts";
@@ -46,6 +49,8 @@ export interface RunningNode {
   fabric: Fabric;
   collab: CollabService;
   chat: ChatService;
+  /** The inbox; features `add()` notices to it. */
+  notices: NoticeService;
   stop(): Promise<void>;
 }
 
@@ -90,11 +95,13 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       log,
       maxMessageBytes: () => settings.get(maxMessageBytes),
     });
+    const notices = new NoticeService({ store: new NoticeStore(database.db), browsers });
     const ctx: HttpContext = {
       identity,
       settings,
       fabric,
       chat,
+      notices,
       panes,
       log,
       dataDir: dir.paths.root,
@@ -142,6 +149,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     const offCollabWire = registerCollabPeerWire({ hub: fabric.hub, collab, log });
     chat.registerBrowserChannel();
     const offChatWire = registerChatPeerWire(fabric.hub, chat);
+    notices.registerBrowserChannel();
+    const offTrustNotices = registerTrustNotices(fabric.trust, notices);
     settings.onChange((changed) =>
       browsers.broadcast({ channel: "system", event: "settings_changed", data: { values: changed } }),
     );
@@ -168,6 +177,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       offNetwork();
       offCollabWire();
       offChatWire();
+      offTrustNotices();
       fabric.stop();
       // Before the database closes (an earlier undo step): nothing typed is lost on a clean stop.
       collab.flush();
@@ -184,6 +194,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       fabric,
       collab,
       chat,
+      notices,
       async stop() {
         if (stopped) return;
         stopped = true;

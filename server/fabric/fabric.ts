@@ -26,6 +26,8 @@ export interface Fabric {
   peers: PeerStore;
   invites: InviteStore;
   audit: AuditLog;
+  /** The acceptor's trust decisions; `on()` hears of used invites and blocked attempts. */
+  trust: Trust;
   monitor: LinkMonitor;
   start(): void;
   stop(): void;
@@ -74,6 +76,7 @@ export function createFabric(deps: {
     peers,
     invites,
     audit,
+    trust,
     monitor,
     start() {
       monitor.start();

@@ -9,6 +9,9 @@ export type RedeemOutcome = "ok" | "unknown" | "expired" | "used";
 
 const hash = (token: string) => createHash("sha256").update(token).digest("hex");
 
+/** A short public name for an invite, so the UI can match "used" news to the card that minted it. */
+export const inviteId = (token: string) => hash(token).slice(0, 12);
+
 /**
  * Invite tokens: 128 random bits, stored only as sha256 so a copy of the database cannot pair.
  * Single-use, except that the node that redeemed one may redeem it again (re-pairing).
@@ -20,7 +23,7 @@ export class InviteStore {
     this.#db = db;
   }
 
-  mint(ttlS = DEFAULT_INVITE_TTL_S, now = Date.now()): { token: string; expires: number } {
+  mint(ttlS = DEFAULT_INVITE_TTL_S, now = Date.now()): { token: string; expires: number; id: string } {
     // Expired invites are useless; pruning here keeps the table small without a timer.
     this.#db
       .delete(invites)
@@ -32,7 +35,7 @@ export class InviteStore {
       .insert(invites)
       .values({ tokenHash: hash(token), createdAt: now, expiresAt: expires })
       .run();
-    return { token, expires };
+    return { token, expires, id: inviteId(token) };
   }
 
   /** Redeems atomically: two nodes racing for one token cannot both win. */

@@ -22,7 +22,7 @@ export function selfRow(f: Facts): SelfRow {
 
 /** Mints a single-use invite naming this node's key and reachable addresses. */
 export function mintInvite(f: Facts, ttlS?: number): InviteResponse {
-  const { token, expires } = f.fabric.invites.mint(ttlS);
+  const { token, expires, id } = f.fabric.invites.mint(ttlS);
   const invite = encodeInvite({
     n: f.identity.nodeId,
     k: f.identity.publicKeyBase64,
@@ -30,5 +30,5 @@ export function mintInvite(f: Facts, ttlS?: number): InviteResponse {
     t: token,
     e: expires,
   });
-  return { invite, expires };
+  return { invite, expires, id };
 }

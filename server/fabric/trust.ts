@@ -2,7 +2,7 @@ import { trustMode } from "../settings/network-settings.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import type { AuditLog } from "./audit-log.ts";
 import type { DialerClaim } from "./handshake.ts";
-import type { InviteStore } from "./invite-store.ts";
+import { type InviteStore, inviteId } from "./invite-store.ts";
 import type { PeerStore } from "./peer-store.ts";
 
 export type TrustVerdict = { ok: true } | { ok: false; reason: string };
@@ -12,6 +12,20 @@ const REDEEM_REASONS = {
   expired: "invite expired",
   used: "invite already used",
 } as const;
+
+/** The peer a trust event is about, by the name it gave (or the one on file). */
+export interface TrustPeer {
+  node_id: string;
+  node_name: string;
+}
+
+/** What the acceptor's decisions tell the rest of the node; the inbox listens. */
+export interface TrustEvents {
+  /** A new peer paired using the invite `inviteId` this node minted. */
+  inviteUsed(inviteId: string, peer: TrustPeer): void;
+  /** A blocked node tried to connect and was refused. */
+  blockedAttempt(peer: TrustPeer): void;
+}
 
 /**
  * The acceptor's decision (DESIGN section 5), in order: blocked → refuse; known id with another
@@ -23,6 +37,7 @@ export class Trust {
   readonly #invites: InviteStore;
   readonly #audit: AuditLog;
   readonly #settings: SettingsStore;
+  readonly #listeners = new Set<Partial<TrustEvents>>();
 
   constructor(deps: { peers: PeerStore; invites: InviteStore; audit: AuditLog; settings: SettingsStore }) {
     this.#peers = deps.peers;
@@ -31,10 +46,19 @@ export class Trust {
     this.#settings = deps.settings;
   }
 
+  on(listener: Partial<TrustEvents>): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   decide(claim: DialerClaim, address: string | undefined): TrustVerdict {
     const key = Buffer.from(claim.publicKey).toString("base64");
     const known = this.#peers.get(claim.peerId);
-    if (known?.blocked) return this.#refuse(claim, "blocked");
+    if (known?.blocked) {
+      const peer = { node_id: claim.peerId, node_name: claim.nodeName || known.nodeName };
+      for (const l of this.#listeners) l.blockedAttempt?.(peer);
+      return this.#refuse(claim, "blocked");
+    }
     if (known && known.publicKey !== key) {
       this.#audit.record("key_mismatch", claim.peerId, { presented: key, pinned: known.publicKey, address });
       return { ok: false, reason: "key mismatch" };
@@ -43,7 +67,12 @@ export class Trust {
     if (this.#settings.get(trustMode) === "open-lan") return this.#admit(claim, "open-lan", address);
     if (claim.token !== undefined) {
       const outcome = this.#invites.redeem(claim.token, claim.peerId);
-      if (outcome === "ok") return this.#admit(claim, "invite", address);
+      if (outcome === "ok") {
+        const verdict = this.#admit(claim, "invite", address);
+        const peer = { node_id: claim.peerId, node_name: claim.nodeName };
+        for (const l of this.#listeners) l.inviteUsed?.(inviteId(claim.token), peer);
+        return verdict;
+      }
       return this.#refuse(claim, REDEEM_REASONS[outcome]);
     }
     return this.#refuse(claim, "pairing required");

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { ApiError } from "../../protocol/rest.ts";
+import { noticeRoutes } from "../notices/notice-routes.ts";
 import { chatRoutes } from "./chat-routes.ts";
 import type { HttpContext, HttpEnv } from "./context.ts";
 import { checkLocalRequest } from "./local-guard.ts";
@@ -41,6 +42,7 @@ export function createHttpApp(ctx: HttpContext, options: { uiDir?: string } = {}
   app.route("/api/network", networkRoutes(ctx));
   app.route("/api/settings", settingsRoutes(ctx));
   app.route("/api/chat", chatRoutes(ctx));
+  app.route("/api/notices", noticeRoutes(ctx));
   app.all("/api/*", (c) =>
     c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` } satisfies ApiError, 404),
   );

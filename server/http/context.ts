@@ -2,6 +2,7 @@ import type { ChatService } from "../chat/chat-service.ts";
 import type { Fabric } from "../fabric/fabric.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
 import type { Logger } from "../log.ts";
+import type { NoticeService } from "../notices/notice-service.ts";
 import type { PaneCatalog } from "../panes/pane-catalog.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 
@@ -11,6 +12,7 @@ export interface HttpContext {
   settings: SettingsStore;
   fabric: Fabric;
   chat: ChatService;
+  notices: NoticeService;
   panes: PaneCatalog;
   log: Logger;
   dataDir: string;

@@ -65,8 +65,13 @@ export function registerNetworkChannel(
   const offTicks = monitor.onTick((tick) => {
     if (browsers.size > 0) browsers.broadcast({ channel: "network", event: "peer_metrics", data: tick });
   });
+  const offTrust = f.fabric.trust.on({
+    inviteUsed: (id, peer) =>
+      browsers.broadcast({ channel: "network", event: "invite_used", data: { id, peer } }),
+  });
   return () => {
     offHub();
     offTicks();
+    offTrust();
   };
 }

@@ -8,6 +8,8 @@ import { createFabric } from "../../server/fabric/fabric.ts";
 import type { HttpContext } from "../../server/http/context.ts";
 import { loadOrCreateIdentity } from "../../server/identity/identity.ts";
 import { silentLogger } from "../../server/log.ts";
+import { NoticeService } from "../../server/notices/notice-service.ts";
+import { NoticeStore } from "../../server/notices/notice-store.ts";
 import { PaneCatalog } from "../../server/panes/pane-catalog.ts";
 import { networkSettings } from "../../server/settings/network-settings.ts";
 import { SettingsRegistry } from "../../server/settings/registry.ts";
@@ -36,9 +38,10 @@ export async function realHttpContext(): Promise<HttpContext> {
     nodeName,
     addresses,
   });
+  const browsers = new BrowserHub(silentLogger);
   const chat = new ChatService({
     hub: fabric.hub,
-    browsers: new BrowserHub(silentLogger),
+    browsers,
     store: new MessageStore(database.db, identity.nodeId),
     log: silentLogger,
     maxMessageBytes: () => 16 * 1024,
@@ -48,6 +51,7 @@ export async function realHttpContext(): Promise<HttpContext> {
     settings,
     fabric,
     chat,
+    notices: new NoticeService({ store: new NoticeStore(database.db), browsers }),
     panes: new PaneCatalog().addBuiltin(builtinManifests),
     log: silentLogger,
     dataDir: dir,
