@@ -19,6 +19,9 @@ import { listen } from "./http/listener.ts";
 import { loadOrCreateIdentity, type NodeIdentity } from "./identity/identity.ts";
 import type { Logger } from "./log.ts";
 import { peerAddresses } from "./network-addresses.ts";
+import { NoticeService } from "./notices/notice-service.ts";
+import { NoticeStore } from "./notices/notice-store.ts";
+import { registerTrustNotices } from "./notices/trust-notices.ts";
 import { registerTrustNotices } from "./notices/trust-notices.ts";
 import { NoticeService } from "./notices/notice-service.ts";
 import { NoticeStore } from "./notices/notice-store.ts";
@@ -96,11 +99,13 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       maxMessageBytes: () => settings.get(maxMessageBytes),
     });
     const notices = new NoticeService({ store: new NoticeStore(database.db), browsers });
+    const notices = new NoticeService({ store: new NoticeStore(database.db), browsers });
     const ctx: HttpContext = {
       identity,
       settings,
       fabric,
       chat,
+      notices,
       notices,
       panes,
       log,
@@ -149,6 +154,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     const offCollabWire = registerCollabPeerWire({ hub: fabric.hub, collab, log });
     chat.registerBrowserChannel();
     const offChatWire = registerChatPeerWire(fabric.hub, chat);
+    notices.registerBrowserChannel();
+    const offTrustNotices = registerTrustNotices(fabric.trust, notices);
     notices.registerBrowserChannel();
     const offTrustNotices = registerTrustNotices(fabric.trust, notices);
     settings.onChange((changed) =>
