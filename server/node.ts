@@ -22,9 +22,6 @@ import { peerAddresses } from "./network-addresses.ts";
 import { NoticeService } from "./notices/notice-service.ts";
 import { NoticeStore } from "./notices/notice-store.ts";
 import { registerTrustNotices } from "./notices/trust-notices.ts";
-import { registerTrustNotices } from "./notices/trust-notices.ts";
-import { NoticeService } from "./notices/notice-service.ts";
-import { NoticeStore } from "./notices/notice-store.ts";
 import { PaneCatalog } from "./panes/pane-catalog.ts";
 import { loadPlugins } from "./panes/plugin-loader.ts";
 import { advertisedAddress, enableDirect, networkSettings, nodeName } from "./settings/network-settings.ts";
@@ -99,13 +96,11 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       maxMessageBytes: () => settings.get(maxMessageBytes),
     });
     const notices = new NoticeService({ store: new NoticeStore(database.db), browsers });
-    const notices = new NoticeService({ store: new NoticeStore(database.db), browsers });
     const ctx: HttpContext = {
       identity,
       settings,
       fabric,
       chat,
-      notices,
       notices,
       panes,
       log,
@@ -154,8 +149,6 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     const offCollabWire = registerCollabPeerWire({ hub: fabric.hub, collab, log });
     chat.registerBrowserChannel();
     const offChatWire = registerChatPeerWire(fabric.hub, chat);
-    notices.registerBrowserChannel();
-    const offTrustNotices = registerTrustNotices(fabric.trust, notices);
     notices.registerBrowserChannel();
     const offTrustNotices = registerTrustNotices(fabric.trust, notices);
     settings.onChange((changed) =>
