@@ -30,6 +30,8 @@ export interface HubEvents {
    * Unlike `peerUpdate`, which fires on every RTT change, this fires once per link.
    */
   peerOnline(nodeId: string): void;
+  /** A person unblocked a peer: the redialer links it up again without waiting for a drop. */
+  peerUnblocked(nodeId: string): void;
 }
 
 export interface PeerHubDeps {
@@ -217,7 +219,9 @@ export class PeerHub {
     if (!this.#d.peers.setBlocked(nodeId, blocked)) return false;
     this.#d.audit.record(blocked ? "block" : "unblock", nodeId);
     if (blocked) this.disconnect(nodeId, "blocked");
+    else this.#held.delete(nodeId);
     this.#emitRow(nodeId);
+    if (!blocked) for (const l of this.#listeners) l.peerUnblocked?.(nodeId);
     return true;
   }
 

@@ -14,7 +14,8 @@ export function redialDelay(attempt: number, random = Math.random): number {
 
 /**
  * Keeps known peers linked: on start it dials every trusted, unblocked peer with an address; after
- * a link drops it redials with backoff until the peer is back, blocked or forgotten.
+ * a link drops it redials with backoff until the peer is back, blocked or forgotten; an unblocked
+ * peer is dialed again at once.
  */
 export class Redialer {
   readonly #hub: PeerHub;
@@ -41,6 +42,7 @@ export class Redialer {
       peerUpdate: (row) => {
         if (row.status === "connected") this.#attempts.delete(row.node_id);
       },
+      peerUnblocked: (id) => this.#redialNow(id),
     });
     for (const peer of this.#peers.list()) this.#schedule(peer.nodeId, 0);
   }
@@ -50,6 +52,14 @@ export class Redialer {
     this.#off?.();
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
+  }
+
+  /** Unblocking undoes the block's disconnect: dial at once, with the backoff starting over. */
+  #redialNow(nodeId: string): void {
+    clearTimeout(this.#timers.get(nodeId));
+    this.#timers.delete(nodeId);
+    this.#attempts.delete(nodeId);
+    this.#schedule(nodeId, 0);
   }
 
   #schedule(nodeId: string, delayMs?: number): void {

@@ -59,3 +59,28 @@ describe("staying linked", () => {
     expect(blocked.body).toEqual({ ok: false, error: "this peer is blocked; unblock it first" });
   });
 });
+
+describe("unblocking", () => {
+  test("unblocking a peer links both sides up again without anyone pressing Connect", async () => {
+    const [alice, bob] = await paired();
+    await api(alice, "POST", `/api/network/peers/${bob.identity.nodeId}/block`);
+    await eventually(
+      () => status(alice, bob) === "offline" && status(bob, alice) === "offline",
+      "the block to end the link",
+    );
+    // Past the first redial delays, which find the peer blocked and give up.
+    await Bun.sleep(1500);
+    const res = await api<{ ok: boolean }>(
+      alice,
+      "DELETE",
+      `/api/network/peers/${bob.identity.nodeId}/block`,
+    );
+    expect(res.body.ok).toBe(true);
+    await eventually(
+      () => status(alice, bob) === "connected" && status(bob, alice) === "connected",
+      "the unblock to relink both sides",
+      5000,
+    );
+    expect(peerRow(alice, bob.identity.nodeId)?.blocked).toBe(false);
+  });
+});
