@@ -5,6 +5,16 @@ export interface Toast {
   message: string;
   kind: NotifyKind;
   action?: NotifyAction;
+  /** A bold first line, e.g. who sent a message. */
+  title?: string;
+  /** Toasts about the same thing share a key; a newer one replaces the older in place. */
+  key?: string;
+}
+
+/** What a toast may carry beyond its message. */
+export interface ToastOptions {
+  title?: string;
+  key?: string;
 }
 
 /** How long a toast stays; errors stay longer because they usually need reading. */
@@ -20,10 +30,24 @@ export class Toasts {
   #next = 1;
   readonly #timers = new Map<number, ReturnType<typeof setTimeout>>();
 
-  push(message: string, kind: NotifyKind = "info", action?: NotifyAction): number {
+  push(
+    message: string,
+    kind: NotifyKind = "info",
+    action?: NotifyAction,
+    options: ToastOptions = {},
+  ): number {
     const id = this.#next++;
-    const toast: Toast = action ? { id, message, kind, action } : { id, message, kind };
-    this.items = [...this.items, toast].slice(-MAX_VISIBLE);
+    const toast: Toast = { id, message, kind };
+    if (action) toast.action = action;
+    if (options.title !== undefined) toast.title = options.title;
+    if (options.key !== undefined) toast.key = options.key;
+    const replaced = options.key === undefined ? undefined : this.items.find((t) => t.key === options.key);
+    if (replaced) {
+      this.#forget(replaced.id);
+      this.items = this.items.map((t) => (t === replaced ? toast : t));
+    } else {
+      this.items = [...this.items, toast].slice(-MAX_VISIBLE);
+    }
     this.#timers.set(
       id,
       setTimeout(
@@ -42,8 +66,12 @@ export class Toasts {
   }
 
   dismiss(id: number): void {
+    this.#forget(id);
+    this.items = this.items.filter((t) => t.id !== id);
+  }
+
+  #forget(id: number): void {
     clearTimeout(this.#timers.get(id));
     this.#timers.delete(id);
-    this.items = this.items.filter((t) => t.id !== id);
   }
 }

@@ -2,15 +2,15 @@ import { chatServerEvent } from "../../protocol/chat.ts";
 import { type PaneHost, useHost } from "../sdk/index.ts";
 
 /**
- * Unread chat messages per peer, for the whole tab: the Chat pane's badges and the group strip's
- * total read it. The node pushes `unread` whenever counts change; `list_unread` asks again on every
- * (re)connect, since pushes sent while the socket was down are lost.
+ * Unread chat messages per peer, for the whole tab: the Chat pane's badges, the tab bar, the
+ * group strip and the page title read it. The node pushes `unread` whenever counts change;
+ * `list_unread` asks again on every (re)connect, since pushes sent while the socket was down are
+ * lost.
  */
 export class UnreadCounts {
   counts = $state.raw<Readonly<Record<string, number>>>({});
   /** The node answered at least once; until then the counts are not known, not zero. */
   loaded = $state(false);
-  readonly total = $derived(Object.values(this.counts).reduce((sum, n) => sum + Math.max(0, n), 0));
 
   constructor(host: PaneHost) {
     host.subscribe("chat", (frame) => {
@@ -25,14 +25,30 @@ export class UnreadCounts {
     host.send("chat", "list_unread", {});
   }
 
+  /**
+   * Every unread message. A getter over `counts`, not a `$derived`: a derived belongs to the
+   * component that first read it, and goes stale for everyone once that component is destroyed.
+   */
+  get total(): number {
+    return totalUnread(this.counts);
+  }
+
   of(nodeId: string): number {
     return this.counts[nodeId] ?? 0;
   }
 }
 
+/** The sum of per-conversation counts, ignoring nonsense below zero. */
+export function totalUnread(counts: Readonly<Record<string, number>>): number {
+  return Object.values(counts).reduce((sum, n) => sum + Math.max(0, n), 0);
+}
+
 let shared: UnreadCounts | undefined;
 
-/** The tab's one `UnreadCounts`, started on first use and kept for the life of the tab. */
+/**
+ * The tab's one `UnreadCounts`, kept for the life of the tab. The shell starts it at boot (see
+ * `startChatNews`), so no pane or strip owns it; a caller before that starts it itself.
+ */
 export function sharedUnread(host: PaneHost = useHost()): UnreadCounts {
   shared ??= new UnreadCounts(host);
   return shared;

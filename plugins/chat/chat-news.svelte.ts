@@ -1,0 +1,80 @@
+import { chatPage, chatServerEvent } from "../../protocol/chat.ts";
+import type { PaneHost } from "../sdk/index.ts";
+import { PeerDirectory } from "../sdk/peer-directory.svelte.ts";
+import { desktopNotices } from "./desktop-notices.svelte.ts";
+import { newsPreview, type Rise, unreadRises } from "./news-format.ts";
+import { replyTo } from "./open-request.svelte.ts";
+import { sharedUnread, type UnreadCounts } from "./unread-store.svelte.ts";
+
+/** One piece of chat news for the page: who wrote and what. */
+export interface ChatNewsItem {
+  nodeId: string;
+  sender: string;
+  preview: string;
+}
+
+/** How the shell shows news in the page; `reply` opens the conversation, ready to type. */
+export type ShowNews = (item: ChatNewsItem, reply: () => void) => void;
+
+/**
+ * Chat news for the whole tab, wherever the person is in the workspace. The node counts a message
+ * as unread only when no tab shows its conversation, so a rising count is exactly a message
+ * nobody is looking at: it becomes a notice here, and a desktop notification when allowed and
+ * the page is not in view.
+ */
+export class ChatNews {
+  readonly unread: UnreadCounts;
+  readonly #host: PaneHost;
+  readonly #show: ShowNews;
+  readonly #peers: PeerDirectory;
+  #baseline: Readonly<Record<string, number>> | null = null;
+  /** Messages announced per conversation since it was last read, so a notice can say "+2 more". */
+  readonly #fresh = new Map<string, number>();
+
+  constructor(host: PaneHost, show: ShowNews) {
+    this.#host = host;
+    this.#show = show;
+    this.unread = sharedUnread(host);
+    this.#peers = new PeerDirectory(host);
+    this.#peers.start();
+    host.subscribe("chat", (frame) => {
+      const parsed = chatServerEvent.safeParse(frame);
+      if (parsed.success && parsed.data.event === "unread") this.#onCounts(parsed.data.data.counts);
+    });
+  }
+
+  #onCounts(counts: Readonly<Record<string, number>>): void {
+    const rises = unreadRises(this.#baseline, counts);
+    this.#baseline = counts;
+    for (const id of this.#fresh.keys()) if ((counts[id] ?? 0) === 0) this.#fresh.delete(id);
+    for (const rise of rises) void this.#announce(rise);
+  }
+
+  async #announce(rise: Rise): Promise<void> {
+    const { nodeId } = rise;
+    const added = (this.#fresh.get(nodeId) ?? 0) + rise.added;
+    this.#fresh.set(nodeId, added);
+    let text: string | null = null;
+    try {
+      const path = `/api/chat/${encodeURIComponent(nodeId)}/messages?limit=1`;
+      const last = (await this.#host.api.get(path, chatPage)).messages.at(-1);
+      if (last?.direction === "in") text = last.text;
+    } catch {
+      // The notice still says who wrote; the conversation shows what.
+    }
+    const sender = this.#peers.get(nodeId)?.node_name || "A paired node";
+    const preview =
+      text === null ? (added > 1 ? `${added} new messages` : "New message") : newsPreview(text, added);
+    const reply = () => replyTo(this.#host, nodeId);
+    this.#show({ nodeId, sender, preview }, reply);
+    desktopNotices.show(sender, preview, `weft-chat-${nodeId}`, reply);
+  }
+}
+
+let started: ChatNews | undefined;
+
+/** Starts the tab's chat news once, for the life of the tab; the shell calls it at boot. */
+export function startChatNews(host: PaneHost, show: ShowNews): ChatNews {
+  started ??= new ChatNews(host, show);
+  return started;
+}

@@ -1,0 +1,52 @@
+/** What the browser allows for desktop notifications, or that it has none. */
+export type DesktopPermission = NotificationPermission | "unsupported";
+
+function readPermission(): DesktopPermission {
+  return typeof Notification === "undefined" ? "unsupported" : Notification.permission;
+}
+
+/** The person is looking at this page: it is the visible tab and has the focus. */
+export function pageInView(): boolean {
+  return document.visibilityState === "visible" && document.hasFocus();
+}
+
+/**
+ * Desktop notifications for chat news. Permission is asked only when the person presses the
+ * offer in the Chat pane (browsers ignore or punish a prompt on load), and a notification is
+ * shown only while the page is hidden or unfocused: on screen, the in-page notice says enough.
+ */
+class DesktopNotices {
+  permission = $state<DesktopPermission>(readPermission());
+
+  /** Asks the browser; call only from a click or key press. */
+  async ask(): Promise<void> {
+    if (typeof Notification === "undefined") return;
+    try {
+      this.permission = await Notification.requestPermission();
+    } catch {
+      this.permission = readPermission();
+    }
+  }
+
+  /** Shows one notification when allowed and the page is not in view; true when it did. */
+  show(title: string, body: string, tag: string, onClick: () => void): boolean {
+    // The person may have changed the site's permission in the browser meanwhile.
+    this.permission = readPermission();
+    if (this.permission !== "granted" || pageInView()) return false;
+    try {
+      const notice = new Notification(title, { body, tag });
+      notice.onclick = () => {
+        window.focus();
+        notice.close();
+        onClick();
+      };
+      return true;
+    } catch {
+      // Some platforms allow the permission but refuse page-made notifications (service worker only).
+      return false;
+    }
+  }
+}
+
+/** The tab's one desktop-notification gate. */
+export const desktopNotices = new DesktopNotices();
