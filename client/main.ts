@@ -3,12 +3,15 @@ import { mount } from "svelte";
 import { getPane } from "../plugins/sdk/define-pane.ts";
 import { installHost } from "../plugins/sdk/host.ts";
 import App from "./app.svelte";
-import { watchRoomShares } from "./collab/room-notices.ts";
 import { Connection } from "./connection/connection.svelte.ts";
 import { createShellHost } from "./host/shell-host.ts";
+import { applyRememberedTheme, followThemeSetting } from "./theme/theme-choice.ts";
 import { Toasts } from "./toasts/toasts.svelte.ts";
 import { Workspace } from "./workspace/layout.svelte.ts";
 import { registerPluginPanes } from "./workspace/plugin-loader.ts";
+
+// Before any await: the first paint is already in the theme chosen last time.
+applyRememberedTheme();
 
 // Panes are registered (by the import above) before the layout is restored, so a saved layout
 // keeps exactly the panes this build has.
@@ -18,17 +21,9 @@ const connection = new Connection(`${scheme}://${location.host}/ws`);
 await registerPluginPanes();
 const workspace = new Workspace({ lookup: getPane, storage: safeLocalStorage() });
 const toasts = new Toasts();
-installHost(createShellHost(connection, workspace, toasts));
-watchRoomShares(
-  {
-    subscribe: (channel, listener) => connection.subscribe(channel, listener),
-    notify({ message, paneId }) {
-      if (paneId === null) toasts.push(message, "info");
-      else toasts.push(message, "info", { label: "Open", run: () => workspace.open(paneId) });
-    },
-  },
-  (paneId) => getPane(paneId)?.title,
-);
+const host = createShellHost(connection, workspace, toasts);
+installHost(host);
+followThemeSetting(host);
 
 connection.start();
 // The browser knows before our backoff does when the network or the tab comes back.

@@ -7,6 +7,7 @@ import { ChatService } from "./chat/chat-service.ts";
 import { chatSettings, maxMessageBytes } from "./chat/chat-settings.ts";
 import { MessageStore } from "./chat/message-store.ts";
 import type { NodeOptions } from "./cli/args.ts";
+import { registerCollabChannel } from "./collab/collab-channel.ts";
 import { registerCollabPeerWire } from "./collab/collab-peer-wire.ts";
 import { CollabService } from "./collab/collab-service.ts";
 import { RoomStore } from "./collab/room-store.ts";
@@ -24,6 +25,7 @@ import { NoticeStore } from "./notices/notice-store.ts";
 import { registerTrustNotices } from "./notices/trust-notices.ts";
 import { PaneCatalog } from "./panes/pane-catalog.ts";
 import { loadPlugins } from "./panes/plugin-loader.ts";
+import { appearanceSettings } from "./settings/appearance-settings.ts";
 import { advertisedAddress, enableDirect, networkSettings, nodeName } from "./settings/network-settings.ts";
 import { SettingsRegistry } from "./settings/registry.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
@@ -67,7 +69,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     const database = openDatabase(dir.paths.database);
     undo.push(() => database.close());
 
-    const registry = new SettingsRegistry().declare(...networkSettings, ...chatSettings);
+    const registry = new SettingsRegistry().declare(...networkSettings, ...chatSettings, ...appearanceSettings);
     const overrides = new Map<string, { value: unknown; from: string }>();
     if (config.name !== undefined) overrides.set(nodeName.key, { value: config.name, from: "--name" });
     const settings = new SettingsStore(database.db, registry, overrides);
@@ -140,12 +142,15 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       browsers,
       store: new RoomStore(database.db),
       log,
+      nodeId: identity.nodeId,
       nodeName: effectiveName,
+      notify: (notice) => notices.add(notice),
       knowsPane: (id) => panes.list().some((p) => p.id === id && p.error === undefined),
+      paneTitle: (id) => panes.list().find((p) => p.id === id)?.title ?? id,
       autoShares: (id) =>
         panes.list().find((p) => p.id === id && p.error === undefined)?.collab?.autoShare === true,
     });
-    collab.registerBrowserChannel();
+    registerCollabChannel(collab, browsers);
     const offCollabWire = registerCollabPeerWire({ hub: fabric.hub, collab, log });
     chat.registerBrowserChannel();
     const offChatWire = registerChatPeerWire(fabric.hub, chat);

@@ -23,6 +23,8 @@ const MOVES = new Set([
  *   browser's own undo is kept out: it would restore an old snapshot of the whole value and so
  *   delete what others typed since. Moving the caret (keys or pointer) ends an undo step.
  *
+ * - a room whose owner stopped sharing it (`access` is `revoked`) makes the control read-only.
+ *
  * Returns the function that unbinds. Use it from an attachment or `$effect`, and do not also bind
  * the control's `value` in Svelte: the binding owns it.
  */
@@ -92,6 +94,10 @@ export function bindTextarea(collab: Collab, el: HTMLTextAreaElement | HTMLInput
     write(next, caret, caret);
   });
 
+  const offAccess = collab.access.subscribe((access) => {
+    el.readOnly = access === "revoked";
+  });
+
   // Moving elsewhere by pointer ends the undo step, as moving by keyboard does.
   const onPointerdown = () => collab.undoBoundary();
 
@@ -108,5 +114,6 @@ export function bindTextarea(collab: Collab, el: HTMLTextAreaElement | HTMLInput
     node.removeEventListener("pointerdown", onPointerdown);
     offRemote();
     offText();
+    offAccess();
   };
 }

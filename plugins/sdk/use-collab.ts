@@ -1,6 +1,15 @@
-import { derived, type Readable, readonly, toStore, writable } from "svelte/store";
+import { derived, get, type Readable, readonly, toStore, writable } from "svelte/store";
 import * as Y from "yjs";
-import { COLLAB_TEXT, type CollabMember, collabServerEvent } from "../../protocol/collab.ts";
+import {
+  COLLAB_META,
+  COLLAB_TEXT,
+  COLLAB_TITLE,
+  type CollabMember,
+  collabServerEvent,
+  MAX_TITLE,
+  type NodeRef,
+  type RoomAccess,
+} from "../../protocol/collab.ts";
 import { fromBase64, toBase64 } from "./base64.ts";
 import { type ConnectionState, type PaneHost, useHost } from "./host.ts";
 import { diffText } from "./text-diff.ts";
@@ -17,7 +26,7 @@ export type CollabStatus = "joining" | "live" | "offline";
 
 /** A shared room as a pane sees it: a Yjs doc kept in sync with every tab and node in the room. */
 export interface Collab {
-  /** The room, `<paneId>:<key>`. */
+  /** The room's address: `<paneId>:<key>` for a room of this node, `…@<owner>` for another's. */
   readonly paneKey: string;
   /** The room's document, for panes that need more than one text or other Yjs types. */
   readonly doc: Y.Doc;
@@ -31,6 +40,19 @@ export interface Collab {
   readonly sharedWith: Readable<string[]>;
   /** Who is in the room: tabs on this node and peer nodes, by name. */
   readonly members: Readable<CollabMember[]>;
+  /**
+   * This node's standing in the room: `owner`, `guest` (someone else's room, opened here) or
+   * `revoked` (its owner stopped sharing: read-only). `invited` only until the node answers.
+   */
+  readonly access: Readable<RoomAccess>;
+  /** Who owns the room; null for a room of this node. */
+  readonly owner: Readable<NodeRef | null>;
+  /** True once the node says the room was deleted here; the pane should show another room. */
+  readonly deleted: Readable<boolean>;
+  /** The room's title (shared with everyone in it); "" when it has none. */
+  readonly title: Readable<string>;
+  /** Renames the room for everyone in it; cut to the longest title kept. */
+  setTitle(next: string): void;
   /** The room's revision, as last reported by the node (count of updates it applied). */
   readonly rev: Readable<number>;
   /** See `CollabStatus`. */
@@ -93,6 +115,7 @@ function isEmptyUpdate(update: Uint8Array): boolean {
 export function useCollab(paneKey: string, host: PaneHost = useHost()): Collab {
   const doc = new Y.Doc();
   const ytext = doc.getText(COLLAB_TEXT);
+  const meta = doc.getMap(COLLAB_META);
   const undoManager = new Y.UndoManager(ytext, { trackedOrigins: new Set([LOCAL, null]) });
 
   const text = writable("");
@@ -100,6 +123,10 @@ export function useCollab(paneKey: string, host: PaneHost = useHost()): Collab {
   const members = writable<CollabMember[]>([]);
   const rev = writable(0);
   const error = writable<string | null>(null);
+  const access = writable<RoomAccess>(paneKey.includes("@") ? "guest" : "owner");
+  const owner = writable<NodeRef | null>(null);
+  const deleted = writable(false);
+  const title = writable("");
   const room = writable<CollabStatus>("joining");
   // The socket's state as last known. Followed live where `host.connection` is reactive (inside
   // the shell); a separately bundled pane's Svelte cannot track the shell's runes, so every send
@@ -179,13 +206,21 @@ export function useCollab(paneKey: string, host: PaneHost = useHost()): Collab {
   };
   doc.on("update", onUpdate);
   ytext.observe(() => text.set(ytext.toString()));
+  const readTitle = () => {
+    const value = meta.get(COLLAB_TITLE);
+    title.set(typeof value === "string" ? value : "");
+  };
+  meta.observe(readTitle);
 
   const offFrames = host.subscribe("collab", (frame) => {
     const parsed = collabServerEvent.safeParse(frame);
     if (!parsed.success || destroyed) return;
     const event = parsed.data;
     switch (event.event) {
-      case "room_shared":
+      case "rooms":
+        return;
+      case "deleted":
+        if (event.data.paneKey === paneKey) deleted.set(true);
         return;
       case "error":
         // An error naming no room (e.g. the node does not speak `collab`) concerns a room still joining.
@@ -200,6 +235,8 @@ export function useCollab(paneKey: string, host: PaneHost = useHost()): Collab {
         rev.set(event.data.rev);
         members.set(event.data.members);
         sharedWith.set(event.data.sharedWith);
+        access.set(event.data.access);
+        owner.set(event.data.owner);
         error.set(null);
         setRoom("live");
         sendUpdate(missingFrom(update));
@@ -215,7 +252,9 @@ export function useCollab(paneKey: string, host: PaneHost = useHost()): Collab {
         if (event.data.paneKey === paneKey) members.set(event.data.members);
         return;
       case "sharing":
-        if (event.data.paneKey === paneKey) sharedWith.set(event.data.sharedWith);
+        if (event.data.paneKey !== paneKey) return;
+        sharedWith.set(event.data.sharedWith);
+        access.set(event.data.access);
         return;
     }
   });
@@ -248,6 +287,14 @@ export function useCollab(paneKey: string, host: PaneHost = useHost()): Collab {
     sharedWith: readonly(sharedWith),
     members: readonly(members),
     rev: readonly(rev),
+    access: readonly(access),
+    owner: readonly(owner),
+    deleted: readonly(deleted),
+    title: readonly(title),
+    setTitle(next) {
+      const value = next.trim().slice(0, MAX_TITLE);
+      if (value !== (meta.get(COLLAB_TITLE) ?? "")) doc.transact(() => meta.set(COLLAB_TITLE, value), LOCAL);
+    },
     status,
     error: readonly(error),
     onError(listener) {
@@ -255,6 +302,8 @@ export function useCollab(paneKey: string, host: PaneHost = useHost()): Collab {
       return () => errorListeners.delete(listener);
     },
     setText(next) {
+      // The node refuses edits to a read-only room; keeping them out here keeps the copies equal.
+      if (get(access) === "revoked") return;
       // A lone surrogate would let Yjs split a pair differently on each side (it patches splits
       // with U+FFFD locally), and the copies would drift apart; store U+FFFD for it up front.
       const splice = diffText(ytext.toString(), next.toWellFormed());

@@ -7,13 +7,15 @@ import {
 import type { PeerHub } from "../fabric/peer-hub.ts";
 import type { PeerSession } from "../fabric/peer-session.ts";
 import type { Logger } from "../log.ts";
-import { CollabUpdateError } from "./collab-room.ts";
+import { type CollabRoom, CollabUpdateError } from "./collab-room.ts";
 import type { CollabService } from "./collab-service.ts";
 
 /**
- * The `collab_*` peer messages (DESIGN section 8). A frame about a room the sender is not in —
- * never shared with it, or unshared since — is dropped, as is anything from a peer that is not
- * trusted; nothing a peer sends reaches a room it was not given.
+ * The `collab_*` peer messages (protocol/collab.ts). Every frame names the room's owner, which
+ * must be the sender or this node: a room of mine the sender was given (and still has), or a room
+ * of the sender's that this node has opened. Anything else — a third node's room, a room never
+ * shared, unshared since, or not yet opened here — is dropped, as is anything from a peer that is
+ * not trusted. Nothing a peer sends reaches a room it was not given, and no share merges.
  */
 export function registerCollabPeerWire(deps: {
   hub: PeerHub;
@@ -21,11 +23,21 @@ export function registerCollabPeerWire(deps: {
   log: Logger;
 }): () => void {
   const { hub, collab, log } = deps;
-  const inRoom = (peer: PeerSession, key: string) => {
-    const room = collab.room(key);
-    if (room?.sharedWith.has(peer.peerId) && hub.isTrusted(peer.peerId)) return room;
-    log.debug("collab frame for a room the peer is not in", { node: peer.peerId, room: key });
+  const self = collab.nodeId;
+  const drop = (peer: PeerSession, key: string, why: string) => {
+    log.debug(`collab frame dropped: ${why}`, { node: peer.peerId, room: key });
     return undefined;
+  };
+  /** The room a sync or update is about, when the sender may touch it. */
+  const roomFor = (peer: PeerSession, key: string, owner: string): CollabRoom | undefined => {
+    if (!hub.isTrusted(peer.peerId)) return drop(peer, key, "peer not trusted");
+    if (owner === self) {
+      const room = collab.room(key);
+      return room?.sharedWith.has(peer.peerId) ? room : drop(peer, key, "room not shared with the peer");
+    }
+    if (owner !== peer.peerId) return drop(peer, key, "room of a third node");
+    const room = collab.roomOf(owner, key);
+    return room?.access === "guest" ? room : drop(peer, key, "room not open here");
   };
   const guard = (fn: () => void) => {
     try {
@@ -38,33 +50,37 @@ export function registerCollabPeerWire(deps: {
 
   hub.handle("collab_share", collabShareData, (peer, data) => {
     if (!hub.isTrusted(peer.peerId)) return;
-    const room = collab.room(data.room);
-    if (!room) {
-      peer.send("error", { code: "unknown_pane", message: `no pane for room ${data.room} here` });
-      return;
-    }
-    const fresh = !room.sharedWith.has(peer.peerId);
-    room.sharedWith.add(peer.peerId);
-    collab.sharingChanged(room);
-    if (fresh) collab.announceShared(room, { node_id: peer.peerId, node_name: peer.peerName });
+    const refused = collab.received({ id: peer.peerId, name: peer.peerName }, data.room, data.title);
+    if (refused) peer.send("error", { code: "share_refused", message: refused });
   });
 
   hub.handle("collab_unshare", collabUnshareData, (peer, data) => {
-    const room = inRoom(peer, data.room);
-    if (!room) return;
-    room.sharedWith.delete(peer.peerId);
-    collab.sharingChanged(room);
+    if (!hub.isTrusted(peer.peerId)) return;
+    if (data.owner === self) {
+      // A guest removed its copy: stop sharing with it.
+      const room = collab.room(data.room);
+      if (room?.sharedWith.delete(peer.peerId)) {
+        room.linked.delete(peer.peerId);
+        collab.sharingChanged(room);
+      }
+      return;
+    }
+    if (data.owner !== peer.peerId) return;
+    const room = collab.roomOf(peer.peerId, data.room);
+    if (room && room.access !== "revoked") collab.revoked(room, peer.peerName);
   });
 
   hub.handle("collab_sync", collabSyncData, (peer, data) =>
     guard(() => {
-      const room = inRoom(peer, data.room);
+      const room = roomFor(peer, data.room, data.owner);
       if (!room) return;
+      collab.linkedBy(room, peer.peerId);
       if (data.update !== undefined) room.apply(data.update, { kind: "peer", nodeId: peer.peerId });
       if (data.sv === undefined) return;
       // An opener (no update) is answered with our vector too, so the exchange runs both ways once.
       const answer = {
         room: room.key,
+        owner: data.owner,
         update: room.diffFor(data.sv),
         ...(data.update === undefined ? { sv: room.stateVectorB64() } : {}),
       };
@@ -74,7 +90,7 @@ export function registerCollabPeerWire(deps: {
 
   hub.handle("collab_update", collabUpdateData, (peer, data) =>
     guard(() => {
-      inRoom(peer, data.room)?.apply(data.update, { kind: "peer", nodeId: peer.peerId });
+      roomFor(peer, data.room, data.owner)?.apply(data.update, { kind: "peer", nodeId: peer.peerId });
     }),
   );
 

@@ -1,4 +1,12 @@
 import * as Y from "yjs";
+import {
+  COLLAB_META,
+  COLLAB_TITLE,
+  MAX_TITLE,
+  type RoomAccess,
+  type RoomRef,
+  roomAddressOf,
+} from "../../protocol/collab.ts";
 import type { BrowserSocket } from "../ws/browser-hub.ts";
 import type { StoredRoom } from "./room-store.ts";
 
@@ -13,22 +21,36 @@ export class CollabUpdateError extends Error {
 }
 
 /**
- * One shared pane's room: its Yjs document, a monotonic `rev` (count of updates that changed
- * something), the tabs in it and the peers it is shared with.
+ * One room: its owner and pane key, its Yjs document, a monotonic `rev` (count of updates that
+ * changed something), this node's access, the tabs in it, and — for a room of mine — the peers it
+ * is shared with. `linked` holds the peers that have the room open on the current link: the only
+ * ones edits are sent to.
  */
 export class CollabRoom {
-  readonly key: string;
+  readonly ref: RoomRef;
+  /** The address tabs use: the pane key for a room of mine, `<key>@<owner>` for another's. */
+  readonly address: string;
   readonly doc = new Y.Doc({ gc: true });
   rev = 0;
+  access: RoomAccess;
+  /** The title a share announced, until the document brings its own. */
+  sharedTitle = "";
+  /** The title as last written to SQLite, so lists hear of renames once saved. */
+  savedTitle = "";
   readonly sharedWith = new Set<string>();
+  readonly linked = new Set<string>();
   /** Open tabs, with the member id each is known by. */
   readonly tabs = new Map<BrowserSocket, string>();
 
-  constructor(key: string, stored?: StoredRoom) {
-    this.key = key;
+  constructor(ref: RoomRef, stored?: StoredRoom) {
+    this.ref = ref;
+    this.address = roomAddressOf(ref.paneKey, ref.owner);
+    this.access = stored?.access ?? (ref.owner === null ? "owner" : "invited");
     if (stored) {
       Y.applyUpdate(this.doc, stored.state, "load");
       this.rev = stored.rev;
+      this.sharedTitle = stored.title;
+      this.savedTitle = stored.title;
       for (const id of stored.sharedWith) this.sharedWith.add(id);
     }
     // Yjs emits "update" only for transactions that changed something, so duplicates from
@@ -69,7 +91,25 @@ export class CollabRoom {
     }
   }
 
+  /** The pane key, as the peer wire names the room. */
+  get key(): string {
+    return this.ref.paneKey;
+  }
+
+  /** The document's title, else the one its share announced; never longer than `MAX_TITLE`. */
+  title(): string {
+    const value = this.doc.getMap(COLLAB_META).get(COLLAB_TITLE);
+    const title = typeof value === "string" && value.trim() !== "" ? value : this.sharedTitle;
+    return title.slice(0, MAX_TITLE);
+  }
+
   stored(): StoredRoom {
-    return { state: Y.encodeStateAsUpdate(this.doc), rev: this.rev, sharedWith: [...this.sharedWith] };
+    return {
+      state: Y.encodeStateAsUpdate(this.doc),
+      rev: this.rev,
+      sharedWith: [...this.sharedWith],
+      access: this.access,
+      title: this.title(),
+    };
   }
 }

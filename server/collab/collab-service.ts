@@ -1,40 +1,54 @@
-import { type CollabMember, collabClientEvent, paneIdOf } from "../../protocol/collab.ts";
+import {
+  type CollabMember,
+  paneIdOf,
+  parseRoomAddress,
+  type RoomListing,
+  roomAddressOf,
+} from "../../protocol/collab.ts";
 import type { PeerHub } from "../fabric/peer-hub.ts";
 import type { Logger } from "../log.ts";
+import type { NoticeInput } from "../notices/notice-store.ts";
 import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
-import { CollabRoom, CollabUpdateError, type UpdateOrigin } from "./collab-room.ts";
+import { CollabRoom, type UpdateOrigin } from "./collab-room.ts";
 import type { RoomStore } from "./room-store.ts";
 
-/** Rooms are saved at most this long after a change (DESIGN: ≤ 1 s behind). */
+/** Rooms are saved at most this long after a change (≤ 1 s behind, docs/architecture.md). */
 export const SAVE_DELAY_MS = 500;
+/** Most rooms one peer may share with this node; more are refused so a peer cannot fill the disk. */
+export const MAX_ROOMS_PER_PEER = 200;
 
 export interface CollabDeps {
   hub: PeerHub;
   browsers: BrowserHub;
   store: RoomStore;
   log: Logger;
+  nodeId: string;
   nodeName(): string;
   /** Whether a pane id is one this node has (built-in or a loaded plugin). */
   knowsPane(id: string): boolean;
   /** Whether a pane's manifest says its rooms start shared (`collab.autoShare`). */
   autoShares(id: string): boolean;
+  /** A pane's title, for notices ("alice shared Scratch with you"). */
+  paneTitle(id: string): string;
+  /** The inbox, told of shares received and revoked. */
+  notify?(notice: NoticeInput): void;
 }
 
 /**
- * Shared panes: rooms by pane key, the tabs in them, and who each is shared with. Every change to
- * a room's document goes to the other tabs in it and to the connected peers it is shared with —
- * never to anyone else. Knows tabs and peers only through the browser hub and the peer hub.
+ * Shared panes: rooms by owner and pane key, the tabs in them, who each of mine is shared with
+ * and which peers have it open. An edit goes to the other tabs in the room and to the linked
+ * peers that have it open — for a room of mine only those it is shared with, for another node's
+ * room only its owner; never to anyone else. Nothing is merged across owners: a share received is
+ * a separate room that stays an invitation until a tab opens it. Knows tabs and peers only
+ * through the browser hub and the peer hub.
  */
 export class CollabService {
   readonly #d: CollabDeps;
   readonly #rooms = new Map<string, CollabRoom>();
   readonly #saveTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  /** Shares made while the peer was offline, as `room|node`: delivered when it connects. */
-  readonly #pendingShares = new Set<string>();
-  /**
-   * Brand-new rooms of `autoShare` panes, shared on their first local join. Once a room is saved
-   * its sharing is a decision someone made (an unshare, or a peer's share) and is left alone.
-   */
+  /** Tabs that asked for a pane's room list, by pane id; told again whenever it changes. */
+  readonly #listeners = new Map<string, Set<BrowserSocket>>();
+  /** Brand-new rooms of `autoShare` panes, shared on their first local join. */
   readonly #autoSharePending = new Set<string>();
   #tabCount = 0;
 
@@ -42,146 +56,300 @@ export class CollabService {
     this.#d = deps;
   }
 
-  /** Loads a room from SQLite on first use; undefined for a pane this node does not have. */
-  room(key: string): CollabRoom | undefined {
-    const existing = this.#rooms.get(key);
+  get nodeId(): string {
+    return this.#d.nodeId;
+  }
+
+  knowsPane(id: string): boolean {
+    return this.#d.knowsPane(id);
+  }
+
+  /**
+   * A loaded room by address, from SQLite on first use. With `create`, a room of mine that does
+   * not exist yet is made (only tabs create rooms, and only their own); another node's room is
+   * never made here.
+   */
+  room(address: string, create = false): CollabRoom | undefined {
+    const existing = this.#rooms.get(address);
     if (existing) return existing;
-    if (!this.#d.knowsPane(paneIdOf(key))) return undefined;
-    const stored = this.#d.store.load(key);
-    const room = new CollabRoom(key, stored);
+    const ref = parseRoomAddress(address);
+    if (!ref || !this.#d.knowsPane(paneIdOf(ref.paneKey))) return undefined;
+    const stored = this.#d.store.load(ref);
+    if (!stored && (ref.owner !== null || !create)) return undefined;
+    return this.#adopt(new CollabRoom(ref, stored), !stored);
+  }
+
+  /** Another node's room on this node, by owner and pane key. */
+  roomOf(owner: string | null, key: string): CollabRoom | undefined {
+    return this.room(roomAddressOf(key, owner === this.#d.nodeId ? null : owner));
+  }
+
+  #adopt(room: CollabRoom, fresh: boolean): CollabRoom {
     room.doc.on("update", (update: Uint8Array, origin: unknown) => this.#changed(room, update, origin));
-    this.#rooms.set(key, room);
-    if (!stored && this.#d.autoShares(paneIdOf(key))) this.#autoSharePending.add(key);
+    this.#rooms.set(room.address, room);
+    if (fresh) {
+      if (room.ref.owner === null && this.#d.autoShares(paneIdOf(room.key)))
+        this.#autoSharePending.add(room.address);
+      // At once: a new note is listed from SQLite, and an invitation must outlast a crash.
+      this.#save(room.address);
+      this.#listChanged(room);
+    }
     return room;
   }
 
-  registerBrowserChannel(): void {
-    const { browsers } = this.#d;
-    browsers.channel("collab", collabClientEvent, (socket, msg) => {
-      const { paneKey } = msg.data;
-      const room = this.room(paneKey);
-      if (!room) return this.#error(socket, `no pane "${paneIdOf(paneKey)}" on this node`, paneKey);
-      switch (msg.event) {
-        case "join":
-          return this.#join(socket, room);
-        case "leave":
-          return this.#leave(socket, room);
-        case "update": {
-          const memberId = room.tabs.get(socket);
-          if (!memberId) return this.#error(socket, "join the room before sending updates", paneKey);
-          try {
-            room.apply(msg.data.update, { kind: "tab", socket, memberId });
-          } catch (err) {
-            if (err instanceof CollabUpdateError) return this.#error(socket, err.message, paneKey);
-            throw err;
-          }
-          return;
-        }
-        case "share":
-          return this.share(room, msg.data.nodeId, socket);
-        case "unshare":
-          return this.unshare(room, msg.data.nodeId);
-        default: {
-          const never: never = msg;
-          return never;
-        }
-      }
+  /** A tab opens a room; opening an invitation is what makes this node fetch the document. */
+  join(socket: BrowserSocket, room: CollabRoom): void {
+    if (!room.tabs.has(socket)) room.tabs.set(socket, `tab-${++this.#tabCount}`);
+    if (room.access === "invited") {
+      room.access = "guest";
+      this.#save(room.address);
+      this.#listChanged(room);
+      this.#openSync(room);
+    }
+    this.#d.browsers.send(socket, {
+      channel: "collab",
+      event: "state",
+      data: {
+        paneKey: room.address,
+        rev: room.rev,
+        update: room.stateB64(),
+        members: this.#members(room, socket),
+        sharedWith: [...room.sharedWith],
+        access: room.access,
+        owner: room.ref.owner === null ? null : this.#peerRef(room.ref.owner),
+      },
     });
-    browsers.onClose((socket) => {
-      for (const room of this.#rooms.values()) if (room.tabs.has(socket)) this.#leave(socket, room);
-    });
+    this.#presence(room);
+    // After the tab has its state, so the sharing frame that follows applies to a joined room.
+    if (this.#autoSharePending.delete(room.address)) this.share(room, undefined);
   }
 
-  /** Shares a room with one trusted peer, or with every connected trusted peer. */
-  share(room: CollabRoom, nodeId: string | undefined, asker?: BrowserSocket): void {
+  leave(socket: BrowserSocket, room: CollabRoom): void {
+    if (room.tabs.delete(socket)) this.#presence(room);
+  }
+
+  /** A tab closed: it leaves every room and list it was in. */
+  tabClosed(socket: BrowserSocket): void {
+    for (const room of this.#rooms.values()) this.leave(socket, room);
+    for (const tabs of this.#listeners.values()) tabs.delete(socket);
+  }
+
+  /**
+   * Shares a room of mine with one trusted peer, or with every connected trusted peer. Returns
+   * why not, for the tab that asked. An offline peer gets the share when it next links.
+   */
+  share(room: CollabRoom, nodeId: string | undefined): string | undefined {
     const { hub } = this.#d;
+    if (room.ref.owner !== null) return "only its owner can share this";
     const targets = nodeId ? [nodeId] : hub.sessions().map((s) => s.peerId);
     const allowed = targets.filter((id) => hub.isTrusted(id));
-    if (asker && allowed.length === 0) {
-      this.#error(
-        asker,
-        nodeId ? `${nodeId} is not a trusted peer` : "no connected peer to share with",
-        room.key,
-      );
-      return;
-    }
+    if (allowed.length === 0)
+      return nodeId ? `${nodeId} is not a trusted peer` : "no connected peer to share with";
     for (const id of allowed) {
       room.sharedWith.add(id);
-      // Offline peers get the share (and catch up) when they next connect.
-      if (hub.send(id, "collab_share", { room: room.key })) this.#openSync(room, id);
-      else this.#pendingShares.add(`${room.key}|${id}`);
+      this.#sendShare(room, id);
     }
-    this.#sharingChanged(room);
+    this.sharingChanged(room);
+    return undefined;
   }
 
-  unshare(room: CollabRoom, nodeId: string | undefined): void {
+  /** Stops sharing a room of mine with one peer or all; they keep read-only copies. */
+  unshare(room: CollabRoom, nodeId: string | undefined): string | undefined {
+    if (room.ref.owner !== null) return "only its owner can stop sharing this";
     const ids = nodeId ? [nodeId] : [...room.sharedWith];
     for (const id of ids) {
       if (!room.sharedWith.delete(id)) continue;
-      this.#pendingShares.delete(`${room.key}|${id}`);
-      this.#d.hub.send(id, "collab_unshare", { room: room.key });
+      room.linked.delete(id);
+      this.#d.hub.send(id, "collab_unshare", { room: room.key, owner: this.#d.nodeId });
     }
-    this.#sharingChanged(room);
+    this.sharingChanged(room);
+    return undefined;
+  }
+
+  /**
+   * Deletes a room here. Mine: its guests are told and keep read-only copies. Another node's: the
+   * owner is told this node left, so it stops sending.
+   */
+  delete(room: CollabRoom): void {
+    if (room.ref.owner === null) this.unshare(room, undefined);
+    else if (room.access !== "revoked")
+      this.#d.hub.send(room.ref.owner, "collab_unshare", { room: room.key, owner: room.ref.owner });
+    this.#drop(room);
+  }
+
+  #drop(room: CollabRoom): void {
+    clearTimeout(this.#saveTimers.get(room.address));
+    this.#saveTimers.delete(room.address);
+    this.#autoSharePending.delete(room.address);
+    this.#d.store.delete(room.ref);
+    this.#rooms.delete(room.address);
+    for (const socket of room.tabs.keys()) this.#send(socket, "deleted", { paneKey: room.address });
+    room.doc.destroy();
+    this.#listChanged(room);
+  }
+
+  /** A peer shared a room of its own with this node: an invitation, until a tab opens it. */
+  received(peer: { id: string; name: string }, key: string, title: string | undefined): string | undefined {
+    const paneId = paneIdOf(key);
+    if (!this.#d.knowsPane(paneId)) return `no pane "${paneId}" here`;
+    const existing = this.roomOf(peer.id, key);
+    if (existing) {
+      if (title !== undefined) existing.sharedTitle = title;
+      if (existing.access === "revoked") {
+        existing.access = "guest";
+        this.sharingChanged(existing);
+        this.#notifyShare(existing, peer.name, "again");
+      }
+      if (existing.access === "guest") this.#openSync(existing);
+      return undefined;
+    }
+    if (this.#d.store.list(paneId).filter((r) => r.ref.owner === peer.id).length >= MAX_ROOMS_PER_PEER)
+      return `too many rooms shared with this node (at most ${MAX_ROOMS_PER_PEER})`;
+    const room = new CollabRoom({ paneKey: key, owner: peer.id });
+    room.sharedTitle = title ?? "";
+    this.#adopt(room, true);
+    this.#notifyShare(room, peer.name, "first");
+    return undefined;
+  }
+
+  /** The owner stopped sharing: an unopened invitation goes, an opened room turns read-only. */
+  revoked(room: CollabRoom, ownerName: string): void {
+    const paneId = paneIdOf(room.key);
+    const title = this.#displayTitle(room);
+    this.#d.notify?.({
+      kind: "share_revoked",
+      peer: { node_id: room.ref.owner ?? "", node_name: ownerName },
+      text: `${ownerName} stopped sharing ${title}`,
+      ...(room.access === "invited"
+        ? {}
+        : { action: { label: "Open", paneId, params: { room: room.address } } }),
+    });
+    room.linked.clear();
+    if (room.access === "invited") {
+      this.#drop(room);
+      return;
+    }
+    room.access = "revoked";
+    this.sharingChanged(room);
+  }
+
+  /** A peer has this room open on its current link: edits flow to it from now on. */
+  linkedBy(room: CollabRoom, nodeId: string): void {
+    if (room.linked.has(nodeId)) return;
+    room.linked.add(nodeId);
+    this.#presence(room);
   }
 
   /** Writes every room with unsaved changes; called on stop. */
   flush(): void {
-    for (const key of [...this.#saveTimers.keys()]) this.#save(key);
+    for (const address of [...this.#saveTimers.keys()]) this.#save(address);
   }
 
   /**
-   * A peer linked or unlinked. On a new link: deliver shares made while it was away, then catch
-   * up both ways on every room shared with it. Either way its presence in those rooms changed.
+   * A peer linked or unlinked. On a new link it gets again every share of mine it has (shares made
+   * while it was away included; receiving one twice changes nothing), and rooms of its that this
+   * node has open catch up both ways. On unlink it leaves every room's presence.
    */
   peerLinkChanged(nodeId: string, online: boolean): void {
-    const keys = new Set(this.#d.store.keysSharedWith(nodeId));
-    for (const room of this.#rooms.values()) if (room.sharedWith.has(nodeId)) keys.add(room.key);
-    for (const key of keys) {
-      const room = this.room(key);
-      if (!room?.sharedWith.has(nodeId)) continue;
-      if (online) {
-        if (this.#pendingShares.delete(`${key}|${nodeId}`))
-          this.#d.hub.send(nodeId, "collab_share", { room: key });
-        this.#openSync(room, nodeId);
+    const addresses = new Set(this.#d.store.roomsWith(nodeId).map((r) => roomAddressOf(r.paneKey, r.owner)));
+    for (const room of this.#rooms.values()) addresses.add(room.address);
+    for (const address of addresses) {
+      const room = this.room(address);
+      if (!room) continue;
+      if (!online) {
+        if (room.linked.delete(nodeId)) this.#presence(room);
+        continue;
       }
-      this.#presence(room);
+      if (room.ref.owner === null && room.sharedWith.has(nodeId)) this.#sendShare(room, nodeId);
+      else if (room.ref.owner === nodeId && room.access === "guest") this.#openSync(room);
     }
   }
 
-  /** Tells every tab that a peer shared a room with this node. */
-  announceShared(room: CollabRoom, by: { node_id: string; node_name: string }): void {
-    this.#d.browsers.broadcast({
-      channel: "collab",
-      event: "room_shared",
-      data: { paneKey: room.key, paneId: paneIdOf(room.key), by },
-    });
-  }
-
+  /** Who a room is shared with or this node's access changed: tell its tabs and the lists. */
   sharingChanged(room: CollabRoom): void {
-    this.#autoSharePending.delete(room.key);
-    this.#sharingChanged(room);
-  }
-
-  #openSync(room: CollabRoom, nodeId: string): void {
-    this.#d.hub.send(nodeId, "collab_sync", { room: room.key, sv: room.stateVectorB64() });
-  }
-
-  #join(socket: BrowserSocket, room: CollabRoom): void {
-    if (!room.tabs.has(socket)) room.tabs.set(socket, `tab-${++this.#tabCount}`);
-    this.#send(socket, "state", {
-      paneKey: room.key,
-      rev: room.rev,
-      update: room.stateB64(),
-      members: this.#members(room, socket),
-      sharedWith: [...room.sharedWith],
-    });
+    this.#autoSharePending.delete(room.address);
+    for (const socket of room.tabs.keys()) {
+      this.#send(socket, "sharing", {
+        paneKey: room.address,
+        sharedWith: [...room.sharedWith],
+        access: room.access,
+      });
+    }
     this.#presence(room);
-    // After the tab has its state, so the sharing frame that follows applies to a joined room.
-    if (this.#autoSharePending.delete(room.key)) this.share(room, undefined);
+    this.#scheduleSave(room);
+    this.#listChanged(room);
   }
 
-  #leave(socket: BrowserSocket, room: CollabRoom): void {
-    if (room.tabs.delete(socket)) this.#presence(room);
+  /** Sends a tab a pane's rooms and keeps it told of changes. */
+  watchList(socket: BrowserSocket, paneId: string): void {
+    const tabs = this.#listeners.get(paneId) ?? new Set();
+    this.#listeners.set(paneId, tabs);
+    tabs.add(socket);
+    this.#send(socket, "rooms", { paneId, rooms: this.listing(paneId) });
+  }
+
+  /** A pane's rooms, mine and others', newest change first. */
+  listing(paneId: string): RoomListing[] {
+    const rows = new Map<string, RoomListing>();
+    for (const row of this.#d.store.list(paneId)) {
+      const address = roomAddressOf(row.ref.paneKey, row.ref.owner);
+      rows.set(address, {
+        paneKey: address,
+        title: row.title,
+        owner: row.ref.owner === null ? null : this.#peerRef(row.ref.owner),
+        access: row.access,
+        sharedWith: row.sharedWith.map((id) => this.#peerRef(id)),
+        updatedAt: row.updatedAt,
+      });
+    }
+    for (const room of this.#rooms.values()) {
+      if (paneIdOf(room.key) !== paneId) continue;
+      rows.set(room.address, {
+        paneKey: room.address,
+        title: room.title(),
+        owner: room.ref.owner === null ? null : this.#peerRef(room.ref.owner),
+        access: room.access,
+        sharedWith: [...room.sharedWith].map((id) => this.#peerRef(id)),
+        updatedAt: rows.get(room.address)?.updatedAt ?? Date.now(),
+      });
+    }
+    return [...rows.values()].sort((a, b) => b.updatedAt - a.updatedAt || a.paneKey.localeCompare(b.paneKey));
+  }
+
+  #listChanged(room: CollabRoom): void {
+    const paneId = paneIdOf(room.key);
+    const tabs = this.#listeners.get(paneId);
+    if (!tabs || tabs.size === 0) return;
+    const rooms = this.listing(paneId);
+    for (const socket of tabs) this.#send(socket, "rooms", { paneId, rooms });
+  }
+
+  #notifyShare(room: CollabRoom, by: string, when: "first" | "again"): void {
+    this.#d.notify?.({
+      kind: "share_received",
+      peer: { node_id: room.ref.owner ?? "", node_name: by },
+      text: `${by} shared ${this.#displayTitle(room)} with you${when === "again" ? " again" : ""}`,
+      action: { label: "Open", paneId: paneIdOf(room.key), params: { room: room.address } },
+    });
+  }
+
+  /** “Groceries” (Scratch) when the room has a title, else the pane's title alone. */
+  #displayTitle(room: CollabRoom): string {
+    const title = room.title().trim();
+    const pane = this.#d.paneTitle(paneIdOf(room.key));
+    return title ? `“${title}” (${pane})` : pane;
+  }
+
+  #sendShare(room: CollabRoom, nodeId: string): void {
+    const title = room.title();
+    this.#d.hub.send(nodeId, "collab_share", { room: room.key, ...(title ? { title } : {}) });
+  }
+
+  /** A guest asks the owner for what it lacks; the owner's answer links the room both ways. */
+  #openSync(room: CollabRoom): void {
+    const owner = room.ref.owner;
+    if (owner === null) return;
+    this.#d.hub.send(owner, "collab_sync", { room: room.key, owner, sv: room.stateVectorB64() });
   }
 
   #changed(room: CollabRoom, update: Uint8Array, origin: unknown): void {
@@ -191,21 +359,20 @@ export class CollabService {
     const fromId = from.kind === "tab" ? from.memberId : from.nodeId;
     for (const socket of room.tabs.keys()) {
       if (from.kind === "tab" && socket === from.socket) continue;
-      this.#send(socket, "update", { paneKey: room.key, rev: room.rev, update: b64, from: fromId });
+      this.#send(socket, "update", { paneKey: room.address, rev: room.rev, update: b64, from: fromId });
     }
-    for (const id of room.sharedWith) {
+    const owner = room.ref.owner ?? this.#d.nodeId;
+    for (const id of room.linked) {
       if (from.kind === "peer" && id === from.nodeId) continue;
-      this.#d.hub.send(id, "collab_update", { room: room.key, update: b64 });
+      this.#d.hub.send(id, "collab_update", { room: room.key, owner, update: b64 });
     }
-    this.#scheduleSave(room.key);
+    this.#scheduleSave(room);
   }
 
-  #sharingChanged(room: CollabRoom): void {
-    for (const socket of room.tabs.keys()) {
-      this.#send(socket, "sharing", { paneKey: room.key, sharedWith: [...room.sharedWith] });
-    }
-    this.#presence(room);
-    this.#scheduleSave(room.key);
+  #peerRef(nodeId: string): { node_id: string; node_name: string } {
+    const { hub } = this.#d;
+    const name = hub.session(nodeId)?.peerName || hub.row(nodeId)?.node_name || nodeId.slice(0, 8);
+    return { node_id: nodeId, node_name: name };
   }
 
   #members(room: CollabRoom, viewer: BrowserSocket | undefined): CollabMember[] {
@@ -216,7 +383,7 @@ export class CollabService {
       kind: "tab" as const,
       self: socket === viewer,
     }));
-    const nodes = [...room.sharedWith]
+    const nodes = [...room.linked]
       .map((id) => this.#d.hub.session(id))
       .filter((s) => s !== undefined)
       .map((s) => ({ id: s.peerId, name: s.peerName, kind: "node" as const, self: false }));
@@ -225,36 +392,36 @@ export class CollabService {
 
   #presence(room: CollabRoom): void {
     for (const socket of room.tabs.keys()) {
-      this.#send(socket, "presence", { paneKey: room.key, members: this.#members(room, socket) });
+      this.#send(socket, "presence", { paneKey: room.address, members: this.#members(room, socket) });
     }
   }
 
-  #scheduleSave(key: string): void {
+  #scheduleSave(room: CollabRoom): void {
     // Not reset by later changes: a busy room is still saved every SAVE_DELAY_MS.
-    if (this.#saveTimers.has(key)) return;
+    if (this.#saveTimers.has(room.address)) return;
     this.#saveTimers.set(
-      key,
-      setTimeout(() => this.#save(key), SAVE_DELAY_MS),
+      room.address,
+      setTimeout(() => this.#save(room.address), SAVE_DELAY_MS),
     );
   }
 
-  #save(key: string): void {
-    clearTimeout(this.#saveTimers.get(key));
-    this.#saveTimers.delete(key);
-    const room = this.#rooms.get(key);
+  #save(address: string): void {
+    clearTimeout(this.#saveTimers.get(address));
+    this.#saveTimers.delete(address);
+    const room = this.#rooms.get(address);
     if (!room) return;
+    const before = room.savedTitle;
     try {
-      this.#d.store.save(key, room.stored());
+      this.#d.store.save(room.ref, room.stored());
+      room.savedTitle = room.title();
     } catch (err) {
-      this.#d.log.error("could not save a room", { room: key, error: (err as Error).message });
+      this.#d.log.error("could not save a room", { room: address, error: (err as Error).message });
     }
+    // Titles live in the document; lists hear of a rename once it is saved.
+    if (before !== room.savedTitle) this.#listChanged(room);
   }
 
   #send(socket: BrowserSocket, event: string, data: unknown): void {
     this.#d.browsers.send(socket, { channel: "collab", event, data });
-  }
-
-  #error(socket: BrowserSocket, message: string, paneKey?: string): void {
-    this.#send(socket, "error", { message, ...(paneKey ? { paneKey } : {}) });
   }
 }

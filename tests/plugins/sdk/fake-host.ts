@@ -56,6 +56,7 @@ export function fakeHost(): FakeHost {
       openPane() {},
       onOpened: () => () => {},
       notify() {},
+      registerCommand: () => () => {},
     },
     push(channel, frame) {
       for (const listener of listeners.get(channel) ?? []) listener(frame);

@@ -28,7 +28,7 @@ export class FakeRoom {
       if (frame.channel !== "collab") return;
       // The node parses every frame at the edge; a frame off the contract fails the test here.
       const msg = collabClientEvent.parse({ event: frame.event, data: frame.data });
-      if (msg.data.paneKey !== this.paneKey) return;
+      if (msg.event === "rooms" || msg.data.paneKey !== this.paneKey) return;
       if (msg.event === "join") {
         this.#tabs.set(tab, `tab-${this.#tabs.size + 1}`);
         this.#queue.push({ to: tab, event: "state", data: this.#state(tab) });
@@ -88,6 +88,8 @@ export class FakeRoom {
       update: btoa(String.fromCharCode(...bytes)),
       members,
       sharedWith: [],
+      access: "owner",
+      owner: null,
     };
   }
 }

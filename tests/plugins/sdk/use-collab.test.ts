@@ -192,7 +192,7 @@ describe("useCollab", () => {
         data: { paneKey: "other:main", rev: 9, update: foreign, members: [], sharedWith: ["n"] },
       },
       { event: "presence", data: { paneKey: KEY, members: [{ id: 1 }] } },
-      { event: "sharing", data: { paneKey: "other:main", sharedWith: ["n"] } },
+      { event: "sharing", data: { paneKey: "other:main", sharedWith: ["n"], access: "owner" } },
       { event: "surprise", data: {} },
     ];
     for (const frame of junk) fake.push("collab", frame as never);
@@ -203,13 +203,48 @@ describe("useCollab", () => {
     expect(get(collab.rev)).toBe(rev);
   });
 
+  test("a room whose owner stops sharing turns read-only here and refuses local edits", () => {
+    const room = new FakeRoom(KEY);
+    const { fake, collab } = tabIn(room);
+    room.deliverAll();
+    collab.setText("before");
+    room.deliverAll();
+    fake.push("collab", { event: "sharing", data: { paneKey: KEY, sharedWith: [], access: "revoked" } });
+    expect(get(collab.access)).toBe("revoked");
+    const sent = fake.sent.length;
+    collab.setText("after");
+    expect(get(collab.text)).toBe("before");
+    expect(fake.sent.length).toBe(sent);
+  });
+
+  test("the title is shared through the document, and a deleted room says so", () => {
+    const room = new FakeRoom(KEY);
+    const { fake, collab } = tabIn(room);
+    const other = tabIn(room);
+    room.deliverAll();
+    collab.setTitle("  Groceries  ");
+    room.deliverAll();
+    expect(get(collab.title)).toBe("Groceries");
+    expect(get(other.collab.title)).toBe("Groceries");
+    collab.setTitle("x".repeat(500));
+    expect(get(collab.title)).toHaveLength(120);
+    expect(get(collab.deleted)).toBe(false);
+    fake.push("collab", { event: "deleted", data: { paneKey: "other:main" } });
+    expect(get(collab.deleted)).toBe(false);
+    fake.push("collab", { event: "deleted", data: { paneKey: KEY } });
+    expect(get(collab.deleted)).toBe(true);
+  });
+
   test("presence, sharing and errors for the room update its stores", () => {
     const room = new FakeRoom(KEY);
     const { fake, collab } = tabIn(room);
     room.deliverAll();
     const errors: string[] = [];
     collab.onError((m) => errors.push(m));
-    fake.push("collab", { event: "sharing", data: { paneKey: KEY, sharedWith: ["abcdefghijklmnop"] } });
+    fake.push("collab", {
+      event: "sharing",
+      data: { paneKey: KEY, sharedWith: ["abcdefghijklmnop"], access: "owner" },
+    });
     expect(get(collab.shared)).toBe(true);
     const bob = { id: "abcdefghijklmnop", name: "bob", kind: "node", self: false };
     fake.push("collab", { event: "presence", data: { paneKey: KEY, members: [bob] } });
@@ -246,7 +281,7 @@ describe("useCollab", () => {
       ["leave", { paneKey: KEY }],
     ]);
     // Unsubscribed: frames after destroy reach nothing.
-    fake.push("collab", { event: "sharing", data: { paneKey: KEY, sharedWith: ["n"] } });
+    fake.push("collab", { event: "sharing", data: { paneKey: KEY, sharedWith: ["n"], access: "owner" } });
     expect(get(collab.sharedWith)).toEqual([]);
   });
 

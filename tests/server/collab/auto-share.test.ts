@@ -40,10 +40,12 @@ describe("autoShare", () => {
   test("a new room of an autoShare pane starts shared with connected peers, and an unshare sticks", async () => {
     const aliceDir = dataDirWithAutoSharedPane();
     const [alice, bob] = await paired(aliceDir);
-    const bobShell = await collabTab(bob.port, "about:main");
     const notes = await collabTab(alice.port, "notes:main");
-    const notice = await bobShell.tab.next((f) => f.event === "room_shared");
-    expect(notice.data).toMatchObject({ paneKey: "notes:main", by: { node_name: "alice" } });
+    await eventually(() => bob.notices.list().notices.some((n) => n.kind === "share_received"), "the notice");
+    expect(bob.notices.list().notices[0]).toMatchObject({
+      text: "alice shared Notes with you",
+      action: { paneId: "notes", params: { room: `notes:main@${alice.identity.nodeId}` } },
+    });
 
     notes.unshare();
     await eventually(() => alice.collab.room("notes:main")?.sharedWith.size === 0, "the unshare");

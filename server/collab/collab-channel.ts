@@ -1,0 +1,68 @@
+import { collabClientEvent, paneIdOf } from "../../protocol/collab.ts";
+import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
+import { CollabUpdateError } from "./collab-room.ts";
+import type { CollabService } from "./collab-service.ts";
+
+/**
+ * The `/ws` `collab` channel: tabs open rooms, edit them, share their own, list a pane's rooms and
+ * delete them. A read-only room (its owner stopped sharing) refuses edits with a reason.
+ */
+export function registerCollabChannel(collab: CollabService, browsers: BrowserHub): void {
+  const error = (socket: BrowserSocket, message: string, paneKey?: string) =>
+    browsers.send(socket, {
+      channel: "collab",
+      event: "error",
+      data: { message, ...(paneKey ? { paneKey } : {}) },
+    });
+
+  browsers.channel("collab", collabClientEvent, (socket, msg) => {
+    if (msg.event === "rooms") return collab.watchList(socket, msg.data.paneId);
+    const { paneKey } = msg.data;
+    const room = collab.room(paneKey, msg.event === "join");
+    if (!room) {
+      const paneId = paneIdOf(paneKey);
+      if (!collab.knowsPane(paneId)) return error(socket, `no pane "${paneId}" on this node`, paneKey);
+      if (paneKey.includes("@"))
+        return error(socket, "this note is not shared with you (or was deleted)", paneKey);
+      return error(
+        socket,
+        msg.event === "update" ? "join the room before sending updates" : "no such room",
+        paneKey,
+      );
+    }
+    switch (msg.event) {
+      case "join":
+        return collab.join(socket, room);
+      case "leave":
+        return collab.leave(socket, room);
+      case "update": {
+        const memberId = room.tabs.get(socket);
+        if (!memberId) return error(socket, "join the room before sending updates", paneKey);
+        if (room.access === "revoked")
+          return error(socket, "its owner stopped sharing this: it is read-only", paneKey);
+        try {
+          room.apply(msg.data.update, { kind: "tab", socket, memberId });
+        } catch (err) {
+          if (err instanceof CollabUpdateError) return error(socket, err.message, paneKey);
+          throw err;
+        }
+        return;
+      }
+      case "share": {
+        const why = collab.share(room, msg.data.nodeId);
+        return why ? error(socket, why, paneKey) : undefined;
+      }
+      case "unshare": {
+        const why = collab.unshare(room, msg.data.nodeId);
+        return why ? error(socket, why, paneKey) : undefined;
+      }
+      case "delete":
+        return collab.delete(room);
+      default: {
+        const never: never = msg;
+        return never;
+      }
+    }
+  });
+  browsers.onClose((socket) => collab.tabClosed(socket));
+}
