@@ -1,6 +1,7 @@
 import { api } from "../../plugins/sdk/api-client.ts";
 import type { PaneHost } from "../../plugins/sdk/host.ts";
 import type { Connection } from "../connection/connection.svelte.ts";
+import { paneCommands } from "../palette/command-registry.ts";
 import type { Toasts } from "../toasts/toasts.svelte.ts";
 import type { Workspace } from "../workspace/layout.svelte.ts";
 import { PaneIntents } from "./pane-intents.ts";
@@ -30,5 +31,6 @@ export function createShellHost(connection: Connection, workspace: Workspace, to
     notify: (message, kind, action) => {
       toasts.push(message, kind, action);
     },
+    registerCommand: (command) => paneCommands.register(command),
   };
 }

@@ -152,6 +152,31 @@ export function pluginHost(id: string, host: PaneHost): PaneHost {
     onOpened: (paneId, listener) => host.onOpened(paneId, guard(listener)),
     notify: (message, kind, action) =>
       host.notify(message, kind, action ? { label: action.label, run: guard(action.run) } : undefined),
+    registerCommand: (command) => {
+      const enabled = command.enabled;
+      return host.registerCommand({
+        id: command.id,
+        title: command.title,
+        run: () => {
+          try {
+            return command.run();
+          } catch (error) {
+            if (!reportFailure(id, error)) console.error(`pane "${id}" failed`, error);
+          }
+        },
+        // A check that throws hides the command rather than breaking the palette's list.
+        enabled: enabled
+          ? () => {
+              try {
+                return enabled();
+              } catch (error) {
+                if (!reportFailure(id, error)) console.error(`pane "${id}" failed`, error);
+                return false;
+              }
+            }
+          : undefined,
+      });
+    },
   };
   hosts.set(id, guarded);
   return guarded;

@@ -31,6 +31,22 @@ export interface NotifyAction {
 }
 
 /**
+ * An action a pane offers in the command palette (Ctrl+K), listed beside the panes as "Action".
+ * Register it when the pane mounts and unregister when it unmounts, so the palette only offers
+ * what an open pane can do.
+ */
+export interface PaneCommand {
+  /** Names the command; registering the same id again replaces the earlier one in the list. */
+  id: string;
+  /** What the palette shows and matches as you type, e.g. "Share this note". */
+  title: string;
+  /** Runs when picked, after the palette closed. A rejection is shown to the user as an error toast. */
+  run: () => void | Promise<void>;
+  /** Asked each time the palette opens; false leaves the command out for now. */
+  enabled?: () => boolean;
+}
+
+/**
  * Everything the shell offers a pane. Reactive getters (`connection`, `node`) are backed by runes,
  * so reading them in a component or `$derived` re-renders on change.
  */
@@ -62,6 +78,11 @@ export interface PaneHost {
   onOpened(paneId: string, listener: (params: PaneParams) => void): () => void;
   /** Shows a short toast, with one action button when `action` is given. */
   notify(message: string, kind?: NotifyKind, action?: NotifyAction): void;
+  /**
+   * Offers a command in the palette until the returned function is called; call that when the
+   * pane unmounts (return it from the `$effect` that registered the command).
+   */
+  registerCommand(command: PaneCommand): () => void;
 }
 
 let installed: PaneHost | undefined;

@@ -15,6 +15,7 @@ export {
   type NodeInfo,
   type NotifyAction,
   type NotifyKind,
+  type PaneCommand,
   type PaneHost,
   type ReconnectInfo,
   useHost,

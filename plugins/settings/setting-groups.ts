@@ -1,0 +1,130 @@
+/**
+ * How the Settings pane presents each setting to a person: which section it sits in, what it is
+ * called and a line on what it does, in plain words. Keyed by setting key; a key missing here
+ * still shows, under "Other", with a label made from its key and the node's own description, so
+ * a setting added on the node never disappears from the pane.
+ */
+import { labelFromKey } from "./setting-rules.ts";
+
+export type GroupId = "profile" | "appearance" | "network" | "chat" | "other" | "advanced";
+
+/** A section of the pane. `folded` sections start closed: their settings are rarely touched. */
+export interface GroupInfo {
+  id: GroupId;
+  title: string;
+  lede?: string;
+  folded?: boolean;
+}
+
+/** The sections in the order they appear. */
+export const GROUPS: readonly GroupInfo[] = [
+  { id: "profile", title: "Profile", lede: "How you appear to the people you pair with." },
+  { id: "appearance", title: "Appearance" },
+  { id: "network", title: "Network", lede: "Who can reach you, and how." },
+  { id: "chat", title: "Chat" },
+  { id: "other", title: "Other" },
+  {
+    id: "advanced",
+    title: "Advanced",
+    lede: "Limits that protect this computer from misbehaving peers. The defaults suit almost everyone.",
+    folded: true,
+  },
+];
+
+/** Words for one setting. `options` names the choices of a select, by value. */
+export interface SettingCopy {
+  group: GroupId;
+  label: string;
+  help: string;
+  options?: Readonly<Record<string, string>>;
+}
+
+export const SETTING_COPY: Readonly<Record<string, SettingCopy>> = {
+  "network.nodeName": {
+    group: "profile",
+    label: "Your name",
+    help: "What your peers see when you connect. Leave it blank to use this computer's name.",
+  },
+  "appearance.theme": {
+    group: "appearance",
+    label: "Theme",
+    help: "Light or dark colours, or match what your system uses (and change when it does).",
+    options: { system: "Match my system", light: "Light", dark: "Dark" },
+  },
+  "network.trustMode": {
+    group: "network",
+    label: "Who can pair with you",
+    help: "Pairing lets someone chat and share panes with you.",
+    options: {
+      manual: "Only people I send an invite to",
+      directory: "Members of my lobby rooms",
+      "open-lan": "Anyone on my local network",
+    },
+  },
+  "network.enableDirect": {
+    group: "network",
+    label: "Direct connections",
+    help: "Let peers connect straight to this computer, and connect to theirs the same way.",
+  },
+  "network.advertisedAddress": {
+    group: "network",
+    label: "Address for peers",
+    help: "Where your invites tell peers to find you, e.g. wss://me.example.org. Leave it blank to use this computer's addresses on your network.",
+  },
+  "chat.maxMessageBytes": {
+    group: "chat",
+    label: "Longest message",
+    help: "The longest message you can send or receive, in bytes (most letters take one).",
+  },
+  "network.maxFrameBytes": {
+    group: "advanced",
+    label: "Largest message from a peer",
+    help: "Anything bigger, in bytes, is dropped unread.",
+  },
+  "network.maxJsonDepth": {
+    group: "advanced",
+    label: "Deepest nesting in a peer's message",
+    help: "Deeper data is refused; it is a common way to crash a program.",
+  },
+  "network.rateLimitPerSec": {
+    group: "advanced",
+    label: "Messages per second from a peer",
+    help: "A peer that sends more than this on average is slowed down.",
+  },
+  "network.rateLimitBurst": {
+    group: "advanced",
+    label: "Burst allowance per peer",
+    help: "How many messages a peer may send at once above that rate before it is slowed down.",
+  },
+};
+
+/** The words for a setting, falling back to its key and the node's description. */
+export function copyFor(key: string, description: string): SettingCopy {
+  return SETTING_COPY[key] ?? { group: "other", label: labelFromKey(key), help: description };
+}
+
+const COPY_ORDER = new Map(Object.keys(SETTING_COPY).map((key, i) => [key, i]));
+
+/**
+ * Settings placed in their sections, in section order. Inside a section, settings come in the
+ * order they are listed above (most used first), then unlisted ones in the order given. Sections
+ * with no setting are left out.
+ */
+export function groupSettings<T extends { key: string; description: string }>(
+  settings: readonly T[],
+): Array<GroupInfo & { items: Array<{ setting: T; copy: SettingCopy }> }> {
+  const byGroup = new Map<GroupId, Array<{ setting: T; copy: SettingCopy }>>();
+  const ordered = [...settings].sort(
+    (a, b) => (COPY_ORDER.get(a.key) ?? COPY_ORDER.size) - (COPY_ORDER.get(b.key) ?? COPY_ORDER.size),
+  );
+  for (const setting of ordered) {
+    const copy = copyFor(setting.key, setting.description);
+    const list = byGroup.get(copy.group) ?? [];
+    list.push({ setting, copy });
+    byGroup.set(copy.group, list);
+  }
+  return GROUPS.flatMap((group) => {
+    const items = byGroup.get(group.id);
+    return items ? [{ ...group, items }] : [];
+  });
+}
