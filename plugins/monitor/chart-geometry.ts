@@ -34,6 +34,8 @@ export interface ChartBand {
   name: string;
   color: number;
   run: DownRun;
+  /** The link is still down: the band runs to "now" and its label says "since". */
+  ongoing: boolean;
 }
 
 /** A chart's points from a peer's samples: one value per sample, marked where the link was down. */
@@ -92,20 +94,67 @@ export function niceCeil(v: number): number {
   return step * power;
 }
 
-/** The top of an RTT axis: a nice number of milliseconds, never below `floor`. */
-export function rttAxisMax(values: Iterable<number | null>, floor = 1): number {
-  let max = 0;
-  for (const v of values) if (v !== null && v > max) max = v;
-  return niceCeil(Math.max(max * 1.1, floor));
+/**
+ * The largest value an axis must show in full. One spike must not flatten every other point, so
+ * when the maximum is more than `spread` times the 95th percentile, the percentile is the top and
+ * the few points above it are drawn clipped. The percentile is the nearest rank below, so even in
+ * a short window of a dozen samples a lone spike is left out; with fewer than `minCount` values
+ * there is no telling a spike from the trend, and all fit. Values in `keep` always fit: each
+ * line's latest, the figure a person reads as "now".
+ */
+export function robustMax(
+  values: Iterable<number | null>,
+  keep: Iterable<number | null> = [],
+  spread = 2,
+  minCount = 8,
+): number {
+  const sorted: number[] = [];
+  for (const v of values) if (v !== null && Number.isFinite(v) && v > 0) sorted.push(v);
+  sorted.sort((a, b) => a - b);
+  let top = 0;
+  const max = sorted.at(-1);
+  if (max !== undefined && sorted.length < minCount) top = max;
+  else if (max !== undefined) {
+    const p95 = sorted[Math.floor(0.95 * (sorted.length - 1))] ?? max;
+    top = max <= p95 * spread ? max : p95;
+  }
+  for (const v of keep) if (v !== null && Number.isFinite(v) && v > top) top = v;
+  return top;
+}
+
+/** The top of an RTT axis: a nice number of milliseconds above the robust maximum, never below `floor`. */
+export function rttAxisMax(
+  values: Iterable<number | null>,
+  floor = 1,
+  keep: Iterable<number | null> = [],
+): number {
+  return niceCeil(Math.max(robustMax(values, keep) * 1.1, floor));
 }
 
 /** The top of a bytes-per-second axis: nice in the unit its labels use, so they read "2.5 KiB/s". */
-export function rateAxisMax(values: Iterable<number | null>, floor = 1024): number {
-  let max = 0;
-  for (const v of values) if (v !== null && v > max) max = v;
-  const top = Math.max(max * 1.1, floor);
+export function rateAxisMax(
+  values: Iterable<number | null>,
+  floor = 1024,
+  keep: Iterable<number | null> = [],
+): number {
+  const top = Math.max(robustMax(values, keep) * 1.1, floor);
   const { size } = byteUnit(top);
   return niceCeil(top / size) * size;
+}
+
+/**
+ * Each line's latest value (its last measured one, when the link has gone down since): what an
+ * axis keeps in view whatever its scale leaves out.
+ */
+export function latestValues(lines: readonly ChartLine[]): Array<number | null> {
+  return lines.map((l) => l.points.findLast((p) => p.v !== null)?.v ?? null);
+}
+
+/** The points of a line above the axis top: drawn at the top edge with a marker. */
+export function clippedPoints(points: readonly Point[], yMax: number): Array<{ t: number; v: number }> {
+  const out: Array<{ t: number; v: number }> = [];
+  for (const p of points) if (p.v !== null && p.v > yMax) out.push({ t: p.t, v: p.v });
+  return out;
 }
 
 /**

@@ -77,13 +77,30 @@ export function axisLabel(format: (v: number) => string, v: number): string {
   return format(v).replace(/\.0(?= )/, "");
 }
 
-/** A wall-clock time to the second, for reading a chart at one point. */
+/**
+ * A wall-clock time to the second, for reading a chart at one point. A 24-hour clock: a range of
+ * two of them has to fit inside an outage band.
+ */
 export function formatClock(ts: number): string {
   return new Date(ts).toLocaleTimeString(undefined, {
     hour: "2-digit",
     minute: "2-digit",
     second: "2-digit",
+    hourCycle: "h23",
   });
+}
+
+/** What an outage band says: "bob offline 10:41:05–10:41:38", or "since 10:41:05" while still down. */
+export function outageLabel(
+  name: string,
+  status: Exclude<PeerStatus, "connected">,
+  start: number,
+  end: number,
+  ongoing: boolean,
+): { what: string; when: string } {
+  const what = `${name} ${status === "offline" ? "offline" : "reconnecting"}`;
+  const when = ongoing ? `since ${formatClock(start)}` : `${formatClock(start)}–${formatClock(end)}`;
+  return { what, when };
 }
 
 /** A relative time-axis label: "now", "−30 s", "−4 min". */

@@ -1,10 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import {
+  clippedPoints,
   downRuns,
+  latestValues,
   linear,
   linePath,
   niceCeil,
   rateAxisMax,
+  robustMax,
   rttAxisMax,
   samplePoints,
   timeTicks,
@@ -65,6 +68,58 @@ describe("axes", () => {
     expect(rttAxisMax([0.2, null, 0.4])).toBe(1);
     expect(rttAxisMax([4.8])).toBe(10);
     expect(rttAxisMax([])).toBe(1);
+  });
+
+  test("each line keeps its last measured value in view, even after its link went down", () => {
+    const line = (v: Array<number | null>) => ({
+      key: "k",
+      peer: "p",
+      name: "n",
+      color: 0,
+      points: v.map((x, t) => ({ t, v: x })),
+    });
+    expect(latestValues([line([1, 3, null, null]), line([]), line([2])])).toEqual([3, null, 2]);
+  });
+
+  test("one spike does not set the scale: a 400 ms ping among 2 ms ones is drawn clipped", () => {
+    const rtts = [2.1, 1.9, 2.0, 2.2, 400, 2.0, 1.8, 2.1, 2.3, 2.0, 1.9, 2.1];
+    expect(robustMax(rtts)).toBe(2.3);
+    const top = rttAxisMax(rtts);
+    expect(top).toBe(5);
+    const points = rtts.map((v, i) => ({ t: i, v }));
+    expect(clippedPoints(points, top)).toEqual([{ t: 4, v: 400 }]);
+    // Over a longer window the same spike is still left out.
+    const long = Array.from({ length: 120 }, (_, i) => (i === 70 ? 400 : 2 + (i % 3) / 10));
+    expect(rttAxisMax(long)).toBe(2.5);
+    expect(
+      clippedPoints(
+        long.map((v, t) => ({ t, v })),
+        2.5,
+      ),
+    ).toEqual([{ t: 70, v: 400 }]);
+  });
+
+  test("values that spread without a lone spike all fit, and the latest always does", () => {
+    expect(rttAxisMax([2, 3, 4, 6, 7])).toBe(10);
+    expect(
+      clippedPoints(
+        [2, 3, 4, 6, 7].map((v, t) => ({ t, v })),
+        10,
+      ),
+    ).toEqual([]);
+    const rtts = [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 90];
+    expect(rttAxisMax(rtts)).toBe(2.5);
+    expect(rttAxisMax(rtts, 1, [90])).toBe(100);
+    expect(robustMax([null, 0, Number.NaN])).toBe(0);
+    // Too few samples to call one a spike: the first ticks after a link comes up all fit.
+    expect(robustMax([2, 5])).toBe(5);
+    expect(robustMax([2, 2, 2, 40])).toBe(40);
+  });
+
+  test("the throughput axis leaves a burst out too, in the unit its labels read", () => {
+    const rates = [300, 280, 310, 290, 2_000_000, 305, 295, 300, 310, 290, 300, 285];
+    expect(rateAxisMax(rates)).toBe(1024);
+    expect(rateAxisMax(rates.map((r) => r * 10))).toBe(5 * 1024);
   });
 
   test("the throughput axis is nice in the unit its labels read", () => {

@@ -7,6 +7,7 @@ import {
   formatLastSeen,
   formatRate,
   formatRtt,
+  outageLabel,
 } from "../../../plugins/monitor/monitor-format.ts";
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
@@ -49,5 +50,16 @@ describe("monitor figures", () => {
     expect(formatLastSeen(NOW - 5 * 60_000, NOW)).toBe("5 min ago");
     expect(formatLastSeen((NOW - 3 * 3_600_000) / 1000, NOW)).toBe("3 h ago");
     expect([0, 15_000, 60_000, 240_000].map(formatAgo)).toEqual(["now", "−15 s", "−1 min", "−4 min"]);
+  });
+
+  test("an outage band says whose link, and from when to when or since when", () => {
+    const start = new Date(2026, 0, 5, 10, 41, 5).getTime();
+    const end = new Date(2026, 0, 5, 10, 41, 38).getTime();
+    expect(outageLabel("bob", "offline", start, end, false)).toEqual({
+      what: "bob offline",
+      when: "10:41:05–10:41:38",
+    });
+    expect(outageLabel("bob", "offline", start, end, true).when).toBe("since 10:41:05");
+    expect(outageLabel("carol", "connecting", start, end, false).what).toBe("carol reconnecting");
   });
 });
