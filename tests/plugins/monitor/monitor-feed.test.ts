@@ -102,6 +102,15 @@ describe("the monitor's table", () => {
     expect(removeLink(links, "x")).toBe(links);
   });
 
+  test("a link that went down keeps the peer's totals across links", () => {
+    const totals = { bytes_in: 5000, bytes_out: 6000, msgs_in: 50, msgs_out: 60 };
+    const links = [link("a", { totals })];
+    const down = applyPeerRow(links, row("a", { status: "offline", transport: null, rtt_ms: null }));
+    expect(down[0]).toMatchObject({ status: "offline", bytes_in: 0, totals });
+    const back = applyPeerRow(down, row("a"));
+    expect(back[0]).toMatchObject({ status: "connected", totals });
+  });
+
   test("rows from REST take their counters from the latest sample of a live link", () => {
     const series = { a: [sample(0, "connected", 10), sample(5, "connected", 42)] };
     const links = linksFromRows([row("a"), row("b", { status: "offline" })], series);
