@@ -70,6 +70,12 @@ export class Toasts {
     this.items = this.items.filter((t) => t.id !== id);
   }
 
+  /** Closes the toast with this key, if one is showing. */
+  dismissKey(key: string): void {
+    const toast = this.items.find((t) => t.key === key);
+    if (toast) this.dismiss(toast.id);
+  }
+
   #forget(id: number): void {
     clearTimeout(this.#timers.get(id));
     this.#timers.delete(id);

@@ -13,8 +13,13 @@ export interface ChatNewsItem {
   preview: string;
 }
 
-/** How the shell shows news in the page; `reply` opens the conversation, ready to type. */
-export type ShowNews = (item: ChatNewsItem, reply: () => void) => void;
+/** How the shell shows news in the page. */
+export interface NewsView {
+  /** Shows (or updates) the conversation's notice; `reply` opens it, ready to type. */
+  show(item: ChatNewsItem, reply: () => void): void;
+  /** The conversation was read (here or in another tab): its notice is old news. */
+  clear(nodeId: string): void;
+}
 
 /**
  * Chat news for the whole tab, wherever the person is in the workspace. The node counts a message
@@ -25,15 +30,15 @@ export type ShowNews = (item: ChatNewsItem, reply: () => void) => void;
 export class ChatNews {
   readonly unread: UnreadCounts;
   readonly #host: PaneHost;
-  readonly #show: ShowNews;
+  readonly #view: NewsView;
   readonly #peers: PeerDirectory;
   #baseline: Readonly<Record<string, number>> | null = null;
   /** Messages announced per conversation since it was last read, so a notice can say "+2 more". */
   readonly #fresh = new Map<string, number>();
 
-  constructor(host: PaneHost, show: ShowNews) {
+  constructor(host: PaneHost, view: NewsView) {
     this.#host = host;
-    this.#show = show;
+    this.#view = view;
     this.unread = sharedUnread(host);
     this.#peers = new PeerDirectory(host);
     this.#peers.start();
@@ -46,7 +51,12 @@ export class ChatNews {
   #onCounts(counts: Readonly<Record<string, number>>): void {
     const rises = unreadRises(this.#baseline, counts);
     this.#baseline = counts;
-    for (const id of this.#fresh.keys()) if ((counts[id] ?? 0) === 0) this.#fresh.delete(id);
+    for (const id of [...this.#fresh.keys()]) {
+      if ((counts[id] ?? 0) > 0) continue;
+      this.#fresh.delete(id);
+      this.#view.clear(id);
+      desktopNotices.close(desktopTag(id));
+    }
     for (const rise of rises) void this.#announce(rise);
   }
 
@@ -66,15 +76,22 @@ export class ChatNews {
     const preview =
       text === null ? (added > 1 ? `${added} new messages` : "New message") : newsPreview(text, added);
     const reply = () => replyTo(this.#host, nodeId);
-    this.#show({ nodeId, sender, preview }, reply);
-    desktopNotices.show(sender, preview, `weft-chat-${nodeId}`, reply);
+    // Read while the preview was on its way: nothing to announce any more.
+    if (!this.#fresh.has(nodeId)) return;
+    this.#view.show({ nodeId, sender, preview }, reply);
+    desktopNotices.show(sender, preview, desktopTag(nodeId), reply);
   }
+}
+
+/** One desktop notification per conversation: a newer one replaces the older. */
+function desktopTag(nodeId: string): string {
+  return `weft-chat-${nodeId}`;
 }
 
 let started: ChatNews | undefined;
 
 /** Starts the tab's chat news once, for the life of the tab; the shell calls it at boot. */
-export function startChatNews(host: PaneHost, show: ShowNews): ChatNews {
-  started ??= new ChatNews(host, show);
+export function startChatNews(host: PaneHost, view: NewsView): ChatNews {
+  started ??= new ChatNews(host, view);
   return started;
 }

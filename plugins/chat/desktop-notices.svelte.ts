@@ -17,6 +17,8 @@ export function pageInView(): boolean {
  */
 class DesktopNotices {
   permission = $state<DesktopPermission>(readPermission());
+  /** What is on the desktop now, by tag, so news that was read can be taken back. */
+  readonly #shown = new Map<string, Notification>();
 
   /** Asks the browser; call only from a click or key press. */
   async ask(): Promise<void> {
@@ -35,9 +37,10 @@ class DesktopNotices {
     if (this.permission !== "granted" || pageInView()) return false;
     try {
       const notice = new Notification(title, { body, tag });
+      this.#shown.set(tag, notice);
       notice.onclick = () => {
         window.focus();
-        notice.close();
+        this.close(tag);
         onClick();
       };
       return true;
@@ -45,6 +48,12 @@ class DesktopNotices {
       // Some platforms allow the permission but refuse page-made notifications (service worker only).
       return false;
     }
+  }
+
+  /** Takes back the notification with this tag, if one is showing. */
+  close(tag: string): void {
+    this.#shown.get(tag)?.close();
+    this.#shown.delete(tag);
   }
 }
 

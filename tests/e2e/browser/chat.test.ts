@@ -86,6 +86,11 @@ describe("the Chat pane in a real browser", () => {
     await message(a.page, "hello bob", "out", "delivered").waitFor({ timeout: 10_000 });
     await b.page.waitForSelector('[data-testid="group-toggle-chat"][data-unread="1"]', { timeout: 10_000 });
     expect(await b.page.getByTestId("group-unread-chat").textContent()).toBe("1");
+    // Bob hears of it wherever he is, with who wrote and what.
+    const notice = b.page.locator(`[data-testid="toast"][data-toast-key="chat:${aliceId}"]`);
+    await notice.waitFor({ timeout: 10_000 });
+    expect(await notice.textContent()).toContain("alice");
+    expect(await notice.textContent()).toContain("hello bob");
 
     // Bob opens Chat: the conversation is listed with its badge until he opens it.
     await bobToggle.click();
@@ -96,6 +101,8 @@ describe("the Chat pane in a real browser", () => {
     await b.page.getByTestId(`chat-conversation-${aliceId}`).click();
     await message(b.page, "hello bob", "in").waitFor();
     await badge.waitFor({ state: "detached" });
+    // Read, so the notice is old news and goes.
+    await notice.waitFor({ state: "detached" });
 
     // Alice sees it read, with the "Read" line under it.
     await message(a.page, "hello bob", "out", "read").waitFor({ timeout: 10_000 });
