@@ -2,6 +2,7 @@
  * Registers the panes built into weft with the shell. Each import runs that pane's `definePane`;
  * the order here is the order the palette lists them in.
  */
+import "./welcome/index.ts";
 import "./about/index.ts";
 import "./peers/index.ts";
 import "./monitor/index.ts";

@@ -11,8 +11,11 @@ import {
 /** Where the layout is kept; the version in the key changes when the shape does. */
 export const LAYOUT_STORAGE_KEY = "weft.layout.v1";
 
-/** What a first visit shows. */
-export const DEFAULT_PANES: readonly string[] = ["about"];
+/**
+ * What a first visit shows: Get started in front, About behind it. A saved layout, even an empty
+ * one, always wins, so this only ever greets a browser that has not used this node before.
+ */
+export const DEFAULT_PANES: readonly string[] = ["welcome", "about"];
 
 /** The part of `Storage` the layout needs, so tests can pass a plain object. */
 export interface KeyValueStorage {

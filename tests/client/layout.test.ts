@@ -207,6 +207,22 @@ describe("persisting", () => {
     expect(activeTab(state)?.paneId).toBe("about");
   });
 
+  test("a first visit to a build with Get started shows it in front, with About behind it", () => {
+    const withWelcome = (id: string) => id === "welcome" || known(id);
+    const state = loadLayout(memoryStorage(), withWelcome);
+    expect(paneIds(state)).toEqual([["welcome", "about"]]);
+    expect(activeTab(state)?.paneId).toBe("welcome");
+  });
+
+  test("a saved layout is kept on a later visit, with no Get started added to it", () => {
+    const withWelcome = (id: string) => id === "welcome" || known(id);
+    const storage = memoryStorage();
+    saveLayout(storage, createLayout(["settings"], counter()));
+    const state = loadLayout(storage, withWelcome);
+    expect(paneIds(state)).toEqual([["settings"]]);
+    expect(activeTab(state)?.paneId).toBe("settings");
+  });
+
   test("a workspace saved empty is restored empty, not replaced by the default", () => {
     expect(restoreLayout(serializeLayout(emptyLayout), known)).toEqual(emptyLayout);
   });
