@@ -83,9 +83,14 @@ async function createInvite(host: CommandContext["host"]): Promise<void> {
   const terms = `it works once, for ${hours} hour${hours === 1 ? "" : "s"}`;
   host.notify(
     copied
-      ? `Invite copied. Send it to the person you want to pair with; ${terms}: ${invite}`
-      : `Invite ready: copy it and send it to the person you want to pair with; ${terms}: ${invite}`,
+      ? `Invite copied (${abbreviate(invite)}). Send it to the person you want to pair with; ${terms}.`
+      : `Invite ready; copy it and send it to the person you want to pair with (${terms}): ${invite}`,
     "success",
     copyAgain,
   );
+}
+
+/** Enough of an invite to recognise it; the clipboard holds the whole. */
+export function abbreviate(invite: string): string {
+  return invite.length <= 28 ? invite : `${invite.slice(0, 16)}…${invite.slice(-8)}`;
 }

@@ -62,6 +62,8 @@ describe("the workspace in a real browser", () => {
     await page.goto(node.url);
     await page.getByTestId("open-pane-button").click();
     await page.getByTestId("palette-item-settings").click();
+    // JSON depth is one of the limits kept in the folded Advanced section.
+    await page.getByTestId("settings-group-advanced-toggle").click();
     const field = page.getByTestId("setting-network.maxJsonDepth");
     await field.fill("1");
     await field.press("Enter");
