@@ -1,6 +1,17 @@
 /** What the browser allows for desktop notifications, or that it has none. */
 export type DesktopPermission = NotificationPermission | "unsupported";
 
+/** Where "Not now" on the offer is remembered, per browser profile. */
+const OFFER_DISMISSED_KEY = "weft.chat.desktopOffer";
+
+function readDismissed(): boolean {
+  try {
+    return localStorage.getItem(OFFER_DISMISSED_KEY) === "dismissed";
+  } catch {
+    return false;
+  }
+}
+
 function readPermission(): DesktopPermission {
   return typeof Notification === "undefined" ? "unsupported" : Notification.permission;
 }
@@ -17,8 +28,24 @@ export function pageInView(): boolean {
  */
 class DesktopNotices {
   permission = $state<DesktopPermission>(readPermission());
+  /** The person said "Not now" to the offer; it stays away until they clear site data. */
+  offerDismissed = $state(readDismissed());
   /** What is on the desktop now, by tag, so news that was read can be taken back. */
   readonly #shown = new Map<string, Notification>();
+
+  /** The Chat pane offers to turn them on: the browser has not been asked, nor the offer refused. */
+  get offer(): boolean {
+    return this.permission === "default" && !this.offerDismissed;
+  }
+
+  dismissOffer(): void {
+    this.offerDismissed = true;
+    try {
+      localStorage.setItem(OFFER_DISMISSED_KEY, "dismissed");
+    } catch {
+      // Without storage the offer stays away for this visit only.
+    }
+  }
 
   /** Asks the browser; call only from a click or key press. */
   async ask(): Promise<void> {

@@ -120,6 +120,15 @@ describe("chat news anywhere in the workspace", () => {
   test("a message while Chat is out of view raises a notice, badges and the title; Reply opens it ready to type", async () => {
     const a = await newPage(alice);
     await openPane(a.page, "chat");
+    // The offer of desktop notifications can be put away for good, without asking the browser.
+    const offer = a.page.getByTestId("chat-desktop-offer");
+    await offer.waitFor();
+    await offer.getByRole("button", { name: "Not now" }).click();
+    await offer.waitFor({ state: "detached" });
+    await a.page.reload();
+    await a.page.getByTestId(`chat-conversation-${bobId}`).waitFor();
+    expect(await offer.count()).toBe(0);
+
     // A conversation nobody wrote in yet says what to do.
     await a.page.getByTestId(`chat-conversation-${bobId}`).click();
     const empty = a.page.getByTestId("chat-no-messages");
