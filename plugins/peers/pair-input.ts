@@ -2,11 +2,20 @@
  * Checks on what the user pastes or types before anything is sent, and plain-language reasons for
  * the ways a pairing can fail.
  */
+import type { PeerRow } from "../../protocol/network.ts";
 import { INVITE_PREFIX } from "../../protocol/peer.ts";
+import { shortId, toMillis } from "./peer-format.ts";
 
 export type Checked = { ok: true; value: string } | { ok: false; error: string };
 
-/** An invite as pasted: surrounding whitespace (and line breaks from chat apps) is dropped. */
+/** What a garbled paste is told, whichever way it is garbled: one message, one next step. */
+export const DAMAGED_INVITE =
+  "This invite is damaged: it does not decode. Copy the whole invite again, from “weft1.” to its last character.";
+
+/**
+ * An invite as pasted: surrounding whitespace (and line breaks from chat apps) is dropped. A paste
+ * that does not decode is refused here, so it never starts a pairing that can only fail.
+ */
 export function checkInvite(text: string): Checked {
   const value = text.replace(/\s+/g, "");
   if (value === "") return { ok: false, error: "Paste an invite first." };
@@ -14,6 +23,7 @@ export function checkInvite(text: string): Checked {
     return { ok: false, error: `That is not a weft invite: invites start with “${INVITE_PREFIX}”.` };
   }
   if (value.length > 4096) return { ok: false, error: "That invite is too long to be real." };
+  if (readInvite(value) === null) return { ok: false, error: DAMAGED_INVITE };
   return { ok: true, value };
 }
 
@@ -25,26 +35,45 @@ export interface InvitePreview {
 }
 
 /**
- * Reads the invite's payload (base64url JSON `{ n, k, a, t, e }`). Only used to preview it and to
- * catch pasting one's own invite; the node decides whether it is valid, so a damaged one is still
- * sent and refused there with the node's own reason. Checked by hand: the protocol's invite schema
- * checks key bytes with Node's Buffer, which a browser does not have.
+ * Reads the invite's payload (base64url JSON `{ n, k, a, t, e }`) to preview it, to catch pasting
+ * one's own or an expired invite, and to refuse one that does not decode. The node still decides
+ * whether a readable one is valid. Checked by hand: the protocol's invite schema checks key bytes
+ * with Node's Buffer, which a browser does not have.
  */
 export function readInvite(invite: string): InvitePreview | null {
   if (!invite.startsWith(INVITE_PREFIX)) return null;
+  const body = invite.slice(INVITE_PREFIX.length);
+  if (!/^[A-Za-z0-9_-]+$/.test(body)) return null;
   let json: unknown;
   try {
-    const b64 = invite.slice(INVITE_PREFIX.length).replace(/-/g, "+").replace(/_/g, "/");
+    const b64 = body.replace(/-/g, "+").replace(/_/g, "/");
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     json = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     return null;
   }
   if (typeof json !== "object" || json === null) return null;
-  const { n, a, e } = json as Record<string, unknown>;
-  if (typeof n !== "string" || typeof e !== "number" || !Array.isArray(a)) return null;
+  const { n, k, a, t, e } = json as Record<string, unknown>;
+  if (typeof n !== "string" || n === "" || typeof e !== "number" || !Array.isArray(a)) return null;
+  if (typeof k !== "string" || typeof t !== "string") return null;
   const addresses = a.filter((x): x is string => typeof x === "string");
   return { nodeId: n, addresses, expires: e };
+}
+
+/** Why a readable invite cannot be redeemed from this node now, or null when it can be tried. */
+export function inviteProblem(preview: InvitePreview, selfId: string | null, now: number): string | null {
+  if (preview.nodeId === selfId) {
+    return "This is this node's own invite. Send it to the person you want to pair with.";
+  }
+  if (toMillis(preview.expires) <= now) return "This invite has expired. Ask its sender for a new one.";
+  return null;
+}
+
+/** Whom the invite pairs you with, in words: their name when already met, else their short id. */
+export function inviteIssuer(preview: InvitePreview, known: readonly PeerRow[]): string {
+  const peer = known.find((p) => p.node_id === preview.nodeId);
+  if (peer?.node_name) return `From ${peer.node_name}, already one of your peers`;
+  return `From someone new, whose node ID starts ${shortId(preview.nodeId)}`;
 }
 
 /** A peer address to dial: a `ws://` or `wss://` URL, usually ending in `/peer-ws`. */

@@ -54,16 +54,40 @@ export function statusLabel(status: PeerStatus): string {
   return STATUS_LABELS[status];
 }
 
-const VIA_LABELS: Record<PeerRow["via"], string> = {
-  invite: "via invite",
-  "open-lan": "via open LAN",
-  directory: "via directory",
-  dialed: "dialed",
+const VIA_LABELS: Record<PeerRow["via"], { label: string; detail: string }> = {
+  invite: { label: "You invited them", detail: "They redeemed an invite this node made." },
+  dialed: {
+    label: "They invited you",
+    detail: "This node reached theirs, with the invite they sent or their address.",
+  },
+  "open-lan": {
+    label: "Joined over your LAN",
+    detail: "They connected while this node let anyone on the network in (open LAN).",
+  },
+  directory: { label: "Met in a lobby room", detail: "A lobby room you share admitted them." },
 };
 
-/** How the pairing came about, from this node's side: it redeemed (dialed) or it invited. */
+/** How the pairing came about, from this node's side, in words a person would use. */
 export function viaLabel(via: PeerRow["via"]): string {
-  return VIA_LABELS[via];
+  return VIA_LABELS[via].label;
+}
+
+/** One sentence more about `viaLabel`, for its tooltip. */
+export function viaDetail(via: PeerRow["via"]): string {
+  return VIA_LABELS[via].detail;
+}
+
+const TRANSPORT_LABELS: Readonly<Record<string, string>> = {
+  direct: "Direct",
+  relay: "Relayed",
+  webrtc: "Peer-to-peer",
+  memory: "In-process",
+};
+
+/** How the bytes travel: "Direct", "Relayed", …; "No link" when there is none. */
+export function transportLabel(transport: string | null): string {
+  if (transport === null || transport === "") return "No link";
+  return TRANSPORT_LABELS[transport] ?? transport.charAt(0).toUpperCase() + transport.slice(1);
 }
 
 /** The first half of a node id: enough to tell peers apart at a glance. */

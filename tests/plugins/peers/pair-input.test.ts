@@ -1,5 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { checkAddress, checkInvite, failureHint, readInvite } from "../../../plugins/peers/pair-input.ts";
+import {
+  checkAddress,
+  checkInvite,
+  DAMAGED_INVITE,
+  failureHint,
+  inviteIssuer,
+  inviteProblem,
+  readInvite,
+} from "../../../plugins/peers/pair-input.ts";
+import type { PeerRow } from "../../../protocol/network.ts";
 
 const payload = {
   n: "abcdefghijklmnop",
@@ -33,6 +42,35 @@ describe("pairing input", () => {
     expect(readInvite("weft1.not-base64-json")).toBeNull();
     expect(readInvite(`weft1.${Buffer.from('{"n":1}').toString("base64url")}`)).toBeNull();
     expect(readInvite("weft2.abc")).toBeNull();
+  });
+
+  test("an invite that does not decode is refused with one message before anything is dialed", () => {
+    const garbled = [
+      "weft1.",
+      "weft1.not-base64-json",
+      "weft1.%%%%",
+      `weft1.${Buffer.from("hello").toString("base64url")}`,
+      `weft1.${Buffer.from("[1,2]").toString("base64url")}`,
+      `weft1.${Buffer.from('{"n":"abc","e":1}').toString("base64url")}`,
+      invite.slice(0, invite.length - 12),
+    ];
+    for (const text of garbled) expect(checkInvite(text)).toEqual({ ok: false, error: DAMAGED_INVITE });
+  });
+
+  test("an own or expired invite says why it cannot be redeemed", () => {
+    const preview = readInvite(invite)!;
+    expect(inviteProblem(preview, "someoneelse00000", payload.e - 1)).toBeNull();
+    expect(inviteProblem(preview, payload.n, payload.e - 1)).toContain("own invite");
+    expect(inviteProblem(preview, "someoneelse00000", payload.e)).toBe(
+      "This invite has expired. Ask its sender for a new one.",
+    );
+  });
+
+  test("the preview names the sender when already met, else gives their short id as a person's", () => {
+    const preview = readInvite(invite)!;
+    expect(inviteIssuer(preview, [])).toBe("From someone new, whose node ID starts abcdefgh");
+    const known = { node_id: payload.n, node_name: "Alice" } as PeerRow;
+    expect(inviteIssuer(preview, [known])).toBe("From Alice, already one of your peers");
   });
 
   test("only ws and wss addresses with a host are dialed", () => {

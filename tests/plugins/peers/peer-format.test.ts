@@ -7,6 +7,8 @@ import {
   sortPeers,
   statusLabel,
   toMillis,
+  transportLabel,
+  viaDetail,
   viaLabel,
 } from "../../../plugins/peers/peer-format.ts";
 import type { PeerRow } from "../../../protocol/network.ts";
@@ -67,13 +69,30 @@ describe("peer formatting", () => {
     expect(formatExpiry(NOW - HOUR, NOW)).toBe("expired");
   });
 
-  test("statuses, origins and ids have short labels", () => {
+  test("statuses have short labels", () => {
     expect(statusLabel("connected")).toBe("Connected");
     expect(statusLabel("connecting")).toBe("Connecting…");
     expect(statusLabel("offline")).toBe("Offline");
-    expect(viaLabel("invite")).toBe("via invite");
-    expect(viaLabel("open-lan")).toBe("via open LAN");
-    expect(viaLabel("dialed")).toBe("dialed");
+  });
+
+  test("how a peer was paired reads as who invited whom, never as a raw wire value", () => {
+    expect(viaLabel("invite")).toBe("You invited them");
+    expect(viaLabel("dialed")).toBe("They invited you");
+    expect(viaLabel("open-lan")).toBe("Joined over your LAN");
+    expect(viaLabel("directory")).toBe("Met in a lobby room");
+    expect(viaDetail("invite")).toBe("They redeemed an invite this node made.");
+    expect(viaDetail("dialed")).toContain("the invite they sent or their address");
+  });
+
+  test("transports have plain names, and no link says so", () => {
+    expect(transportLabel("direct")).toBe("Direct");
+    expect(transportLabel("relay")).toBe("Relayed");
+    expect(transportLabel("webrtc")).toBe("Peer-to-peer");
+    expect(transportLabel(null)).toBe("No link");
+    expect(transportLabel("carrier-pigeon")).toBe("Carrier-pigeon");
+  });
+
+  test("node ids shorten to their first half", () => {
     expect(shortId("abcdefghijklmnop")).toBe("abcdefgh");
     expect(shortId("abc")).toBe("abc");
   });
