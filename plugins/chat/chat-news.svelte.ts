@@ -35,6 +35,9 @@ export class ChatNews {
   #baseline: Readonly<Record<string, number>> | null = null;
   /** Messages announced per conversation since it was last read, so a notice can say "+2 more". */
   readonly #fresh = new Map<string, number>();
+  /** The newest announcement per conversation; an older one still fetching its preview gives way. */
+  readonly #latest = new Map<string, number>();
+  #seq = 0;
 
   constructor(host: PaneHost, view: NewsView) {
     this.#host = host;
@@ -64,6 +67,8 @@ export class ChatNews {
     const { nodeId } = rise;
     const added = (this.#fresh.get(nodeId) ?? 0) + rise.added;
     this.#fresh.set(nodeId, added);
+    const mine = ++this.#seq;
+    this.#latest.set(nodeId, mine);
     let text: string | null = null;
     try {
       const path = `/api/chat/${encodeURIComponent(nodeId)}/messages?limit=1`;
@@ -76,8 +81,8 @@ export class ChatNews {
     const preview =
       text === null ? (added > 1 ? `${added} new messages` : "New message") : newsPreview(text, added);
     const reply = () => replyTo(this.#host, nodeId);
-    // Read while the preview was on its way: nothing to announce any more.
-    if (!this.#fresh.has(nodeId)) return;
+    // Read while the preview was on its way, or newer news came: this one has nothing to say.
+    if (!this.#fresh.has(nodeId) || this.#latest.get(nodeId) !== mine) return;
     this.#view.show({ nodeId, sender, preview }, reply);
     desktopNotices.show(sender, preview, desktopTag(nodeId), reply);
   }
