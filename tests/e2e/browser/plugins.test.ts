@@ -159,6 +159,7 @@ describe("third-party panes on one node", () => {
     await failed.waitFor({ state: "visible" });
 
     // The other pane still counts, and the shell still opens panes.
+    await page.getByTestId("tab-shared-counter").click();
     const before = Number(await page.getByTestId("counter-value").textContent());
     await page.getByTestId("counter-inc").click();
     await page.waitForFunction(
@@ -227,7 +228,7 @@ describe("a third-party pane shared between two nodes", () => {
     }
   }
 
-  test("a count on one node shows on the other once the room is shared", async () => {
+  test("a count on one node shows on the other once the room is shared and opened there", async () => {
     const [alice, bob] = await Promise.all([start("alice", nodeFolder()), start("bob", nodeFolder())]);
     const { invite } = await call<{ invite: string }>(alice, "POST", "/api/network/invite", {});
     const paired = await call<{ ok: boolean; error?: string }>(bob, "POST", "/api/network/pair", { invite });
@@ -241,9 +242,19 @@ describe("a third-party pane shared between two nodes", () => {
       await page.waitForSelector('[data-testid="shared-counter"][data-status="live"]', { timeout: 5000 });
     }
 
+    // Bob's own counter is his: alice's share never merges into it.
+    await b.page.getByTestId("counter-inc").click();
+    await b.page.getByTestId("counter-inc").click();
+    await b.page.getByTestId("counter-inc").click();
+    await b.page.getByTestId("counter-inc").click();
     await a.page.getByTestId("counter-share").click();
     await a.page.waitForSelector('[data-testid="counter-share"][aria-pressed="true"]', { timeout: 5000 });
     for (let i = 0; i < 3; i++) await a.page.getByTestId("counter-inc").click();
+    // The share waits as a notice until bob opens it; Open mounts the pane on alice's room.
+    const toast = b.page.getByTestId("toast").filter({ hasText: "alice shared Shared counter with you" });
+    await toast.waitFor({ state: "visible", timeout: 10_000 });
+    expect(await b.page.getByTestId("counter-value").textContent()).toBe("4");
+    await toast.getByTestId("toast-action").click();
     await b.page.waitForFunction(
       () => document.querySelector('[data-testid="counter-value"]')?.textContent === "3",
       undefined,
@@ -258,6 +269,7 @@ describe("a third-party pane shared between two nodes", () => {
     );
     expect(await b.page.getByTestId("counter-members").textContent()).toContain("alice");
     await b.page.screenshot({ path: join(ARTIFACTS, "plugin-pane-shared.png") });
+    expect(await a.page.getByTestId("counter-value").textContent()).toBe("2");
 
     expect(a.errors).toEqual([]);
     expect(b.errors).toEqual([]);

@@ -5,8 +5,9 @@ import { binaryPool, callNode as call, type RunningBinary } from "../../helpers/
 import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts";
 
 /**
- * Two compiled nodes paired over REST, Scratch open on each in a real browser: alice shares it,
- * bob is told and opens it, and both type at once. Nothing either typed may be lost.
+ * Two compiled nodes paired over REST, Scratch open on each in a real browser: alice shares her
+ * note, bob is told and opens it, and both type at once. Nothing either typed may be lost, and
+ * nothing bob wrote in his own note ever reaches alice.
  */
 
 let browser: Browser;
@@ -29,7 +30,7 @@ async function openScratch(node: RunningBinary): Promise<{ page: Page; errors: s
   await page.keyboard.press("Control+k");
   await page.getByTestId("palette-input").fill("scratch");
   await page.keyboard.press("Enter");
-  await page.waitForSelector('[data-testid="scratch-status"][data-state="live"]', { timeout: 5000 });
+  await page.waitForSelector('[data-testid="scratch-status"][data-state="private"]', { timeout: 5000 });
   return { page, errors };
 }
 
@@ -47,9 +48,12 @@ afterAll(async () => {
 
 describe("Scratch shared between two nodes in a real browser", () => {
   test("alice shares, bob opens it from the notice, and text both type at once all arrives", async () => {
-    const bobId = await nodeId(bob);
+    const [aliceId, bobId] = [await nodeId(alice), await nodeId(bob)];
     const a = await openScratch(alice);
     const b = await openScratch(bob);
+    // Bob's own note holds a private line before anything is shared.
+    await b.page.getByTestId("scratch-editor").click();
+    await b.page.keyboard.type("bob's private line");
 
     // Pair by invite over REST, then wait until alice's share menu offers bob.
     const { invite } = await call<{ invite: string }>(alice, "POST", "/api/network/invite", {});
@@ -74,7 +78,14 @@ describe("Scratch shared between two nodes in a real browser", () => {
     const toast = b.page.getByTestId("toast").filter({ hasText: "alice shared Scratch with you" });
     await toast.waitFor({ state: "visible", timeout: 10_000 });
     await toast.getByTestId("toast-action").click();
+    // The notice opens alice's note, a room of its own beside bob's: nothing merged.
+    await b.page.waitForSelector(`[data-testid="scratch-note-editor"][data-room="scratch:main@${aliceId}"]`, {
+      timeout: 5000,
+    });
     await b.page.waitForSelector('[data-testid="scratch-status"][data-state="live"]', { timeout: 5000 });
+    expect(await b.page.getByTestId("scratch-owner").textContent()).toContain("alice's note");
+    expect(await editorText(b.page)).toBe("");
+    expect(await editorText(a.page)).toBe("");
     await b.page.waitForSelector('[data-testid="scratch-presence"][data-count="2"]', { timeout: 10_000 });
     await a.page.waitForSelector('[data-testid="scratch-presence"][data-count="2"]', { timeout: 10_000 });
     expect(await b.page.getByTestId("scratch-presence").textContent()).toContain("alice");
@@ -124,7 +135,73 @@ describe("Scratch shared between two nodes in a real browser", () => {
     const count = Number.parseInt((await a.page.getByTestId("scratch-count").textContent()) ?? "", 10);
     expect(count).toBe([...aText].length);
 
+    expect(aText).not.toContain("private");
     await a.page.screenshot({ path: join(ARTIFACTS, "scratch-shared.png") });
+
+    // Bob's own note is still his alone.
+    await b.page.getByTestId("scratch-note").filter({ hasText: "Notes" }).click();
+    await b.page.waitForSelector('[data-testid="scratch-note-editor"][data-room="scratch:main"]');
+    await b.page.waitForFunction(
+      () =>
+        document.querySelector<HTMLTextAreaElement>('[data-testid="scratch-editor"]')?.value ===
+        "bob's private line",
+    );
+    expect(await editorText(a.page)).toBe(expected);
+
+    // Alice stops sharing: bob's copy says so, turns read-only and stops saying Live.
+    await b.page.getByTestId("scratch-shared-note").first().click();
+    await b.page.waitForSelector('[data-testid="scratch-status"][data-state="live"]');
+    await a.page.getByTestId("scratch-share-toggle").click();
+    await b.page.waitForSelector('[data-testid="scratch-status"][data-state="readonly"]', { timeout: 5000 });
+    expect(await b.page.getByTestId("scratch-revoked").textContent()).toContain(
+      "alice stopped sharing this note",
+    );
+    expect(await b.page.getByTestId("scratch-editor").getAttribute("readonly")).not.toBeNull();
+    expect(await b.page.getByTestId("scratch-presence").count()).toBe(0);
+    await b.page.getByTestId("scratch-shared-note").first().waitFor();
+    expect(await b.page.getByTestId("scratch-shared-note").first().getAttribute("data-access")).toBe(
+      "revoked",
+    );
+    await b.page.screenshot({ path: join(ARTIFACTS, "scratch-revoked.png") });
+
+    // Bob deletes his read-only copy; the pane goes back to his own note.
+    await b.page.getByTestId("scratch-delete").click();
+    await b.page.getByTestId("scratch-delete-confirm").click();
+    await b.page.waitForSelector('[data-testid="scratch-note-editor"][data-room="scratch:main"]', {
+      timeout: 5000,
+    });
+    await b.page.getByTestId("scratch-shared-note").waitFor({ state: "detached" });
+    expect(a.errors).toEqual([]);
+    expect(b.errors).toEqual([]);
+  });
+
+  test("notes: a new one is named, shared with one peer, and listed there under its owner's name", async () => {
+    const a = await openScratch(alice);
+    const b = await openScratch(bob);
+    await a.page.getByTestId("scratch-new-note").click();
+    await a.page.waitForSelector('[data-testid="scratch-note-editor"][data-room^="scratch:n-"]');
+    await a.page.getByTestId("scratch-title").fill("Groceries");
+    await a.page.getByTestId("scratch-title").press("Enter");
+    await a.page.getByTestId("scratch-note").filter({ hasText: "Groceries" }).waitFor({ timeout: 5000 });
+    await a.page.getByTestId("scratch-editor").click();
+    await a.page.keyboard.type("milk, eggs");
+    await a.page.getByTestId("scratch-share-toggle").click();
+    const row = a.page.getByTestId("scratch-note").filter({ hasText: "Groceries" });
+    await row.filter({ hasText: "Shared with bob" }).waitFor({ timeout: 5000 });
+    expect(await a.page.getByTestId("scratch-shared-with").textContent()).toContain("Shared with bob");
+
+    const listed = b.page.getByTestId("scratch-shared-note").filter({ hasText: "alice's Groceries" });
+    await listed.waitFor({ timeout: 10_000 });
+    expect(await listed.textContent()).toContain("New");
+    await listed.click();
+    await b.page.waitForFunction(
+      () =>
+        document.querySelector<HTMLTextAreaElement>('[data-testid="scratch-editor"]')?.value === "milk, eggs",
+      undefined,
+      { timeout: 5000 },
+    );
+    expect(await b.page.getByTestId("scratch-title").inputValue()).toBe("Groceries");
+    await listed.filter({ hasText: "New" }).waitFor({ state: "detached", timeout: 5000 });
     expect(a.errors).toEqual([]);
     expect(b.errors).toEqual([]);
   });

@@ -85,5 +85,10 @@ describe("presence and counts", () => {
     expect(roomView("joining", false, "no pane")).toBe("unavailable");
     expect(roomView("offline", true, null)).toBe("offline");
     expect(roomView("live", true, "old error")).toBe("live");
+    expect(roomView("live", true, null, "owner", false)).toBe("private");
+    expect(roomView("live", true, null, "guest", false)).toBe("live");
+    // A room whose owner stopped sharing never says Live again, whatever the link does.
+    expect(roomView("live", true, null, "revoked", false)).toBe("readonly");
+    expect(roomView("offline", true, null, "revoked")).toBe("readonly");
   });
 });
