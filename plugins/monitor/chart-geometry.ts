@@ -158,6 +158,19 @@ export function clippedPoints(points: readonly Point[], yMax: number): Array<{ t
 }
 
 /**
+ * Gridline values from 0 to `yMax`, which is a nice number in units of `unit`. Halves, except for
+ * a top of 2.5 (×10ⁿ), whose half would read "1.3 ms": then whole steps up to it, 0, 1, 2, 2.5.
+ */
+export function axisTicks(yMax: number, unit = 1): number[] {
+  const v = yMax / unit;
+  const power = 10 ** Math.floor(Math.log10(v));
+  if (v > 0 && Number.isFinite(v) && Math.abs(v / power - 2.5) < 1e-9) {
+    return [0, 0.4 * yMax, 0.8 * yMax, yMax];
+  }
+  return [0, yMax / 2, yMax];
+}
+
+/**
  * The stretches of `samples` where the link was not up, clipped to [from, to]. A stretch starts at
  * the last sample that saw the link up (it went down after that) and ends at the first that sees
  * it up again, or at `to` while it is still down, so even one missed tick has a visible width.

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import {
+  axisTicks,
   clippedPoints,
   downRuns,
   latestValues,
@@ -120,6 +121,14 @@ describe("axes", () => {
     const rates = [300, 280, 310, 290, 2_000_000, 305, 295, 300, 310, 290, 300, 285];
     expect(rateAxisMax(rates)).toBe(1024);
     expect(rateAxisMax(rates.map((r) => r * 10))).toBe(5 * 1024);
+  });
+
+  test("gridlines halve the axis, but a top of 2.5 gets whole steps rather than 1.25", () => {
+    expect(axisTicks(10)).toEqual([0, 5, 10]);
+    expect(axisTicks(2.5)).toEqual([0, 1, 2, 2.5]);
+    expect(axisTicks(250)).toEqual([0, 100, 200, 250]);
+    expect(axisTicks(2.5 * 1024, 1024)).toEqual([0, 1024, 2048, 2.5 * 1024]);
+    expect(axisTicks(2.5 * 1024)).toEqual([0, 1280, 2560]);
   });
 
   test("the throughput axis is nice in the unit its labels read", () => {
