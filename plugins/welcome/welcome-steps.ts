@@ -21,6 +21,8 @@ export interface WelcomeFacts {
   name: NameFacts;
   /** Names of the nodes this one is paired with. */
   peers: readonly string[];
+  /** Whether one of this node's own notes is shared with anyone. */
+  shared: boolean;
 }
 
 export type StepId = "name" | "pair" | "share";
@@ -30,23 +32,35 @@ export function isNamed(name: NameFacts): boolean {
   return name.stored.trim() !== "" || name.overriddenBy !== undefined;
 }
 
-/**
- * Which steps are done. Sharing is not tracked: the node keeps no list of what was shared that
- * this pane could read, so that step stays an offer rather than a claim.
- */
+export const STEPS: readonly StepId[] = ["name", "pair", "share"];
+
+/** Which steps are done, by what the node reports: its name, its peers, its shared notes. */
 export function doneSteps(facts: WelcomeFacts): ReadonlySet<StepId> {
   const done = new Set<StepId>();
   if (isNamed(facts.name)) done.add("name");
   if (facts.peers.length > 0) done.add("pair");
+  if (facts.shared) done.add("share");
   return done;
 }
 
-/** "Nothing done yet", "1 of 2 done", "Named and paired": the steps the checklist can tick. */
+/** "Nothing done yet", "2 of 3 done", "All done": how far the checklist is. */
 export function progressLabel(done: ReadonlySet<StepId>): string {
-  const count = (["name", "pair"] as const).filter((s) => done.has(s)).length;
+  const count = STEPS.filter((s) => done.has(s)).length;
   if (count === 0) return "Nothing done yet";
-  if (count === 2) return "Named and paired: you are ready to work together";
-  return "1 of 2 done";
+  if (count === STEPS.length) return "All done: you are working together";
+  return `${count} of ${STEPS.length} done`;
+}
+
+/** A listed Scratch note, as far as the share step cares. */
+export interface NoteFacts {
+  /** Null for a note of this node. */
+  owner: unknown;
+  sharedWith: readonly unknown[];
+}
+
+/** True once one of this node's own notes is shared with someone. */
+export function sharesANote(notes: readonly NoteFacts[]): boolean {
+  return notes.some((n) => n.owner === null && n.sharedWith.length > 0);
 }
 
 /** The line under the name step: what peers see now, and where that name comes from. */

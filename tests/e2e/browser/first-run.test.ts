@@ -75,7 +75,7 @@ describe("the first run of a brand-new node", () => {
     }
   });
 
-  test("pasting someone's invite pairs with them and ticks the pairing step", async () => {
+  test("pasting someone's invite pairs with them, and sharing a note from Scratch ticks the last step", async () => {
     const bob = await pool.start("bob");
     const { invite } = await callNode<{ invite: string }>(bob, "POST", "/api/network/invite", {});
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
@@ -87,6 +87,22 @@ describe("the first run of a brand-new node", () => {
     await page.waitForSelector('[data-testid="welcome-step-pair"][data-done="true"]', { timeout: 10_000 });
     expect(await page.getByTestId("welcome-redeem-done").textContent()).toContain("Paired with bob");
     expect(await page.getByTestId("welcome-paired").textContent()).toContain("Paired with bob.");
+    expect(await page.getByTestId("welcome-step-share").getAttribute("data-done")).toBe("false");
+
+    await page.getByTestId("welcome-open-scratch").click();
+    await page.waitForSelector('[data-testid="scratch-status"][data-state="private"]', { timeout: 5000 });
+    await page.getByTestId("scratch-editor").click();
+    await page.keyboard.type("first shared note");
+    await page.getByTestId("scratch-share-toggle").click();
+    await page.waitForSelector('[data-testid="scratch-share-toggle"][aria-pressed="true"]', {
+      timeout: 5000,
+    });
+    await page.getByTestId("tab-welcome").click();
+    await page.waitForSelector('[data-testid="welcome-step-share"][data-done="true"]', { timeout: 5000 });
+    // Named in the first test, paired and shared here.
+    expect(await page.getByTestId("welcome-progress").textContent()).toBe(
+      "All done: you are working together",
+    );
     expect(errors).toEqual([]);
     await context.close();
   });

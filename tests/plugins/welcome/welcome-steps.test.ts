@@ -6,13 +6,14 @@ import {
   nameStatus,
   pairedSummary,
   progressLabel,
+  sharesANote,
 } from "../../../plugins/welcome/welcome-steps.ts";
 
 const unnamed = { stored: "", effective: "lab-pc" };
 
 describe("the first-run checklist", () => {
   test("a brand-new node has nothing done and is told its host name stands in for a name", () => {
-    const done = doneSteps({ name: unnamed, peers: [] });
+    const done = doneSteps({ name: unnamed, peers: [], shared: false });
     expect([...done]).toEqual([]);
     expect(progressLabel(done)).toBe("Nothing done yet");
     expect(nameStatus(unnamed)).toBe("Until you choose one, peers see this computer's name, “lab-pc”.");
@@ -27,12 +28,27 @@ describe("the first-run checklist", () => {
     expect(nameStatus({ stored: "Ada", effective: "Ada" })).toBe("Peers see you as “Ada”.");
   });
 
-  test("a first peer ticks the pairing step, and both together say so", () => {
-    const one = doneSteps({ name: unnamed, peers: ["bob"] });
+  test("a first peer ticks the pairing step, and all three together say so", () => {
+    const one = doneSteps({ name: unnamed, peers: ["bob"], shared: false });
     expect([...one]).toEqual(["pair"]);
-    expect(progressLabel(one)).toBe("1 of 2 done");
-    const both = doneSteps({ name: { stored: "Ada", effective: "Ada" }, peers: ["bob"] });
-    expect(progressLabel(both)).toBe("Named and paired: you are ready to work together");
+    expect(progressLabel(one)).toBe("1 of 3 done");
+    const two = doneSteps({ name: { stored: "Ada", effective: "Ada" }, peers: ["bob"], shared: false });
+    expect(progressLabel(two)).toBe("2 of 3 done");
+    const all = doneSteps({ name: { stored: "Ada", effective: "Ada" }, peers: ["bob"], shared: true });
+    expect(progressLabel(all)).toBe("All done: you are working together");
+  });
+
+  test("only a note of this node's own, shared with someone, counts as sharing", () => {
+    const bob = { node_id: "b", node_name: "bob" };
+    expect(sharesANote([])).toBe(false);
+    expect(sharesANote([{ owner: null, sharedWith: [] }])).toBe(false);
+    expect(sharesANote([{ owner: bob, sharedWith: [] }])).toBe(false);
+    expect(
+      sharesANote([
+        { owner: null, sharedWith: [] },
+        { owner: null, sharedWith: [bob] },
+      ]),
+    ).toBe(true);
   });
 
   test("a name is checked as the setting checks it", () => {
