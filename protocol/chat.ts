@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * Peer chat (DESIGN section 7, `chat` channel): one conversation per peer, kept in SQLite on both
+ * Peer chat (the `chat` channel; docs/architecture.md): one conversation per peer, kept in SQLite on both
  * sides. A message is `queued` until it is on a link, `sent` until the peer has stored it,
  * `delivered` once it has, `read` once the peer's user has seen it, or `failed` when the peer
  * refused it (too large for its limit).

@@ -1,10 +1,10 @@
 import { z } from "zod";
 
-/** How a peer came to be trusted (DESIGN section 5). */
+/** How a peer came to be trusted (docs/architecture.md). */
 export const peerVia = z.enum(["invite", "open-lan", "directory", "dialed"]);
 export const peerStatus = z.enum(["connected", "connecting", "offline"]);
 
-/** One peer as the UI and `/api/network/peers` show it (DESIGN section 7). */
+/** One peer as the UI and `/api/network/peers` show it (docs/architecture.md). */
 export const peerRow = z.object({
   node_id: z.string(),
   node_name: z.string(),

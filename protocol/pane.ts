@@ -5,7 +5,7 @@ export const paneId = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,39}$/, "must be 1-40 of a-z, 0-9 and '-', starting with a letter");
 
-/** How a pane collaborates over the peer fabric (DESIGN section 8). */
+/** How a pane collaborates over the peer fabric (docs/architecture.md). */
 export const collabDecl = z.strictObject({
   room: z.enum(["shared", "instance"]),
   key: z

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { PROTOCOL_VERSION } from "./version.ts";
 
 /**
- * The peer wire on `/peer-ws` (DESIGN section 4). Every frame is a JSON envelope with one header;
+ * The peer wire on `/peer-ws` (docs/architecture.md). Every frame is a JSON envelope with one header;
  * a **signed** envelope carries `data` and an Ed25519 `sig` (handshake, anything outside a
  * session), a **sealed** one carries `n` and an AES-256-GCM `box` (everything after the
  * handshake). The types a node accepts are the handshake's, the session types of `sessionData`, and

@@ -3,7 +3,7 @@ import type { AuditEntry } from "../../protocol/network.ts";
 import type { WeftDb } from "../db/database.ts";
 import { auditLog } from "../db/schema.ts";
 
-/** Trust-changing and security events, as DESIGN section 5 lists them. */
+/** Trust-changing and security events, as docs/architecture.md lists them. */
 export type AuditEvent =
   | "pair"
   | "refuse"

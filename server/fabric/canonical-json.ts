@@ -1,5 +1,5 @@
 /**
- * Canonical bytes (DESIGN section 4): JSON with object keys sorted recursively and no whitespace,
+ * Canonical bytes (docs/architecture.md): JSON with object keys sorted recursively and no whitespace,
  * UTF-8. Both ends of a signature or an AEAD header compute exactly these bytes, whatever order
  * the fields arrived in.
  */

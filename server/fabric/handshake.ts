@@ -131,7 +131,7 @@ async function withTimeout<T>(link: Link, ms: number, run: () => Promise<T>): Pr
 }
 
 /**
- * The dialer's side (DESIGN section 4): hello → verify hello_ack (echo, key matches src, the
+ * The dialer's side (docs/architecture.md): hello → verify hello_ack (echo, key matches src, the
  * pinned key when dialing an invite, our own objections) → auth with the sealed token → verify
  * auth_result. Closes the link and throws `HandshakeError` on any failure.
  */

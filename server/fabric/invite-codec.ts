@@ -5,7 +5,7 @@ export class InviteFormatError extends Error {
   override readonly name = "InviteFormatError";
 }
 
-/** `weft1.` + base64url(JSON {n, k, a, t, e}) (DESIGN section 5). */
+/** `weft1.` + base64url(JSON {n, k, a, t, e}) (docs/architecture.md). */
 export function encodeInvite(payload: InvitePayload): string {
   return INVITE_PREFIX + Buffer.from(JSON.stringify(payload)).toString("base64url");
 }

@@ -4,7 +4,7 @@ import type {
   PeerMetrics,
 } from "../../protocol/network.ts";
 
-/** How far back the monitor remembers each link (DESIGN section 7: the Monitor pane's charts). */
+/** How far back the monitor remembers each link (docs/architecture.md). */
 export const HISTORY_WINDOW_MS = 10 * 60_000;
 /** A ceiling on samples per peer, whatever the tick interval, so memory stays bounded. */
 export const MAX_SAMPLES_PER_PEER = 3_600;

@@ -391,7 +391,7 @@ export class PeerHub {
   #handshakeFailed(err: unknown, link: Link): void {
     if (err instanceof HandshakeError) {
       this.#count({ code: err.frameCode ?? `handshake_${err.code}` } as FrameRejected);
-      // Someone holding another key claimed a paired node's id: the key mismatch DESIGN section 5 audits.
+      // Someone holding another key claimed a paired node's id: a key mismatch, which is audited.
       const pinned = err.claim && this.#d.peers.get(err.claim.peerId);
       if (err.claim && pinned) {
         this.#d.audit.record("key_mismatch", err.claim.peerId, {

@@ -29,7 +29,7 @@ export interface SessionEvents {
 
 /**
  * One authenticated link to a peer after the handshake. Every inbound frame runs the pipeline of
- * DESIGN section 4 in order: size → JSON depth and keys → envelope schema → this session's peer →
+ * In the order docs/architecture.md gives: size → JSON depth and keys → envelope schema → this session's peer →
  * counter above the last accepted → open the box → type allow-list and data schema → rate limit →
  * dispatch. Nothing a peer sends can throw past `#receive`.
  */

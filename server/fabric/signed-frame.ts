@@ -30,7 +30,7 @@ export function parseFrame(raw: string | Uint8Array, limits: FrameLimits): unkno
 }
 
 /**
- * Checks a parsed signed frame in DESIGN order: schema, expected type, data schema, signature
+ * Checks a parsed signed frame in the order docs/architecture.md gives: schema, expected type, data schema, signature
  * against the claimed key, key matches `src`, timestamp window, then the seen-guard (last, so a
  * forged frame can never burn a real message id). Throws `FrameRejected`.
  */

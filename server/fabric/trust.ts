@@ -28,7 +28,7 @@ export interface TrustEvents {
 }
 
 /**
- * The acceptor's decision (DESIGN section 5), in order: blocked → refuse; known id with another
+ * The acceptor's decision (docs/architecture.md), in order: blocked → refuse; known id with another
  * key → refuse; trusted with the pinned key → admit; open-lan → admit and save; a valid invite →
  * admit and save; else "pairing required". Every refusal and new pairing is audited.
  */

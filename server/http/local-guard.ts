@@ -1,5 +1,5 @@
 /**
- * The local surface rule (DESIGN sections 2 and 10): only this machine reaches the UI, `/api` and
+ * The local surface rule (docs/architecture.md): only this machine reaches the UI, `/api` and
  * `/ws`; other weft nodes reach `/peer-ws`, and anyone may ask `/api/health`. A pure function so
  * the hono middleware and the WebSocket upgrade path apply the very same rule.
  */

@@ -6,7 +6,7 @@ export const NODE_ID_LENGTH = 16;
 
 /**
  * `node_id` = lowercase RFC 4648 base32 of sha256(raw 32-byte public key), padding removed, first
- * 16 characters (DESIGN section 3). For display and routing; trust pins the full key.
+ * 16 characters (docs/architecture.md). For display and routing; trust pins the full key.
  */
 export function nodeIdFromPublicKey(publicKey: Uint8Array): string {
   if (publicKey.length !== 32) throw new Error("an Ed25519 public key is 32 bytes");

@@ -4,7 +4,7 @@ import { defineSetting } from "./registry.ts";
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-/** The node's own settings (DESIGN sections 4 and 5); the peer fabric honours them. */
+/** The node's own settings (docs/architecture.md); the peer fabric honours them. */
 export const nodeName = defineSetting({
   key: "network.nodeName",
   schema: z.string().trim().max(64, "at most 64 characters"),

@@ -5,7 +5,7 @@ import type { NodeIdentity } from "../identity/identity.ts";
 import type { BrowserHub, BrowserSocket } from "./browser-hub.ts";
 
 /**
- * The `network` channel of `/ws` (DESIGN section 7): a live view of the hub for every tab, and the
+ * The `network` channel of `/ws` (docs/architecture.md): a live view of the hub for every tab, and the
  * controls the Peers pane uses. Progress of a pairing goes only to the tab that asked.
  */
 export function registerNetworkChannel(

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { healthResponse, identityResponse } from "../../../protocol/rest.ts";
 import { lonelyBinary, type RunningBinary, runBinary, startBinary } from "../../helpers/binary.ts";
-import { DESIGN_FLAGS } from "../../helpers/design-flags.ts";
+import { DOCUMENTED_FLAGS } from "../../helpers/documented-flags.ts";
 
 let dir: string;
 let bin: string;
@@ -78,7 +78,7 @@ describe("the compiled binary, alone in an empty folder", () => {
   test("prints help listing every flag, and its version", () => {
     const help = runBinary(bin, ["--help"], dir);
     expect(help.code).toBe(0);
-    for (const flag of DESIGN_FLAGS) {
+    for (const flag of DOCUMENTED_FLAGS) {
       expect(help.stdout).toContain(flag);
     }
     const version = runBinary(bin, ["--version"], dir);

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { DEFAULT_LOBBY_PORT, DEFAULT_NODE_PORT, parseCli } from "../../../server/cli/args.ts";
 import { helpText } from "../../../server/cli/help.ts";
 import { StartupError } from "../../../server/errors.ts";
-import { DESIGN_FLAGS } from "../../helpers/design-flags.ts";
+import { DOCUMENTED_FLAGS } from "../../helpers/documented-flags.ts";
 
 const parse = (argv: string[], env: Record<string, string> = {}, interactive = true) =>
   parseCli(argv, env, interactive);
@@ -119,7 +119,7 @@ describe("weft command line", () => {
 
   test("the help lists every flag with its environment twin", () => {
     const help = helpText("1.2.3");
-    for (const flag of DESIGN_FLAGS) {
+    for (const flag of DOCUMENTED_FLAGS) {
       expect(help).toContain(flag);
     }
     expect(help).toContain("WEFT_DATA_DIR");

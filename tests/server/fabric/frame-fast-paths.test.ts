@@ -5,7 +5,7 @@ import { canonicalBytes } from "../../../server/fabric/canonical-json.ts";
 import { aadOf, newHeader, open, seal } from "../../../server/fabric/envelope-crypto.ts";
 import { FrameRejected, jsonDepth, parseGuardedJson } from "../../../server/fabric/json-guard.ts";
 
-/** The associated data as DESIGN section 4 defines it: canonical bytes of all but box, dst, ttl. */
+/** The associated data as protocol/peer.ts defines it: canonical bytes of all but box, dst, ttl. */
 function referenceAad(env: Record<string, unknown>): Uint8Array {
   const { box: _box, dst: _dst, ttl: _ttl, ...covered } = env;
   return canonicalBytes(covered);
