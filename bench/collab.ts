@@ -5,7 +5,8 @@
  * - keystroke latency: a character typed in a tab on node A → applied in a tab on node B (tab →
  *   A → B → tab, three socket hops), p50 / p99 over `--keys` keystrokes, one at a time;
  * - convergence: `--nodes` nodes × 2 tabs each typing `--edits` characters at random positions
- *   at once, in one room shared from the first node with all others; the time until every tab
+ *   at once, in one room of the first node shared with all others (each opens it by its address,
+ *   `<key>@<owner>`); the time until every tab
  *   holds the same text, and how many typed characters are missing from it (must be 0).
  *
  *   bun bench/collab.ts [--keys 500] [--nodes 10] [--edits 100]
@@ -74,8 +75,9 @@ try {
   await link(a, b);
   const tabA = await collabTab(a.port, ROOM);
   tabA.share();
-  await until(() => b.collab.room(ROOM)?.sharedWith.size === 1, "the share");
-  const tabB = await collabTab(b.port, ROOM);
+  const shared = `${ROOM}@${a.identity.nodeId}`;
+  await until(() => b.collab.room(shared) !== undefined, "the share");
+  const tabB = await collabTab(b.port, shared);
   const latencies: number[] = [];
   for (let i = 0; i < KEYS + 20; i++) {
     const expected = tabA.text().length + 1;
@@ -96,14 +98,12 @@ try {
   }
   const first = await collabTab(nodes[0]!.port, "scratch:bench");
   first.share();
-  await until(
-    () => nodes.slice(1).every((n) => n.collab.room("scratch:bench")?.sharedWith.size === 1),
-    "the shares",
-  );
-  const tabs: CollabTab[] = [first];
-  for (const [i, n] of nodes.entries()) {
-    if (i > 0) tabs.push(await collabTab(n.port, "scratch:bench"));
-    tabs.push(await collabTab(n.port, "scratch:bench"));
+  const benchRoom = `scratch:bench@${nodes[0]!.identity.nodeId}`;
+  await until(() => nodes.slice(1).every((n) => n.collab.room(benchRoom) !== undefined), "the shares");
+  const tabs: CollabTab[] = [first, await collabTab(nodes[0]!.port, "scratch:bench")];
+  for (const n of nodes.slice(1)) {
+    tabs.push(await collabTab(n.port, benchRoom));
+    tabs.push(await collabTab(n.port, benchRoom));
   }
   const random = seededRandom(7);
   const t0 = performance.now();
