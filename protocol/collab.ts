@@ -70,6 +70,16 @@ const b64Update = z
   .max(MAX_UPDATE_CHARS)
   .regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
 
+/**
+ * Largest awareness update (y-protocols/awareness: carets, selections, who is typing) accepted
+ * from a tab or a peer, as base64 text. Awareness is small and frequent; a large one is abuse.
+ */
+export const MAX_AWARENESS_CHARS = 64 * 1024;
+const b64Awareness = z
+  .string()
+  .max(MAX_AWARENESS_CHARS)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
+
 /** Who is in a room: a tab on this node, or a peer node that has the room open. */
 export const collabMember = z.object({
   id: z.string(),
@@ -110,6 +120,11 @@ export const collabClientEvent = z.discriminatedUnion("event", [
   z.object({ event: z.literal("join"), data: z.object({ paneKey: roomAddress }) }),
   z.object({ event: z.literal("leave"), data: z.object({ paneKey: roomAddress }) }),
   z.object({ event: z.literal("update"), data: z.object({ paneKey: roomAddress, update: b64Update }) }),
+  /** This tab's awareness (caret, selection, typing), relayed to everyone in the room. */
+  z.object({
+    event: z.literal("awareness"),
+    data: z.object({ paneKey: roomAddress, update: b64Awareness }),
+  }),
   /** Owner only. No nodeId: every connected trusted peer. */
   z.object({
     event: z.literal("share"),
@@ -143,6 +158,11 @@ export const collabServerEvent = z.discriminatedUnion("event", [
   z.object({
     event: z.literal("update"),
     data: z.object({ paneKey: z.string(), rev: z.number(), update: z.string(), from: z.string() }),
+  }),
+  /** Others' awareness in the room: carets, selections, who is typing; a null state left. */
+  z.object({
+    event: z.literal("awareness"),
+    data: z.object({ paneKey: z.string(), update: z.string() }),
   }),
   z.object({
     event: z.literal("presence"),
@@ -187,8 +207,25 @@ export const collabSyncData = z
   .strictObject({ room: paneKey, owner: nodeId, sv: b64Update.optional(), update: b64Update.optional() })
   .refine((d) => d.sv !== undefined || d.update !== undefined, "needs sv or update");
 export const collabUpdateData = z.strictObject({ room: paneKey, owner: nodeId, update: b64Update });
+/** Peer wire: awareness of a room, between its owner and a guest that has it open, both ways. */
+export const collabAwarenessData = z.strictObject({ room: paneKey, owner: nodeId, update: b64Awareness });
 
-/** `pane.json` of a third-party pane in `<data-dir>/plugins/<id>/` (DESIGN section 9). */
+/**
+ * The awareness state a collab pane publishes (`useCollab`). Caret ends are Yjs relative positions
+ * in the main text (`Y.relativePositionToJSON`), so they stay put while others edit. Checked on
+ * receipt: anything else in a state is ignored.
+ */
+export const collabCaretState = z.object({
+  user: z.object({
+    name: z.string().max(80),
+    color: z.string().regex(/^#[0-9a-f]{6}$/),
+  }),
+  caret: z.object({ anchor: z.unknown(), head: z.unknown() }).nullable().optional(),
+  typing: z.boolean().optional(),
+});
+export type CollabCaretState = z.infer<typeof collabCaretState>;
+
+/** `pane.json` of a third-party pane in `<data-dir>/plugins/<id>/` (docs/architecture.md). */
 export const pluginManifest = z.strictObject({
   id: paneId,
   name: z.string().min(1).max(60),

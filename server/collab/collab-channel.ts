@@ -2,6 +2,7 @@ import { collabClientEvent, paneIdOf } from "../../protocol/collab.ts";
 import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
 import { CollabUpdateError } from "./collab-room.ts";
 import type { CollabService } from "./collab-service.ts";
+import { AwarenessUpdateError } from "./room-awareness.ts";
 
 /**
  * The `/ws` `collab` channel: tabs open rooms, edit them, share their own, list a pane's rooms and
@@ -26,7 +27,9 @@ export function registerCollabChannel(collab: CollabService, browsers: BrowserHu
         return error(socket, "this note is not shared with you (or was deleted)", paneKey);
       return error(
         socket,
-        msg.event === "update" ? "join the room before sending updates" : "no such room",
+        msg.event === "update" || msg.event === "awareness"
+          ? "join the room before sending updates"
+          : "no such room",
         paneKey,
       );
     }
@@ -44,6 +47,16 @@ export function registerCollabChannel(collab: CollabService, browsers: BrowserHu
           room.apply(msg.data.update, { kind: "tab", socket, memberId });
         } catch (err) {
           if (err instanceof CollabUpdateError) return error(socket, err.message, paneKey);
+          throw err;
+        }
+        return;
+      }
+      case "awareness": {
+        if (!room.tabs.has(socket)) return error(socket, "join the room before sending carets", paneKey);
+        try {
+          collab.awareness(room, msg.data.update, { kind: "tab", socket });
+        } catch (err) {
+          if (err instanceof AwarenessUpdateError) return error(socket, err.message, paneKey);
           throw err;
         }
         return;

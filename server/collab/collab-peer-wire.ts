@@ -1,4 +1,5 @@
 import {
+  collabAwarenessData,
   collabShareData,
   collabSyncData,
   collabUnshareData,
@@ -9,6 +10,7 @@ import type { PeerSession } from "../fabric/peer-session.ts";
 import type { Logger } from "../log.ts";
 import { type CollabRoom, CollabUpdateError } from "./collab-room.ts";
 import type { CollabService } from "./collab-service.ts";
+import { AwarenessUpdateError } from "./room-awareness.ts";
 
 /**
  * The `collab_*` peer messages (protocol/collab.ts). Every frame names the room's owner, which
@@ -43,7 +45,7 @@ export function registerCollabPeerWire(deps: {
     try {
       fn();
     } catch (err) {
-      if (!(err instanceof CollabUpdateError)) throw err;
+      if (!(err instanceof CollabUpdateError || err instanceof AwarenessUpdateError)) throw err;
       log.info("bad collab frame from a peer", { error: err.message });
     }
   };
@@ -60,7 +62,7 @@ export function registerCollabPeerWire(deps: {
       // A guest removed its copy: stop sharing with it.
       const room = collab.room(data.room);
       if (room?.sharedWith.delete(peer.peerId)) {
-        room.linked.delete(peer.peerId);
+        collab.unlinked(room, peer.peerId);
         collab.sharingChanged(room);
       }
       return;
@@ -91,6 +93,15 @@ export function registerCollabPeerWire(deps: {
   hub.handle("collab_update", collabUpdateData, (peer, data) =>
     guard(() => {
       roomFor(peer, data.room, data.owner)?.apply(data.update, { kind: "peer", nodeId: peer.peerId });
+    }),
+  );
+
+  // Only from a peer that has the room open on this link, like the edits it goes along with.
+  hub.handle("collab_awareness", collabAwarenessData, (peer, data) =>
+    guard(() => {
+      const room = roomFor(peer, data.room, data.owner);
+      if (room?.linked.has(peer.peerId))
+        collab.awareness(room, data.update, { kind: "peer", nodeId: peer.peerId });
     }),
   );
 

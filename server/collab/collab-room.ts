@@ -8,6 +8,7 @@ import {
   roomAddressOf,
 } from "../../protocol/collab.ts";
 import type { BrowserSocket } from "../ws/browser-hub.ts";
+import type { RoomAwareness } from "./room-awareness.ts";
 import type { StoredRoom } from "./room-store.ts";
 
 /** Where an update came from, so it is not echoed back there. */
@@ -41,6 +42,8 @@ export class CollabRoom {
   readonly linked = new Set<string>();
   /** Open tabs, with the member id each is known by. */
   readonly tabs = new Map<BrowserSocket, string>();
+  /** Carets and selections in the room; made on first use (see `CollabService`). */
+  awareness: RoomAwareness | undefined;
 
   constructor(ref: RoomRef, stored?: StoredRoom) {
     this.ref = ref;

@@ -10,6 +10,7 @@ import type { Logger } from "../log.ts";
 import type { NoticeInput } from "../notices/notice-store.ts";
 import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
 import { CollabRoom, type UpdateOrigin } from "./collab-room.ts";
+import { type AwarenessOrigin, RoomAwareness } from "./room-awareness.ts";
 import type { RoomStore } from "./room-store.ts";
 
 /** Rooms are saved at most this long after a change (≤ 1 s behind, docs/architecture.md). */
@@ -119,13 +120,47 @@ export class CollabService {
         owner: room.ref.owner === null ? null : this.#peerRef(room.ref.owner),
       },
     });
+    const carets = room.awareness?.snapshot();
+    if (carets) this.#send(socket, "awareness", { paneKey: room.address, update: b64(carets) });
     this.#presence(room);
     // After the tab has its state, so the sharing frame that follows applies to a joined room.
     if (this.#autoSharePending.delete(room.address)) this.share(room, undefined);
   }
 
   leave(socket: BrowserSocket, room: CollabRoom): void {
+    room.awareness?.tabLeft(socket);
     if (room.tabs.delete(socket)) this.#presence(room);
+  }
+
+  /**
+   * Awareness (carets, selections, typing) from a tab in the room or a peer that has it open;
+   * it goes to the room's other tabs and linked peers, like an edit. Throws
+   * `AwarenessUpdateError` for one that does not decode; nothing of it is applied.
+   */
+  awareness(room: CollabRoom, updateB64: string, origin: AwarenessOrigin): void {
+    this.#awarenessOf(room).apply(new Uint8Array(Buffer.from(updateB64, "base64")), origin);
+  }
+
+  #awarenessOf(room: CollabRoom): RoomAwareness {
+    room.awareness ??= new RoomAwareness(room.doc, (update, from) => {
+      const data = b64(update);
+      for (const socket of room.tabs.keys()) {
+        if (from?.kind === "tab" && socket === from.socket) continue;
+        this.#send(socket, "awareness", { paneKey: room.address, update: data });
+      }
+      const owner = room.ref.owner ?? this.#d.nodeId;
+      for (const id of room.linked) {
+        if (from?.kind === "peer" && id === from.nodeId) continue;
+        this.#d.hub.send(id, "collab_awareness", { room: room.key, owner, update: data });
+      }
+    });
+    return room.awareness;
+  }
+
+  /** A peer no longer has the room open: it leaves, and the carets that came through it go. */
+  unlinked(room: CollabRoom, nodeId: string): boolean {
+    room.awareness?.peerLeft(nodeId);
+    return room.linked.delete(nodeId);
   }
 
   /** A tab closed: it leaves every room and list it was in. */
@@ -159,7 +194,7 @@ export class CollabService {
     const ids = nodeId ? [nodeId] : [...room.sharedWith];
     for (const id of ids) {
       if (!room.sharedWith.delete(id)) continue;
-      room.linked.delete(id);
+      this.unlinked(room, id);
       this.#d.hub.send(id, "collab_unshare", { room: room.key, owner: this.#d.nodeId });
     }
     this.sharingChanged(room);
@@ -184,6 +219,7 @@ export class CollabService {
     this.#d.store.delete(room.ref);
     this.#rooms.delete(room.address);
     for (const socket of room.tabs.keys()) this.#send(socket, "deleted", { paneKey: room.address });
+    room.awareness?.destroy();
     room.doc.destroy();
     this.#listChanged(room);
   }
@@ -224,7 +260,7 @@ export class CollabService {
         ? {}
         : { action: { label: "Open", paneId, params: { room: room.address } } }),
     });
-    room.linked.clear();
+    for (const id of [...room.linked]) this.unlinked(room, id);
     if (room.access === "invited") {
       this.#drop(room);
       return;
@@ -237,6 +273,11 @@ export class CollabService {
   linkedBy(room: CollabRoom, nodeId: string): void {
     if (room.linked.has(nodeId)) return;
     room.linked.add(nodeId);
+    const carets = room.awareness?.snapshot();
+    if (carets) {
+      const owner = room.ref.owner ?? this.#d.nodeId;
+      this.#d.hub.send(nodeId, "collab_awareness", { room: room.key, owner, update: b64(carets) });
+    }
     this.#presence(room);
   }
 
@@ -257,7 +298,7 @@ export class CollabService {
       const room = this.room(address);
       if (!room) continue;
       if (!online) {
-        if (room.linked.delete(nodeId)) this.#presence(room);
+        if (this.unlinked(room, nodeId)) this.#presence(room);
         continue;
       }
       if (room.ref.owner === null && room.sharedWith.has(nodeId)) this.#sendShare(room, nodeId);
@@ -424,4 +465,8 @@ export class CollabService {
   #send(socket: BrowserSocket, event: string, data: unknown): void {
     this.#d.browsers.send(socket, { channel: "collab", event, data });
   }
+}
+
+function b64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("base64");
 }
