@@ -38,6 +38,19 @@ describe("owned rooms", () => {
   test("sharing never merges: the guest's private text stays on the guest, even in the owner's database", async () => {
     const [alice, carol] = [await pool.start({ name: "alice" }), await pool.start({ name: "carol" })];
     await pairNodes(alice, carol);
+    // Everything carol's node sends alice, decoded: Yjs carries inserted text as UTF-8 bytes.
+    const toAlice: string[] = [];
+    const hub = carol.fabric.hub;
+    const send = hub.send.bind(hub);
+    hub.send = (to, type, data, re) => {
+      if (to === alice.identity.nodeId && type.startsWith("collab_")) {
+        const d = data as { update?: string };
+        toAlice.push(
+          `${type} ${d.update ? Buffer.from(d.update, "base64").toString("latin1") : JSON.stringify(d)}`,
+        );
+      }
+      return send(to, type, data, re);
+    };
     const carolsOwn = await collabTab(carol.port, ROOM);
     carolsOwn.insert(0, "carol's private line");
     const a = await collabTab(alice.port, ROOM);
