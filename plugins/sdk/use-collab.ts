@@ -1,4 +1,5 @@
 import { derived, get, type Readable, readonly, toStore, writable } from "svelte/store";
+import type { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
 import {
   COLLAB_META,
@@ -11,9 +12,11 @@ import {
   type RoomAccess,
 } from "../../protocol/collab.ts";
 import { fromBase64, toBase64 } from "./base64.ts";
+import { type CaretEnds, collabAwareness, type RemoteCaret } from "./collab-awareness.ts";
 import { type ConnectionState, type PaneHost, useHost } from "./host.ts";
 import { diffText } from "./text-diff.ts";
 
+export { type CaretEnds, type RemoteCaret, TYPING_IDLE_MS } from "./collab-awareness.ts";
 export { type CaretRange, type CaretSource, captureCaret } from "./collab-caret.ts";
 export { paneKeyFor } from "./collab-key.ts";
 
@@ -89,6 +92,18 @@ export interface Collab {
    * (`captureCaret`) and restore it. Returns the function that removes the hook.
    */
   aroundRemoteChange(before: () => (() => void) | undefined): () => void;
+  /**
+   * The room's awareness (y-protocols): this tab's state is `{ user: { name, color }, caret,
+   * typing }`; everyone in the room, on this node and on the peers it is shared with, sees it.
+   */
+  readonly awareness: Awareness;
+  /**
+   * Tells the room where this tab's caret or selection is (offsets in the main text), or that it
+   * has none. Pinned to characters, so it stays put for others while the text changes.
+   */
+  setLocalCaret(ends: CaretEnds | null): void;
+  /** Everyone else's carets in the room, with names and colours, at offsets in the text as it is now. */
+  readonly remoteCarets: Readable<RemoteCaret[]>;
   /** Leaves the room and stops listening; the collab must not be used afterwards. */
   destroy(): void;
 }
@@ -201,8 +216,17 @@ export function useCollab(paneKey: string, host: PaneHost = useHost()): Collab {
     }
   }
 
+  const presence = collabAwareness(doc, ytext, {
+    name: () => host.node?.node_name ?? "",
+    send(update) {
+      if (joined && !destroyed) send("awareness", { paneKey, update: toBase64(update) });
+    },
+  });
+
   const onUpdate = (update: Uint8Array, origin: unknown) => {
-    if (origin !== REMOTE) sendUpdate(update);
+    if (origin === REMOTE) return;
+    sendUpdate(update);
+    presence.typed();
   };
   doc.on("update", onUpdate);
   ytext.observe(() => text.set(ytext.toString()));
@@ -240,12 +264,19 @@ export function useCollab(paneKey: string, host: PaneHost = useHost()): Collab {
         error.set(null);
         setRoom("live");
         sendUpdate(missingFrom(update));
+        presence.rejoined();
         return;
       }
       case "update": {
         if (event.data.paneKey !== paneKey) return;
         const update = fromBase64(event.data.update);
         if (update && applyRemote(update)) rev.set(event.data.rev);
+        return;
+      }
+      case "awareness": {
+        if (event.data.paneKey !== paneKey) return;
+        const update = fromBase64(event.data.update);
+        if (update) presence.receive(update);
         return;
       }
       case "presence":
@@ -322,12 +353,16 @@ export function useCollab(paneKey: string, host: PaneHost = useHost()): Collab {
     unshare(nodeId) {
       send("unshare", nodeId === undefined ? { paneKey } : { paneKey, nodeId });
     },
+    awareness: presence.awareness,
+    setLocalCaret: (ends) => presence.setLocalCaret(ends),
+    remoteCarets: presence.remoteCarets,
     aroundRemoteChange(before) {
       hooks.add(before);
       return () => hooks.delete(before);
     },
     destroy() {
       if (destroyed) return;
+      presence.destroy();
       destroyed = true;
       host.send("collab", "leave", { paneKey });
       offFrames();

@@ -47,6 +47,16 @@ export class FakeRoom {
           const data = { paneKey: this.paneKey, rev: this.rev, update: msg.data.update, from: id };
           this.#queue.push({ to: other, event: "update", data });
         }
+      } else if (msg.event === "awareness") {
+        if (!this.#tabs.has(tab)) throw new Error("awareness before join");
+        for (const other of this.#tabs.keys()) {
+          if (other === tab) continue;
+          this.#queue.push({
+            to: other,
+            event: "awareness",
+            data: { paneKey: this.paneKey, update: msg.data.update },
+          });
+        }
       }
     };
   }
