@@ -28,13 +28,17 @@ export {
   type PluginPaneContext,
   type PluginPaneProps,
 } from "./plugin-pane.ts";
+export { default as RemoteCarets } from "./remote-carets.svelte";
+export { type CaretBox, caretBox, reportCaret } from "./text-carets.ts";
 export { diffText, type TextSplice } from "./text-diff.ts";
 export {
+  type CaretEnds,
   type CaretRange,
   type CaretSource,
   type Collab,
   type CollabStatus,
   captureCaret,
   paneKeyFor,
+  type RemoteCaret,
   useCollab,
 } from "./use-collab.ts";
