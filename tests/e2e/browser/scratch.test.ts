@@ -138,6 +138,37 @@ describe("Scratch shared between two nodes in a real browser", () => {
     expect(aText).not.toContain("private");
     await a.page.screenshot({ path: join(ARTIFACTS, "scratch-shared.png") });
 
+    // Each sees the other's caret, named and where it is: alice's at the end of the second line.
+    const aliceCaret = b.page.getByTestId("remote-caret").filter({ hasText: "alice" });
+    await aliceCaret.waitFor({ state: "visible", timeout: 5000 });
+    await a.page.getByTestId("remote-caret").filter({ hasText: "bob" }).waitFor({ timeout: 5000 });
+    const [caretBox, editorBox] = [await aliceCaret.boundingBox(), await bEditor.boundingBox()];
+    expect(caretBox && editorBox).toBeTruthy();
+    const lineHeight = caretBox!.height;
+    // Below the first line, and to the right of "alice: apples …" rather than at the line's start.
+    expect(caretBox!.y - editorBox!.y).toBeGreaterThan(lineHeight * 1.2);
+    expect(caretBox!.y - editorBox!.y).toBeLessThan(lineHeight * 3);
+    expect(caretBox!.x - editorBox!.x).toBeGreaterThan(200);
+    // Alice stopped typing a moment ago: once she has been idle, bob is no longer told she types.
+    const notTyping = () =>
+      b.page.waitForFunction(
+        () => !document.querySelector('[data-testid="scratch-typing"]')?.textContent?.includes("typing"),
+        undefined,
+        { timeout: 5000 },
+      );
+    await notTyping();
+
+    // While alice types, bob is told so.
+    await a.page.keyboard.type("x");
+    await b.page
+      .getByTestId("scratch-typing")
+      .filter({ hasText: "alice is typing…" })
+      .waitFor({ timeout: 5000 });
+    await b.page.screenshot({ path: join(ARTIFACTS, "scratch-carets.png") });
+    await a.page.keyboard.press("Backspace");
+    await Promise.all([settled(a.page), settled(b.page)]);
+    await notTyping();
+
     // Bob's own note is still his alone.
     await b.page.getByTestId("scratch-note").filter({ hasText: "Notes" }).click();
     await b.page.waitForSelector('[data-testid="scratch-note-editor"][data-room="scratch:main"]');
