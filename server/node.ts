@@ -69,7 +69,11 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     const database = openDatabase(dir.paths.database);
     undo.push(() => database.close());
 
-    const registry = new SettingsRegistry().declare(...networkSettings, ...chatSettings, ...appearanceSettings);
+    const registry = new SettingsRegistry().declare(
+      ...networkSettings,
+      ...chatSettings,
+      ...appearanceSettings,
+    );
     const overrides = new Map<string, { value: unknown; from: string }>();
     if (config.name !== undefined) overrides.set(nodeName.key, { value: config.name, from: "--name" });
     const settings = new SettingsStore(database.db, registry, overrides);
