@@ -189,7 +189,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       offTrustNotices();
       fabric.stop();
       // Before the database closes (an earlier undo step): nothing typed is lost on a clean stop.
-      collab.flush();
+      collab.stop();
     });
 
     let stopped = false;

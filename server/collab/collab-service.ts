@@ -281,9 +281,18 @@ export class CollabService {
     this.#presence(room);
   }
 
-  /** Writes every room with unsaved changes; called on stop. */
+  /** Writes every room with unsaved changes. */
   flush(): void {
     for (const address of [...this.#saveTimers.keys()]) this.#save(address);
+  }
+
+  /** Saves what is unsaved and ends every room's awareness timer; the node is stopping. */
+  stop(): void {
+    this.flush();
+    for (const room of this.#rooms.values()) {
+      room.awareness?.destroy();
+      room.awareness = undefined;
+    }
   }
 
   /**
