@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 
-/** Where browser tests leave screenshots (git-ignored). */
+/** Where browser tests leave screenshots (a few are kept in git; see .gitignore). */
 export const ARTIFACTS = join(import.meta.dir, "..", "e2e", "artifacts");
 
 /**
