@@ -9,7 +9,7 @@ import {
 } from "../../protocol/collab.ts";
 import type { BrowserSocket } from "../ws/browser-hub.ts";
 import type { RoomAwareness } from "./room-awareness.ts";
-import type { StoredRoom } from "./room-store.ts";
+import type { StoredRoom, StoredRoomRow } from "./room-store.ts";
 
 /** Where an update came from, so it is not echoed back there. */
 export type UpdateOrigin =
@@ -104,6 +104,11 @@ export class CollabRoom {
     const value = this.doc.getMap(COLLAB_META).get(COLLAB_TITLE);
     const title = typeof value === "string" && value.trim() !== "" ? value : this.sharedTitle;
     return title.slice(0, MAX_TITLE);
+  }
+
+  /** The room as a list shows it, but for when it was last saved. */
+  listed(): Omit<StoredRoomRow, "updatedAt"> {
+    return { ref: this.ref, access: this.access, title: this.title(), sharedWith: [...this.sharedWith] };
   }
 
   stored(): StoredRoom {

@@ -11,7 +11,9 @@ import type { NoticeInput } from "../notices/notice-store.ts";
 import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
 import { CollabRoom, type UpdateOrigin } from "./collab-room.ts";
 import { type AwarenessOrigin, RoomAwareness } from "./room-awareness.ts";
+import { RoomLists } from "./room-lists.ts";
 import type { RoomStore } from "./room-store.ts";
+import { shareReceivedNotice, shareRevokedNotice } from "./share-notices.ts";
 
 /** Rooms are saved at most this long after a change (≤ 1 s behind, docs/architecture.md). */
 export const SAVE_DELAY_MS = 500;
@@ -47,14 +49,19 @@ export class CollabService {
   readonly #d: CollabDeps;
   readonly #rooms = new Map<string, CollabRoom>();
   readonly #saveTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  /** Tabs that asked for a pane's room list, by pane id; told again whenever it changes. */
-  readonly #listeners = new Map<string, Set<BrowserSocket>>();
+  readonly #lists: RoomLists;
   /** Brand-new rooms of `autoShare` panes, shared on their first local join. */
   readonly #autoSharePending = new Set<string>();
   #tabCount = 0;
 
   constructor(deps: CollabDeps) {
     this.#d = deps;
+    this.#lists = new RoomLists({
+      store: deps.store,
+      loaded: () => this.#rooms.values(),
+      peerRef: (id) => this.#peerRef(id),
+      send: (socket, data) => this.#send(socket, "rooms", data),
+    });
   }
 
   get nodeId(): string {
@@ -93,7 +100,7 @@ export class CollabService {
         this.#autoSharePending.add(room.address);
       // At once: a new note is listed from SQLite, and an invitation must outlast a crash.
       this.#save(room.address);
-      this.#listChanged(room);
+      this.#lists.changed(room.key);
     }
     return room;
   }
@@ -104,7 +111,7 @@ export class CollabService {
     if (room.access === "invited") {
       room.access = "guest";
       this.#save(room.address);
-      this.#listChanged(room);
+      this.#lists.changed(room.key);
       this.#openSync(room);
     }
     this.#d.browsers.send(socket, {
@@ -144,15 +151,12 @@ export class CollabService {
   #awarenessOf(room: CollabRoom): RoomAwareness {
     room.awareness ??= new RoomAwareness(room.doc, (update, from) => {
       const data = b64(update);
-      for (const socket of room.tabs.keys()) {
-        if (from?.kind === "tab" && socket === from.socket) continue;
-        this.#send(socket, "awareness", { paneKey: room.address, update: data });
-      }
-      const owner = room.ref.owner ?? this.#d.nodeId;
-      for (const id of room.linked) {
-        if (from?.kind === "peer" && id === from.nodeId) continue;
-        this.#d.hub.send(id, "collab_awareness", { room: room.key, owner, update: data });
-      }
+      this.#fanOut(
+        room,
+        from,
+        ["awareness", { paneKey: room.address, update: data }],
+        ["collab_awareness", { room: room.key, owner: this.#ownerOf(room), update: data }],
+      );
     });
     return room.awareness;
   }
@@ -166,7 +170,7 @@ export class CollabService {
   /** A tab closed: it leaves every room and list it was in. */
   tabClosed(socket: BrowserSocket): void {
     for (const room of this.#rooms.values()) this.leave(socket, room);
-    for (const tabs of this.#listeners.values()) tabs.delete(socket);
+    this.#lists.forget(socket);
   }
 
   /**
@@ -221,7 +225,7 @@ export class CollabService {
     for (const socket of room.tabs.keys()) this.#send(socket, "deleted", { paneKey: room.address });
     room.awareness?.destroy();
     room.doc.destroy();
-    this.#listChanged(room);
+    this.#lists.changed(room.key);
   }
 
   /** A peer shared a room of its own with this node: an invitation, until a tab opens it. */
@@ -234,7 +238,7 @@ export class CollabService {
       if (existing.access === "revoked") {
         existing.access = "guest";
         this.sharingChanged(existing);
-        this.#notifyShare(existing, peer.name, "again");
+        this.#d.notify?.(shareReceivedNotice(existing, peer.name, this.#d.paneTitle(paneIdOf(key)), true));
       }
       if (existing.access === "guest") this.#openSync(existing);
       return undefined;
@@ -244,22 +248,13 @@ export class CollabService {
     const room = new CollabRoom({ paneKey: key, owner: peer.id });
     room.sharedTitle = title ?? "";
     this.#adopt(room, true);
-    this.#notifyShare(room, peer.name, "first");
+    this.#d.notify?.(shareReceivedNotice(room, peer.name, this.#d.paneTitle(paneId), false));
     return undefined;
   }
 
   /** The owner stopped sharing: an unopened invitation goes, an opened room turns read-only. */
   revoked(room: CollabRoom, ownerName: string): void {
-    const paneId = paneIdOf(room.key);
-    const title = this.#displayTitle(room);
-    this.#d.notify?.({
-      kind: "share_revoked",
-      peer: { node_id: room.ref.owner ?? "", node_name: ownerName },
-      text: `${ownerName} stopped sharing ${title}`,
-      ...(room.access === "invited"
-        ? {}
-        : { action: { label: "Open", paneId, params: { room: room.address } } }),
-    });
+    this.#d.notify?.(shareRevokedNotice(room, ownerName, this.#d.paneTitle(paneIdOf(room.key))));
     for (const id of [...room.linked]) this.unlinked(room, id);
     if (room.access === "invited") {
       this.#drop(room);
@@ -275,8 +270,11 @@ export class CollabService {
     room.linked.add(nodeId);
     const carets = room.awareness?.snapshot();
     if (carets) {
-      const owner = room.ref.owner ?? this.#d.nodeId;
-      this.#d.hub.send(nodeId, "collab_awareness", { room: room.key, owner, update: b64(carets) });
+      this.#d.hub.send(nodeId, "collab_awareness", {
+        room: room.key,
+        owner: this.#ownerOf(room),
+        update: b64(carets),
+      });
     }
     this.#presence(room);
   }
@@ -327,67 +325,17 @@ export class CollabService {
     }
     this.#presence(room);
     this.#scheduleSave(room);
-    this.#listChanged(room);
+    this.#lists.changed(room.key);
   }
 
   /** Sends a tab a pane's rooms and keeps it told of changes. */
   watchList(socket: BrowserSocket, paneId: string): void {
-    const tabs = this.#listeners.get(paneId) ?? new Set();
-    this.#listeners.set(paneId, tabs);
-    tabs.add(socket);
-    this.#send(socket, "rooms", { paneId, rooms: this.listing(paneId) });
+    this.#lists.watch(socket, paneId);
   }
 
   /** A pane's rooms, mine and others', newest change first. */
   listing(paneId: string): RoomListing[] {
-    const rows = new Map<string, RoomListing>();
-    for (const row of this.#d.store.list(paneId)) {
-      const address = roomAddressOf(row.ref.paneKey, row.ref.owner);
-      rows.set(address, {
-        paneKey: address,
-        title: row.title,
-        owner: row.ref.owner === null ? null : this.#peerRef(row.ref.owner),
-        access: row.access,
-        sharedWith: row.sharedWith.map((id) => this.#peerRef(id)),
-        updatedAt: row.updatedAt,
-      });
-    }
-    for (const room of this.#rooms.values()) {
-      if (paneIdOf(room.key) !== paneId) continue;
-      rows.set(room.address, {
-        paneKey: room.address,
-        title: room.title(),
-        owner: room.ref.owner === null ? null : this.#peerRef(room.ref.owner),
-        access: room.access,
-        sharedWith: [...room.sharedWith].map((id) => this.#peerRef(id)),
-        updatedAt: rows.get(room.address)?.updatedAt ?? Date.now(),
-      });
-    }
-    return [...rows.values()].sort((a, b) => b.updatedAt - a.updatedAt || a.paneKey.localeCompare(b.paneKey));
-  }
-
-  #listChanged(room: CollabRoom): void {
-    const paneId = paneIdOf(room.key);
-    const tabs = this.#listeners.get(paneId);
-    if (!tabs || tabs.size === 0) return;
-    const rooms = this.listing(paneId);
-    for (const socket of tabs) this.#send(socket, "rooms", { paneId, rooms });
-  }
-
-  #notifyShare(room: CollabRoom, by: string, when: "first" | "again"): void {
-    this.#d.notify?.({
-      kind: "share_received",
-      peer: { node_id: room.ref.owner ?? "", node_name: by },
-      text: `${by} shared ${this.#displayTitle(room)} with you${when === "again" ? " again" : ""}`,
-      action: { label: "Open", paneId: paneIdOf(room.key), params: { room: room.address } },
-    });
-  }
-
-  /** “Groceries” (Scratch) when the room has a title, else the pane's title alone. */
-  #displayTitle(room: CollabRoom): string {
-    const title = room.title().trim();
-    const pane = this.#d.paneTitle(paneIdOf(room.key));
-    return title ? `“${title}” (${pane})` : pane;
+    return this.#lists.listing(paneId);
   }
 
   #sendShare(room: CollabRoom, nodeId: string): void {
@@ -405,18 +353,38 @@ export class CollabService {
   #changed(room: CollabRoom, update: Uint8Array, origin: unknown): void {
     if (origin === "load") return;
     const from = origin as UpdateOrigin;
-    const b64 = Buffer.from(update).toString("base64");
+    const data = b64(update);
     const fromId = from.kind === "tab" ? from.memberId : from.nodeId;
-    for (const socket of room.tabs.keys()) {
-      if (from.kind === "tab" && socket === from.socket) continue;
-      this.#send(socket, "update", { paneKey: room.address, rev: room.rev, update: b64, from: fromId });
-    }
-    const owner = room.ref.owner ?? this.#d.nodeId;
-    for (const id of room.linked) {
-      if (from.kind === "peer" && id === from.nodeId) continue;
-      this.#d.hub.send(id, "collab_update", { room: room.key, owner, update: b64 });
-    }
+    this.#fanOut(
+      room,
+      from,
+      ["update", { paneKey: room.address, rev: room.rev, update: data, from: fromId }],
+      ["collab_update", { room: room.key, owner: this.#ownerOf(room), update: data }],
+    );
     this.#scheduleSave(room);
+  }
+
+  /**
+   * Sends one frame to the room's tabs and one to the peers that have it open, never back to
+   * where the change came from: the only two places a room's changes go.
+   */
+  #fanOut(
+    room: CollabRoom,
+    from: { kind: "tab"; socket: BrowserSocket } | { kind: "peer"; nodeId: string } | null,
+    [event, tabData]: [string, unknown],
+    [type, peerData]: [string, unknown],
+  ): void {
+    for (const socket of room.tabs.keys()) {
+      if (from?.kind !== "tab" || socket !== from.socket) this.#send(socket, event, tabData);
+    }
+    for (const id of room.linked) {
+      if (from?.kind !== "peer" || id !== from.nodeId) this.#d.hub.send(id, type, peerData);
+    }
+  }
+
+  /** The owner's node id as the peer wire names it (this node's own id for a room of mine). */
+  #ownerOf(room: CollabRoom): string {
+    return room.ref.owner ?? this.#d.nodeId;
   }
 
   #peerRef(nodeId: string): { node_id: string; node_name: string } {
@@ -468,7 +436,7 @@ export class CollabService {
       this.#d.log.error("could not save a room", { room: address, error: (err as Error).message });
     }
     // Titles live in the document; lists hear of a rename once it is saved.
-    if (before !== room.savedTitle) this.#listChanged(room);
+    if (before !== room.savedTitle) this.#lists.changed(room.key);
   }
 
   #send(socket: BrowserSocket, event: string, data: unknown): void {
