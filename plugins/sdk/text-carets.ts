@@ -34,13 +34,26 @@ const MIRRORED = [
   "tabSize",
 ] as const;
 
+/** A rectangle of a textarea's text, in the same coordinates as `CaretBox`. */
+export interface TextRect {
+  top: number;
+  left: number;
+  width: number;
+  height: number;
+}
+
 /**
- * Measures where offset `index` of a textarea's value is drawn. A textarea tells nothing of its
- * layout, so a hidden div with the same box, font and wrapping holds the text up to `index`
- * followed by a marker, and the marker's position is the caret's. The mirror is narrowed by the textarea's
+ * Lays a textarea's value out in a hidden div with the same box, font and wrapping (a textarea
+ * tells nothing of its layout), with `value.slice(from, to)` in a span of its own, and hands that
+ * span to `measure` while the mirror is in the page. The mirror is narrowed by the textarea's
  * scrollbar, so it wraps where the textarea does.
  */
-export function caretBox(el: HTMLTextAreaElement, index: number): CaretBox {
+function measureIn<T>(
+  el: HTMLTextAreaElement,
+  from: number,
+  to: number,
+  measure: (span: HTMLSpanElement, mirror: HTMLDivElement) => T,
+): T {
   const style = getComputedStyle(el);
   const mirror = document.createElement("div");
   for (const key of MIRRORED) mirror.style[key] = style[key];
@@ -58,16 +71,54 @@ export function caretBox(el: HTMLTextAreaElement, index: number): CaretBox {
     height: "auto",
   });
   const value = el.value;
-  mirror.textContent = value.slice(0, index);
-  const marker = document.createElement("span");
-  // A marker with no text has no box; the rest of the line keeps wrapping as it does in the control.
-  marker.textContent = value.slice(index) || ".";
-  mirror.append(marker);
+  const span = document.createElement("span");
+  span.textContent = value.slice(from, to);
+  mirror.append(value.slice(0, from), span, value.slice(to));
   document.body.append(mirror);
+  try {
+    return measure(span, mirror);
+  } finally {
+    mirror.remove();
+  }
+}
+
+/** Measures where offset `index` of a textarea's value is drawn. */
+export function caretBox(el: HTMLTextAreaElement, index: number): CaretBox {
+  const style = getComputedStyle(el);
   const lineHeight = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.2;
-  const box = { top: marker.offsetTop, left: marker.offsetLeft, height: lineHeight };
-  mirror.remove();
-  return box;
+  // A marker with no text has no box: it holds the rest of the line (or a dot at the very end),
+  // so the line keeps wrapping as it does in the control.
+  const end = el.value.length;
+  if (index >= end) {
+    return measureIn(el, end, end, (span) => {
+      span.textContent = ".";
+      return { top: span.offsetTop, left: span.offsetLeft, height: lineHeight };
+    });
+  }
+  return measureIn(el, index, end, (span) => ({
+    top: span.offsetTop,
+    left: span.offsetLeft,
+    height: lineHeight,
+  }));
+}
+
+/** The rectangles a selection `[start, end)` covers, one per line it spans. */
+export function selectionRects(el: HTMLTextAreaElement, start: number, end: number): TextRect[] {
+  if (end <= start) return [];
+  return measureIn(el, start, end, (span, mirror) => {
+    const origin = mirror.getBoundingClientRect();
+    return (
+      [...span.getClientRects()]
+        .filter((r) => r.width > 0)
+        // Offsets from inside the border, as `offsetTop` and `offsetLeft` are for carets.
+        .map((r) => ({
+          top: r.top - origin.top - mirror.clientTop,
+          left: r.left - origin.left - mirror.clientLeft,
+          width: r.width,
+          height: r.height,
+        }))
+    );
+  });
 }
 
 /**

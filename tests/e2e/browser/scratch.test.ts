@@ -164,10 +164,22 @@ describe("Scratch shared between two nodes in a real browser", () => {
       .getByTestId("scratch-typing")
       .filter({ hasText: "alice is typing…" })
       .waitFor({ timeout: 5000 });
-    await b.page.screenshot({ path: join(ARTIFACTS, "scratch-carets.png") });
     await a.page.keyboard.press("Backspace");
     await Promise.all([settled(a.page), settled(b.page)]);
     await notTyping();
+
+    // Alice selects "pears": bob sees it tinted in her colour, on her line.
+    await a.page.evaluate(() => {
+      const el = document.querySelector<HTMLTextAreaElement>('[data-testid="scratch-editor"]')!;
+      const at = el.value.indexOf("pears");
+      el.setSelectionRange(at, at + "pears".length);
+    });
+    const selection = b.page.locator('[data-testid="remote-selection"][data-name="alice"]');
+    await selection.first().waitFor({ state: "attached", timeout: 5000 });
+    const selBox = await selection.first().boundingBox();
+    expect(selBox!.width).toBeGreaterThan(20);
+    expect(Math.abs(selBox!.y - caretBox!.y)).toBeLessThan(lineHeight / 2);
+    await b.page.screenshot({ path: join(ARTIFACTS, "scratch-carets.png") });
 
     // Bob's own note is still his alone.
     await b.page.getByTestId("scratch-note").filter({ hasText: "Notes" }).click();
