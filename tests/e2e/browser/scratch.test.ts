@@ -1,6 +1,8 @@
+import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
+import * as Y from "yjs";
 import { binaryPool, callNode as call, type RunningBinary } from "../../helpers/binary.ts";
 import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts";
 
@@ -14,6 +16,26 @@ let browser: Browser;
 const { start, stopAll } = binaryPool();
 let alice: RunningBinary;
 let bob: RunningBinary;
+
+/** Every collab row of a running node's database with its text, read with a connection of our own. */
+async function storedRooms(node: RunningBinary): Promise<{ owner: string; access: string; text: string }[]> {
+  const { data_dir } = await call<{ data_dir: string }>(node, "GET", "/api/about");
+  const db = new Database(join(data_dir, "weft.db"), { readonly: true });
+  try {
+    return db
+      .query<{ owner_id: string; access: string; state: Uint8Array }, []>(
+        "SELECT owner_id, access, state FROM collab_rooms",
+      )
+      .all()
+      .map((r) => {
+        const doc = new Y.Doc();
+        Y.applyUpdate(doc, new Uint8Array(r.state));
+        return { owner: r.owner_id, access: r.access, text: doc.getText("text").toString() };
+      });
+  } finally {
+    db.close();
+  }
+}
 
 async function nodeId(node: RunningBinary): Promise<string> {
   return (await call<{ node_id: string }>(node, "GET", "/api/network/identity")).node_id;
@@ -77,6 +99,12 @@ describe("Scratch shared between two nodes in a real browser", () => {
 
     const toast = b.page.getByTestId("toast").filter({ hasText: "alice shared Scratch with you" });
     await toast.waitFor({ state: "visible", timeout: 10_000 });
+    // Not joined until bob opens it: his node holds an invitation and none of alice's document.
+    expect((await storedRooms(bob)).find((r) => r.owner === aliceId)).toEqual({
+      owner: aliceId,
+      access: "invited",
+      text: "",
+    });
     await toast.getByTestId("toast-action").click();
     // The notice opens alice's note, a room of its own beside bob's: nothing merged.
     await b.page.waitForSelector(`[data-testid="scratch-note-editor"][data-room="scratch:main@${aliceId}"]`, {
@@ -136,6 +164,12 @@ describe("Scratch shared between two nodes in a real browser", () => {
     expect(count).toBe([...aText].length);
 
     expect(aText).not.toContain("private");
+    // Saved within a second; alice's database holds her room alone, and none of bob's private line.
+    await Bun.sleep(1100);
+    const aliceRooms = await storedRooms(alice);
+    expect(aliceRooms.map((r) => r.owner)).toEqual([""]);
+    expect(aliceRooms[0]?.text).toBe(expected);
+    expect((await storedRooms(bob)).find((r) => r.owner === "")?.text).toBe("bob's private line");
     await a.page.screenshot({ path: join(ARTIFACTS, "scratch-shared.png") });
 
     // Each sees the other's caret, named and where it is: alice's at the end of the second line.
