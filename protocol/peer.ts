@@ -117,7 +117,11 @@ export type HelloAckData = z.infer<typeof helloAckData>;
 export type AuthData = z.infer<typeof authData>;
 export type AuthResultData = z.infer<typeof authResultData>;
 
-/** Invite payload: `weft1.` + base64url(JSON of this). `e` is the expiry in ms since the epoch. */
+/**
+ * Invite payload: `weft1.` + base64url(JSON of this). `e` is the expiry in ms since the epoch;
+ * `m`, the inviter's name, is only for the preview ("From alice"): the key in `k` is what pairing
+ * pins, and the handshake tells the name for real.
+ */
 export const INVITE_PREFIX = "weft1.";
 export const invitePayload = z.strictObject({
   n: nodeIdSchema,
@@ -133,5 +137,6 @@ export const invitePayload = z.strictObject({
     .max(16),
   t: z.string().regex(/^[A-Za-z0-9_-]{22}$/, "must be a 128-bit base64url token"),
   e: z.int().positive(),
+  m: z.string().max(64).optional(),
 });
 export type InvitePayload = z.infer<typeof invitePayload>;

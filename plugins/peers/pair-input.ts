@@ -30,12 +30,14 @@ export function checkInvite(text: string): Checked {
 /** What an invite says about its issuer, for a preview; null when it does not decode. */
 export interface InvitePreview {
   nodeId: string;
+  /** The name the inviter gave itself, if the invite carries one. */
+  name: string | null;
   addresses: string[];
   expires: number;
 }
 
 /**
- * Reads the invite's payload (base64url JSON `{ n, k, a, t, e }`) to preview it, to catch pasting
+ * Reads the invite's payload (base64url JSON `{ n, k, a, t, e, m? }`) to preview it, to catch pasting
  * one's own or an expired invite, and to refuse one that does not decode. The node still decides
  * whether a readable one is valid. Checked by hand: the protocol's invite schema checks key bytes
  * with Node's Buffer, which a browser does not have.
@@ -53,11 +55,12 @@ export function readInvite(invite: string): InvitePreview | null {
     return null;
   }
   if (typeof json !== "object" || json === null) return null;
-  const { n, k, a, t, e } = json as Record<string, unknown>;
+  const { n, k, a, t, e, m } = json as Record<string, unknown>;
   if (typeof n !== "string" || n === "" || typeof e !== "number" || !Array.isArray(a)) return null;
   if (typeof k !== "string" || typeof t !== "string") return null;
   const addresses = a.filter((x): x is string => typeof x === "string");
-  return { nodeId: n, addresses, expires: e };
+  const name = typeof m === "string" && m.trim() !== "" ? m.trim().slice(0, 64) : null;
+  return { nodeId: n, name, addresses, expires: e };
 }
 
 /** Why a readable invite cannot be redeemed from this node now, or null when it can be tried. */
@@ -69,10 +72,14 @@ export function inviteProblem(preview: InvitePreview, selfId: string | null, now
   return null;
 }
 
-/** Whom the invite pairs you with, in words: their name when already met, else their short id. */
+/**
+ * Whom the invite pairs you with, in words: their name when already met; else the name the invite
+ * gives (theirs to choose, so with the start of the node id that pairing will pin); else the id.
+ */
 export function inviteIssuer(preview: InvitePreview, known: readonly PeerRow[]): string {
   const peer = known.find((p) => p.node_id === preview.nodeId);
   if (peer?.node_name) return `From ${peer.node_name}, already one of your peers`;
+  if (preview.name) return `From ${preview.name} (node ID ${shortId(preview.nodeId)}…), new to you`;
   return `From someone new, whose node ID starts ${shortId(preview.nodeId)}`;
 }
 

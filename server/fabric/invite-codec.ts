@@ -5,7 +5,7 @@ export class InviteFormatError extends Error {
   override readonly name = "InviteFormatError";
 }
 
-/** `weft1.` + base64url(JSON {n, k, a, t, e}) (docs/architecture.md). */
+/** `weft1.` + base64url(JSON {n, k, a, t, e, m?}) (protocol/peer.ts). */
 export function encodeInvite(payload: InvitePayload): string {
   return INVITE_PREFIX + Buffer.from(JSON.stringify(payload)).toString("base64url");
 }

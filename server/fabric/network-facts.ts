@@ -23,12 +23,14 @@ export function selfRow(f: Facts): SelfRow {
 /** Mints a single-use invite naming this node's key and reachable addresses. */
 export function mintInvite(f: Facts, ttlS?: number): InviteResponse {
   const { token, expires, id } = f.fabric.invites.mint(ttlS);
+  const name = f.nodeName().slice(0, 64);
   const invite = encodeInvite({
     n: f.identity.nodeId,
     k: f.identity.publicKeyBase64,
     a: f.addresses().slice(0, 16),
     t: token,
     e: expires,
+    ...(name ? { m: name } : {}),
   });
   return { invite, expires, id };
 }

@@ -95,6 +95,17 @@ describe("fewer surprises in the Peers pane", () => {
     await page.getByTestId("redeem-input").fill("");
   });
 
+  test("an invite from someone new names them, with the node id pairing will pin", async () => {
+    const carol = await start("carol");
+    const carolId = await nodeId(carol);
+    const { invite } = await callNode<{ invite: string }>(carol, "POST", "/api/network/invite", {});
+    await page.getByTestId("redeem-input").fill(invite);
+    expect(await page.getByTestId("redeem-preview").textContent()).toContain(
+      `From carol (node ID ${carolId.slice(0, 8)}…), new to you`,
+    );
+    await page.getByTestId("redeem-input").fill("");
+  });
+
   test("Escape backs out of Forget, and the peer stays", async () => {
     await page.getByTestId(`peer-forget-${bobId}`).click();
     const ask = page.getByTestId(`peer-forget-ask-${bobId}`);

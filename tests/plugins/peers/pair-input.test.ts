@@ -38,7 +38,14 @@ describe("pairing input", () => {
   });
 
   test("a well-formed invite previews its issuer; a damaged one previews nothing", () => {
-    expect(readInvite(invite)).toEqual({ nodeId: payload.n, addresses: payload.a, expires: payload.e });
+    expect(readInvite(invite)).toEqual({
+      nodeId: payload.n,
+      name: null,
+      addresses: payload.a,
+      expires: payload.e,
+    });
+    const named = `weft1.${Buffer.from(JSON.stringify({ ...payload, m: " alice " })).toString("base64url")}`;
+    expect(readInvite(named)?.name).toBe("alice");
     expect(readInvite("weft1.not-base64-json")).toBeNull();
     expect(readInvite(`weft1.${Buffer.from('{"n":1}').toString("base64url")}`)).toBeNull();
     expect(readInvite("weft2.abc")).toBeNull();
@@ -71,6 +78,9 @@ describe("pairing input", () => {
     expect(inviteIssuer(preview, [])).toBe("From someone new, whose node ID starts abcdefgh");
     const known = { node_id: payload.n, node_name: "Alice" } as PeerRow;
     expect(inviteIssuer(preview, [known])).toBe("From Alice, already one of your peers");
+    expect(inviteIssuer({ ...preview, name: "alice" }, [])).toBe(
+      "From alice (node ID abcdefgh…), new to you",
+    );
   });
 
   test("only ws and wss addresses with a host are dialed", () => {

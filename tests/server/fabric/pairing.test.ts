@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { decodeInvite, encodeInvite } from "../../../server/fabric/invite-codec.ts";
 import { api, eventually, mintInvite, nodePool, pair, peerRow } from "../../helpers/peer-nodes.ts";
 
 const pool = nodePool();
@@ -25,5 +26,14 @@ describe("pairing two nodes", () => {
     });
     const listed = await api<{ peers: Array<{ node_id: string }> }>(alice, "GET", "/api/network/peers");
     expect(listed.body.peers.map((p) => p.node_id)).toEqual([bob.identity.nodeId]);
+  });
+
+  test("an invite names its inviter for the preview, and one without a name still pairs", async () => {
+    const alice = await pool.start({ name: "alice" });
+    const invite = await mintInvite(alice);
+    expect(decodeInvite(invite).m).toBe("alice");
+    const { m: _name, ...unnamed } = decodeInvite(invite);
+    const bob = await pool.start({ name: "bob" });
+    expect((await pair(bob, encodeInvite(unnamed))).body).toMatchObject({ ok: true });
   });
 });
