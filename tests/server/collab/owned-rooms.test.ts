@@ -3,6 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import * as Y from "yjs";
 import type { RoomListing } from "../../../protocol/collab.ts";
+import { MAX_ROOMS_PER_PEER } from "../../../server/collab/collab-service.ts";
 import type { RunningNode } from "../../../server/node.ts";
 import { collabTab } from "../../helpers/collab-tab.ts";
 import { eventually, mintInvite, nodePool, pair, peerRow } from "../../helpers/peer-nodes.ts";
@@ -232,6 +233,20 @@ describe("owned rooms", () => {
     });
     const own = alice.collab.listing("scratch").find((r) => r.paneKey === "scratch:groceries");
     expect(own?.sharedWith).toEqual([{ node_id: bob.identity.nodeId, node_name: "bob" }]);
+  });
+});
+
+describe("a peer that shares too much", () => {
+  test("past the per-peer limit, shares are refused and nothing more is stored", async () => {
+    const [alice, mallory] = [await pool.start(), await pool.start()];
+    await pairNodes(alice, mallory);
+    for (let i = 0; i <= MAX_ROOMS_PER_PEER; i++) {
+      mallory.fabric.hub.send(alice.identity.nodeId, "collab_share", { room: `scratch:n-${i}` });
+    }
+    await eventually(() => rows(alice).length === MAX_ROOMS_PER_PEER, "the first shares", 10_000);
+    await Bun.sleep(300);
+    expect(rows(alice)).toHaveLength(MAX_ROOMS_PER_PEER);
+    expect(alice.collab.roomOf(mallory.identity.nodeId, `scratch:n-${MAX_ROOMS_PER_PEER}`)).toBeUndefined();
   });
 });
 
