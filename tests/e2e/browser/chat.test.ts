@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { binaryPool, callNode as call, type RunningBinary } from "../../helpers/binary.ts";
-import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts";
+import { ARTIFACTS, launchChromium, waitFor, watchErrors } from "../../helpers/browser.ts";
 
 let browser: Browser;
 const { start, stopAll } = binaryPool();
@@ -10,16 +10,6 @@ let alice: RunningBinary;
 let bob: RunningBinary;
 let aliceId: string;
 let bobId: string;
-
-/** A REST call as the node's own page would make it (state-changing calls need our `Origin`). */
-
-async function waitFor(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-}
 
 /** A page on `node` with `pane` open, picked from the palette as a user would. */
 async function openPane(node: RunningBinary, pane: string): Promise<{ page: Page; errors: string[] }> {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { binaryPool, callNode as call, type RunningBinary } from "../../helpers/binary.ts";
-import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts";
+import { ARTIFACTS, launchChromium, waitFor, watchErrors } from "../../helpers/browser.ts";
 import { type ChatTab, chatTab } from "../../helpers/chat-tab.ts";
 
 let browser: Browser;
@@ -13,14 +13,6 @@ let aliceId: string;
 let bobId: string;
 /** Bob writes to alice from a scripted tab of his node, as his own Chat pane would. */
 let bobChat: ChatTab;
-
-async function waitFor(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-}
 
 interface OpenPage {
   page: Page;
