@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, eq, lt } from "drizzle-orm";
+import { eq, lt, sql } from "drizzle-orm";
 import type { WeftDb } from "../db/database.ts";
 import { invites } from "../db/schema.ts";
 
@@ -18,38 +18,49 @@ export const inviteId = (token: string) => hash(token).slice(0, 12);
  */
 export class InviteStore {
   readonly #db: WeftDb;
+  /** Built once, since drizzle would rebuild the SQL on each call of a pairing. */
+  readonly #q;
 
   constructor(db: WeftDb) {
     this.#db = db;
+    const tokenHash = sql.placeholder("tokenHash");
+    this.#q = {
+      prune: db
+        .delete(invites)
+        .where(lt(invites.expiresAt, sql.placeholder("before")))
+        .prepare(),
+      insert: db
+        .insert(invites)
+        .values({ tokenHash, createdAt: sql.placeholder("now"), expiresAt: sql.placeholder("expires") })
+        .prepare(),
+      get: db.select().from(invites).where(eq(invites.tokenHash, tokenHash)).prepare(),
+      redeem: db
+        .update(invites)
+        .set({ redeemedBy: sql`${sql.placeholder("nodeId")}`, redeemedAt: sql`${sql.placeholder("now")}` })
+        .where(eq(invites.tokenHash, tokenHash))
+        .prepare(),
+    };
   }
 
   mint(ttlS = DEFAULT_INVITE_TTL_S, now = Date.now()): { token: string; expires: number; id: string } {
     // Expired invites are useless; pruning here keeps the table small without a timer.
-    this.#db
-      .delete(invites)
-      .where(lt(invites.expiresAt, now - 24 * 3600_000))
-      .run();
+    this.#q.prune.run({ before: now - 24 * 3600_000 });
     const token = randomBytes(16).toString("base64url");
     const expires = now + ttlS * 1000;
-    this.#db
-      .insert(invites)
-      .values({ tokenHash: hash(token), createdAt: now, expiresAt: expires })
-      .run();
+    this.#q.insert.run({ tokenHash: hash(token), now, expires });
     return { token, expires, id: inviteId(token) };
   }
 
   /** Redeems atomically: two nodes racing for one token cannot both win. */
   redeem(token: string, nodeId: string, now = Date.now()): RedeemOutcome {
     const tokenHash = hash(token);
-    return this.#db.transaction((tx) => {
-      const row = tx.select().from(invites).where(eq(invites.tokenHash, tokenHash)).get();
+    // The prepared statements run on the same connection, so they are inside the transaction.
+    return this.#db.transaction(() => {
+      const row = this.#q.get.get({ tokenHash });
       if (!row) return "unknown";
       if (row.expiresAt < now) return "expired";
       if (row.redeemedBy !== null && row.redeemedBy !== nodeId) return "used";
-      tx.update(invites)
-        .set({ redeemedBy: nodeId, redeemedAt: now })
-        .where(and(eq(invites.tokenHash, tokenHash)))
-        .run();
+      this.#q.redeem.run({ tokenHash, nodeId, now });
       return "ok";
     });
   }
