@@ -76,6 +76,33 @@ export function newEphemeral(): Ephemeral {
   return { publicKey: new Uint8Array(Buffer.from(jwk.x ?? "", "base64url")), privateKey };
 }
 
+/**
+ * X25519 public keys of small order (and their non-canonical encodings, top bit ignored): any of
+ * them forces a shared secret the sender knows in advance, so a handshake must refuse them.
+ */
+const LOW_ORDER_POINTS = [
+  "0000000000000000000000000000000000000000000000000000000000000000",
+  "0100000000000000000000000000000000000000000000000000000000000000",
+  "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+  "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+  "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+].map((hex) => Buffer.from(hex, "hex"));
+
+/** A peer's ephemeral key that cannot give a secret only the two ends know. */
+export class WeakKeyError extends Error {
+  override readonly name = "WeakKeyError";
+}
+
+/** Whether a 32-byte X25519 public key is one of the small-order points. */
+export function isLowOrderX25519(key: Uint8Array): boolean {
+  if (key.length !== 32) return true;
+  const masked = Buffer.from(key);
+  masked[31] = (masked[31] ?? 0) & 0x7f;
+  return LOW_ORDER_POINTS.some((point) => point.equals(masked));
+}
+
 /** The two directional AES-256-GCM keys of a session. */
 export interface SessionKeys {
   dialerToAcceptor: Buffer;
@@ -96,12 +123,19 @@ export function deriveSessionKeys(input: {
   acceptorId: string;
   transcript: Uint8Array;
 }): SessionKeys {
-  const theirKey = createPublicKey({
-    key: { kty: "OKP", crv: "X25519", x: Buffer.from(input.theirs).toString("base64url") },
-    format: "jwk",
-  });
-  const shared = diffieHellman({ privateKey: input.mine.privateKey, publicKey: theirKey });
-  if (shared.every((b) => b === 0)) throw new Error("X25519 produced an all-zero secret");
+  if (isLowOrderX25519(input.theirs)) throw new WeakKeyError("the ephemeral key is a low-order X25519 point");
+  let shared: Buffer;
+  try {
+    const theirKey = createPublicKey({
+      key: { kty: "OKP", crv: "X25519", x: Buffer.from(input.theirs).toString("base64url") },
+      format: "jwk",
+    });
+    shared = diffieHellman({ privateKey: input.mine.privateKey, publicKey: theirKey });
+  } catch {
+    // The crypto library refuses keys it cannot use (it fails on an all-zero result itself).
+    throw new WeakKeyError("the ephemeral key is not a usable X25519 key");
+  }
+  if (shared.every((b) => b === 0)) throw new WeakKeyError("X25519 produced an all-zero secret");
   const salt = Buffer.concat([input.dialerNonce, input.acceptorNonce]);
   const transcriptHash = createHash("sha256").update(input.transcript).digest("hex");
   const info = `weft/${PROTOCOL_VERSION} session|${input.dialerId}|${input.acceptorId}|${transcriptHash}`;

@@ -14,9 +14,11 @@ import {
   newEphemeral,
   newHeader,
   openSecret,
+  type SessionKeys,
   sealSecret,
   signEnvelope,
   signedBytes,
+  WeakKeyError,
 } from "./envelope-crypto.ts";
 import { FrameQueue } from "./frame-queue.ts";
 import { FrameRejected } from "./json-guard.ts";
@@ -111,6 +113,19 @@ function check<T>(fn: () => T, claimOf?: () => HandshakeError["claim"]): T {
   }
 }
 
+/** Frame code counted when a peer's ephemeral key is low-order or gives an all-zero secret. */
+export const WEAK_KEY = "weak_key";
+
+/** Derives the session keys, refusing a peer's ephemeral key that cannot give a private secret. */
+function sessionKeys(input: Parameters<typeof deriveSessionKeys>[0]): SessionKeys {
+  try {
+    return deriveSessionKeys(input);
+  } catch (err) {
+    if (err instanceof WeakKeyError) throw new HandshakeError("bad_frame", err.message, WEAK_KEY);
+    throw err;
+  }
+}
+
 async function withTimeout<T>(link: Link, ms: number, run: () => Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -170,7 +185,7 @@ export function dialHandshake(
     const objection = c.objection?.(ack.env.src, peerKey);
     if (objection) throw new HandshakeError("refused", objection);
 
-    const keys = deriveSessionKeys({
+    const keys = sessionKeys({
       mine: eph,
       theirs: bytes(ack.data.eph),
       dialerNonce: nonce,
@@ -253,8 +268,8 @@ export function acceptHandshake(
     const ackBody = { ...helloOf(c, nonce, eph), echo: hello.data.nonce };
     const ackHeader = newHeader("hello_ack", c.identity.nodeId, { dst: hello.env.src, re: hello.env.msg_id });
     const ack = signEnvelope(c.identity, ackHeader, ackBody);
-    link.send(JSON.stringify(ack));
-    const keys = deriveSessionKeys({
+    // Derived before answering: a dialer with an unusable ephemeral key gets no hello_ack at all.
+    const keys = sessionKeys({
       mine: eph,
       theirs: bytes(hello.data.eph),
       dialerNonce: bytes(hello.data.nonce),
@@ -263,6 +278,7 @@ export function acceptHandshake(
       acceptorId: c.identity.nodeId,
       transcript: Buffer.concat([unsigned(hello.env), unsigned(ack)]),
     });
+    link.send(JSON.stringify(ack));
 
     const authJson = await read(queue, c);
     const auth = check(() =>

@@ -167,6 +167,10 @@ export class PeerHub {
       this.#register(link, result);
       onStage?.("connected");
       return this.row(result.peerId)!;
+    } catch (err) {
+      // What a hostile acceptor sent is counted like any refused inbound frame.
+      if (err instanceof HandshakeError && err.frameCode) this.#count({ code: err.frameCode });
+      throw err;
     } finally {
       if (expectId) {
         this.#dialing.delete(expectId);
