@@ -26,6 +26,7 @@ import { registerTrustNotices } from "./notices/trust-notices.ts";
 import { PaneCatalog } from "./panes/pane-catalog.ts";
 import { loadPlugins } from "./panes/plugin-loader.ts";
 import { appearanceSettings } from "./settings/appearance-settings.ts";
+import { httpSettings } from "./settings/http-settings.ts";
 import { advertisedAddress, enableDirect, networkSettings, nodeName } from "./settings/network-settings.ts";
 import { SettingsRegistry } from "./settings/registry.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
@@ -73,6 +74,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       ...networkSettings,
       ...chatSettings,
       ...appearanceSettings,
+      ...httpSettings,
     );
     const overrides = new Map<string, { value: unknown; from: string }>();
     if (config.name !== undefined) overrides.set(nodeName.key, { value: config.name, from: "--name" });

@@ -1,22 +1,32 @@
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { ApiError } from "../../protocol/rest.ts";
 import { noticeRoutes } from "../notices/notice-routes.ts";
+import { maxBodyBytes } from "../settings/http-settings.ts";
+import { bodyGuard } from "./body-guard.ts";
 import { chatRoutes } from "./chat-routes.ts";
 import type { HttpContext, HttpEnv } from "./context.ts";
 import { checkLocalRequest } from "./local-guard.ts";
 import { networkRoutes } from "./network-routes.ts";
 import { pluginRoutes } from "./plugin-routes.ts";
+import { errorResponse, internalError, malformedRequest } from "./request-edge.ts";
 import { settingsRoutes } from "./settings-routes.ts";
 import { systemRoutes } from "./system-routes.ts";
 import { uiRoutes } from "./ui-routes.ts";
 
 /**
- * The node's HTTP surface: one sub-app per area under `/api`, the UI for everything else, and the
- * local-surface guard in front of all of it. WebSocket upgrades are handled by the listener.
+ * The node's HTTP surface: one sub-app per area under `/api`, the UI for everything else, and in
+ * front of all of it a malformed-request check, the local-surface guard and the body guard, in
+ * that order, so a stranger's body is never read. WebSocket upgrades are handled by the listener.
  */
 export function createHttpApp(ctx: HttpContext, options: { uiDir?: string } = {}) {
   const app = new Hono<HttpEnv>();
 
+  app.use("*", async (c, next) => {
+    const malformed = malformedRequest(c.req.url, c.req.header("host") ?? null);
+    if (malformed) return errorResponse(400, malformed);
+    await next();
+  });
   app.use("*", async (c, next) => {
     const verdict = checkLocalRequest({
       path: c.req.path,
@@ -37,6 +47,10 @@ export function createHttpApp(ctx: HttpContext, options: { uiDir?: string } = {}
     }
     await next();
   });
+  app.use(
+    "*",
+    bodyGuard(() => ctx.settings.get(maxBodyBytes)),
+  );
 
   app.route("/api", systemRoutes(ctx));
   app.route("/api/network", networkRoutes(ctx));
@@ -46,15 +60,15 @@ export function createHttpApp(ctx: HttpContext, options: { uiDir?: string } = {}
   app.all("/api/*", (c) =>
     c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` } satisfies ApiError, 404),
   );
-  app.all("/peer-ws", (c) =>
-    c.json({ error: "this weft does not accept peer links yet" } satisfies ApiError, 501),
-  );
+  // Upgrades never reach the app (the listener takes them); anything else here is a plain request.
+  app.all("/peer-ws", (c) => c.json({ error: "expected a WebSocket upgrade" } satisfies ApiError, 426));
   app.route("/plugins", pluginRoutes(ctx));
   app.route("/", uiRoutes(options.uiDir));
 
   app.onError((err, c) => {
-    ctx.log.error("request failed", { path: c.req.path, error: err.message });
-    return c.json({ error: "internal error" } satisfies ApiError, 500);
+    // hono's own 4xx (a malformed request it could not route) keep their status and reason.
+    if (err instanceof HTTPException && err.status < 500) return errorResponse(err.status, err.message);
+    return internalError(err, ctx.log, { method: c.req.method, path: c.req.path });
   });
   return app;
 }

@@ -4,9 +4,11 @@ import { StartupError } from "../errors.ts";
 import type { PeerHub } from "../fabric/peer-hub.ts";
 import { InboundWebSocketLink } from "../fabric/transports/websocket-transport.ts";
 import type { Logger } from "../log.ts";
+import { HARD_MAX_BODY_BYTES } from "../settings/http-settings.ts";
 import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
 import type { HttpEnv } from "./context.ts";
 import { checkLocalRequest } from "./local-guard.ts";
+import { errorResponse, internalError, malformedRequest } from "./request-edge.ts";
 
 type SocketData = { kind: "browser"; socket?: BrowserSocket } | { kind: "peer"; link?: InboundWebSocketLink };
 
@@ -72,7 +74,17 @@ function serve(opts: ListenOptions, port: number): Server<SocketData> {
     port,
     // Tabs keep their socket open with no traffic for long stretches; Bun's pings keep it alive.
     idleTimeout: 60,
+    // Development mode answers a thrown error with a page of stack, paths and source; never here.
+    development: false,
+    // The app enforces the `http.maxBodyBytes` setting; Bun holds the ceiling the setting may reach.
+    maxRequestBodySize: HARD_MAX_BODY_BYTES,
+    error(err) {
+      return internalError(err, opts.log);
+    },
     fetch(req, server) {
+      // Before anything parses it: `Host: a, b` or `Host: x@y` leaves Bun a URL that does not parse.
+      const malformed = malformedRequest(req.url, req.headers.get("host"));
+      if (malformed) return errorResponse(400, malformed);
       const remoteAddress = server.requestIP(req)?.address;
       const url = new URL(req.url);
       if (url.pathname === "/ws") {

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, normalize } from "node:path";
 import { Hono } from "hono";
+import type { ApiError } from "../../protocol/rest.ts";
 import { RESOURCES, resourcePath } from "../resources.ts";
 import type { HttpEnv } from "./context.ts";
 
@@ -21,10 +22,16 @@ export const SECURITY_HEADERS = {
 export function uiRoutes(uiDir = resourcePath(RESOURCES.ui)) {
   const index = join(uiDir, "index.html");
   return new Hono<HttpEnv>().get("*", (c) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(new URL(c.req.url).pathname);
+    } catch {
+      return c.json({ error: "malformed percent-encoding in the path" } satisfies ApiError, 400);
+    }
     if (!existsSync(index)) {
       return c.text("The weft UI is not built. Run `bun run build:ui` (or `npm start`, which does it).", 503);
     }
-    const rel = normalize(decodeURIComponent(c.req.path)).replace(/^(\.\.[/\\])+/, "");
+    const rel = normalize(decoded).replace(/^(\.\.[/\\])+/, "");
     const file = join(uiDir, rel);
     const isAsset = file.startsWith(uiDir) && rel !== "/" && existsSync(file) && statSync(file).isFile();
     const body = Bun.file(isAsset ? file : index);
