@@ -160,6 +160,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     const offCollabWire = registerCollabPeerWire({ hub: fabric.hub, collab, log });
     chat.registerBrowserChannel();
     const offChatWire = registerChatPeerWire(fabric.hub, chat);
+      hostsRooms: (id) =>
+        panes.list().some((p) => p.id === id && p.error === undefined && p.collab !== undefined),
     notices.registerBrowserChannel();
     const offTrustNotices = registerTrustNotices(fabric.trust, notices);
     settings.onChange((changed) =>

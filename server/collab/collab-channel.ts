@@ -1,6 +1,6 @@
-import { collabClientEvent, paneIdOf } from "../../protocol/collab.ts";
+import { type CollabClientEvent, collabClientEvent, paneIdOf } from "../../protocol/collab.ts";
 import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
-import { CollabUpdateError } from "./collab-room.ts";
+import { type CollabRoom, CollabUpdateError } from "./collab-room.ts";
 import type { CollabService } from "./collab-service.ts";
 import { AwarenessUpdateError } from "./room-awareness.ts";
 
@@ -16,13 +16,24 @@ export function registerCollabChannel(collab: CollabService, browsers: BrowserHu
       data: { message, ...(paneKey ? { paneKey } : {}) },
     });
 
+  /** Why a pane has no rooms here, or null when it has. */
+  const noRooms = (paneId: string) => {
+    if (!collab.knowsPane(paneId)) return `no pane "${paneId}" on this node`;
+    if (!collab.hostsRooms(paneId)) return `the "${paneId}" pane has no shared rooms`;
+    return null;
+  };
+
   browsers.channel("collab", collabClientEvent, (socket, msg) => {
-    if (msg.event === "rooms") return collab.watchList(socket, msg.data.paneId);
+    if (msg.event === "rooms") {
+      const why = noRooms(msg.data.paneId);
+      return why ? error(socket, why) : collab.watchList(socket, msg.data.paneId);
+    }
     const { paneKey } = msg.data;
     const room = collab.room(paneKey, msg.event === "join");
     if (!room) {
       const paneId = paneIdOf(paneKey);
-      if (!collab.knowsPane(paneId)) return error(socket, `no pane "${paneId}" on this node`, paneKey);
+      const why = noRooms(paneId);
+      if (why) return error(socket, why, paneKey);
       if (paneKey.includes("@"))
         return error(socket, "this note is not shared with you (or was deleted)", paneKey);
       return error(
@@ -33,6 +44,20 @@ export function registerCollabChannel(collab: CollabService, browsers: BrowserHu
         paneKey,
       );
     }
+    try {
+      handle(socket, room, msg);
+    } finally {
+      // A room loaded only to answer this frame (a leave, a refused update) goes back to SQLite.
+      collab.releaseIfIdle(room);
+    }
+  });
+
+  function handle(
+    socket: BrowserSocket,
+    room: CollabRoom,
+    msg: Exclude<CollabClientEvent, { event: "rooms" }>,
+  ) {
+    const { paneKey } = msg.data;
     switch (msg.event) {
       case "join":
         return collab.join(socket, room);
@@ -76,6 +101,6 @@ export function registerCollabChannel(collab: CollabService, browsers: BrowserHu
         return never;
       }
     }
-  });
+  }
   browsers.onClose((socket) => collab.tabClosed(socket));
 }

@@ -26,27 +26,33 @@ export function registerCollabPeerWire(deps: {
 }): () => void {
   const { hub, collab, log } = deps;
   const self = collab.nodeId;
-  const drop = (peer: PeerSession, key: string, why: string) => {
-    log.debug(`collab frame dropped: ${why}`, { node: peer.peerId, room: key });
-    return undefined;
+  /** Why the sender may not touch the room, or null when it may. */
+  const refusal = (peer: PeerSession, room: CollabRoom | undefined, owner: string): string | null => {
+    if (!hub.isTrusted(peer.peerId)) return "peer not trusted";
+    if (!room) return owner === self || owner === peer.peerId ? "no such room here" : "room of a third node";
+    if (owner === self) return room.sharedWith.has(peer.peerId) ? null : "room not shared with the peer";
+    return room.access === "guest" ? null : "room not open here";
   };
-  /** The room a sync or update is about, when the sender may touch it. */
-  const roomFor = (peer: PeerSession, key: string, owner: string): CollabRoom | undefined => {
-    if (!hub.isTrusted(peer.peerId)) return drop(peer, key, "peer not trusted");
-    if (owner === self) {
-      const room = collab.room(key);
-      return room?.sharedWith.has(peer.peerId) ? room : drop(peer, key, "room not shared with the peer");
-    }
-    if (owner !== peer.peerId) return drop(peer, key, "room of a third node");
-    const room = collab.roomOf(owner, key);
-    return room?.access === "guest" ? room : drop(peer, key, "room not open here");
-  };
-  const guard = (fn: () => void) => {
+  /**
+   * Runs `fn` on the room a sync, update or caret frame is about when the sender may touch it: a
+   * room of mine shared with it, or a room of its that this node opened; never a third node's.
+   * A bad Yjs or awareness payload is logged and dropped. A room loaded only to judge the frame
+   * goes back to SQLite after.
+   */
+  const withRoom = (peer: PeerSession, key: string, owner: string, fn: (room: CollabRoom) => void) => {
+    const room = owner === self || owner === peer.peerId ? collab.roomOf(owner, key) : undefined;
     try {
-      fn();
+      const why = refusal(peer, room, owner);
+      if (why || !room) {
+        log.debug(`collab frame dropped: ${why}`, { node: peer.peerId, room: key });
+        return;
+      }
+      fn(room);
     } catch (err) {
       if (!(err instanceof CollabUpdateError || err instanceof AwarenessUpdateError)) throw err;
       log.info("bad collab frame from a peer", { error: err.message });
+    } finally {
+      if (room) collab.releaseIfIdle(room);
     }
   };
 
@@ -57,25 +63,25 @@ export function registerCollabPeerWire(deps: {
   });
 
   hub.handle("collab_unshare", collabUnshareData, (peer, data) => {
-    if (!hub.isTrusted(peer.peerId)) return;
-    if (data.owner === self) {
-      // A guest removed its copy: stop sharing with it.
-      const room = collab.room(data.room);
-      if (room?.sharedWith.delete(peer.peerId)) {
+    if (!hub.isTrusted(peer.peerId) || (data.owner !== self && data.owner !== peer.peerId)) return;
+    const room = collab.roomOf(data.owner, data.room);
+    if (!room) return;
+    try {
+      if (data.owner === self) {
+        // A guest removed its copy: stop sharing with it.
+        if (!room.sharedWith.delete(peer.peerId)) return;
         collab.unlinked(room, peer.peerId);
         collab.sharingChanged(room);
+      } else if (room.access !== "revoked") {
+        collab.revoked(room, peer.peerName);
       }
-      return;
+    } finally {
+      collab.releaseIfIdle(room);
     }
-    if (data.owner !== peer.peerId) return;
-    const room = collab.roomOf(peer.peerId, data.room);
-    if (room && room.access !== "revoked") collab.revoked(room, peer.peerName);
   });
 
   hub.handle("collab_sync", collabSyncData, (peer, data) =>
-    guard(() => {
-      const room = roomFor(peer, data.room, data.owner);
-      if (!room) return;
+    withRoom(peer, data.room, data.owner, (room) => {
       collab.linkedBy(room, peer.peerId);
       if (data.update !== undefined) room.apply(data.update, { kind: "peer", nodeId: peer.peerId });
       if (data.sv === undefined) return;
@@ -91,16 +97,15 @@ export function registerCollabPeerWire(deps: {
   );
 
   hub.handle("collab_update", collabUpdateData, (peer, data) =>
-    guard(() => {
-      roomFor(peer, data.room, data.owner)?.apply(data.update, { kind: "peer", nodeId: peer.peerId });
-    }),
+    withRoom(peer, data.room, data.owner, (room) =>
+      room.apply(data.update, { kind: "peer", nodeId: peer.peerId }),
+    ),
   );
 
   // Only from a peer that has the room open on this link, like the edits it goes along with.
   hub.handle("collab_awareness", collabAwarenessData, (peer, data) =>
-    guard(() => {
-      const room = roomFor(peer, data.room, data.owner);
-      if (room?.linked.has(peer.peerId))
+    withRoom(peer, data.room, data.owner, (room) => {
+      if (room.linked.has(peer.peerId))
         collab.awareness(room, data.update, { kind: "peer", nodeId: peer.peerId });
     }),
   );

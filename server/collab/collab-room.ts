@@ -44,11 +44,19 @@ export class CollabRoom {
   readonly tabs = new Map<BrowserSocket, string>();
   /** Carets and selections in the room; made on first use (see `CollabService`). */
   awareness: RoomAwareness | undefined;
+  /** Whether the room is in SQLite (loaded from it, or saved since it was made). */
+  persisted: boolean;
+  /**
+   * A copy of the document every update is tried on first, so one that fails halfway through
+   * (Yjs applies struct by struct) never leaves a part of itself in the room. Made on first use.
+   */
+  #trial: Y.Doc | undefined;
 
   constructor(ref: RoomRef, stored?: StoredRoom) {
     this.ref = ref;
     this.address = roomAddressOf(ref.paneKey, ref.owner);
     this.access = stored?.access ?? (ref.owner === null ? "owner" : "invited");
+    this.persisted = stored !== undefined;
     if (stored) {
       Y.applyUpdate(this.doc, stored.state, "load");
       this.rev = stored.rev;
@@ -63,16 +71,41 @@ export class CollabRoom {
     });
   }
 
-  /** Applies a base64 Yjs update after checking it decodes; throws `CollabUpdateError`. */
+  /**
+   * Applies a base64 Yjs update all or nothing: it must decode, and apply cleanly to a copy of
+   * the document first; else `CollabUpdateError` and the room is unchanged.
+   */
   apply(updateB64: string, origin: UpdateOrigin): void {
     const update = new Uint8Array(Buffer.from(updateB64, "base64"));
     try {
-      // Decoding first means a malformed update is refused whole, never half-applied.
       Y.decodeUpdate(update);
     } catch {
       throw new CollabUpdateError("not a Yjs update");
     }
+    this.#trial ??= this.#copy();
+    try {
+      Y.applyUpdate(this.#trial, update);
+    } catch {
+      // The copy may now hold part of the update; the next one starts from the room again.
+      this.#trial.destroy();
+      this.#trial = undefined;
+      throw new CollabUpdateError("a Yjs update that does not apply to this room");
+    }
     Y.applyUpdate(this.doc, update, origin);
+  }
+
+  #copy(): Y.Doc {
+    const copy = new Y.Doc({ gc: true });
+    Y.applyUpdate(copy, Y.encodeStateAsUpdate(this.doc));
+    return copy;
+  }
+
+  /** Frees the room's documents and carets; it must not be used afterwards. */
+  destroy(): void {
+    this.awareness?.destroy();
+    this.awareness = undefined;
+    this.#trial?.destroy();
+    this.doc.destroy();
   }
 
   stateB64(): string {

@@ -29,6 +29,8 @@ export interface CollabDeps {
   nodeName(): string;
   /** Whether a pane id is one this node has (built-in or a loaded plugin). */
   knowsPane(id: string): boolean;
+  /** Whether that pane declares `collab`: only such panes have rooms. */
+  hostsRooms(id: string): boolean;
   /** Whether a pane's manifest says its rooms start shared (`collab.autoShare`). */
   autoShares(id: string): boolean;
   /** A pane's title, for notices ("alice shared Scratch with you"). */
@@ -72,6 +74,10 @@ export class CollabService {
     return this.#d.knowsPane(id);
   }
 
+  hostsRooms(id: string): boolean {
+    return this.#d.hostsRooms(id);
+  }
+
   /**
    * A loaded room by address, from SQLite on first use. With `create`, a room of mine that does
    * not exist yet is made (only tabs create rooms, and only their own); another node's room is
@@ -81,7 +87,7 @@ export class CollabService {
     const existing = this.#rooms.get(address);
     if (existing) return existing;
     const ref = parseRoomAddress(address);
-    if (!ref || !this.#d.knowsPane(paneIdOf(ref.paneKey))) return undefined;
+    if (!ref || !this.#d.hostsRooms(paneIdOf(ref.paneKey))) return undefined;
     const stored = this.#d.store.load(ref);
     if (!stored && (ref.owner !== null || !create)) return undefined;
     return this.#adopt(new CollabRoom(ref, stored), !stored);
@@ -98,8 +104,8 @@ export class CollabService {
     if (fresh) {
       if (room.ref.owner === null && this.#d.autoShares(paneIdOf(room.key)))
         this.#autoSharePending.add(room.address);
-      // At once: a new note is listed from SQLite, and an invitation must outlast a crash.
-      this.#save(room.address);
+      // An invitation is kept at once, to outlast a crash; a note of mine once it holds something.
+      if (room.ref.owner !== null) this.#save(room.address);
       this.#lists.changed(room.key);
     }
     return room;
@@ -137,6 +143,27 @@ export class CollabService {
   leave(socket: BrowserSocket, room: CollabRoom): void {
     room.awareness?.tabLeft(socket);
     if (room.tabs.delete(socket)) this.#presence(room);
+    this.releaseIfIdle(room);
+  }
+
+  /**
+   * Unloads a room that no tab and no peer has open: it lives in SQLite until one opens it again,
+   * so memory follows what people use, not how many rooms exist or are asked about. A room made
+   * and left without a change was never saved and simply goes (from the lists too).
+   */
+  releaseIfIdle(room: CollabRoom): void {
+    if (room.tabs.size > 0 || room.linked.size > 0 || this.#rooms.get(room.address) !== room) return;
+    // A room whose save failed stays loaded: unloading it would lose what SQLite does not hold.
+    if (this.#saveTimers.has(room.address) && !this.#save(room.address)) return;
+    this.#rooms.delete(room.address);
+    this.#autoSharePending.delete(room.address);
+    room.destroy();
+    if (!room.persisted) this.#lists.changed(room.key);
+  }
+
+  /** How many rooms are loaded now (the rest are only in SQLite). */
+  get loadedRooms(): number {
+    return this.#rooms.size;
   }
 
   /**
@@ -164,7 +191,10 @@ export class CollabService {
   /** A peer no longer has the room open: it leaves, and the carets that came through it go. */
   unlinked(room: CollabRoom, nodeId: string): boolean {
     room.awareness?.peerLeft(nodeId);
-    return room.linked.delete(nodeId);
+    const was = room.linked.delete(nodeId);
+    if (was) this.#presence(room);
+    this.releaseIfIdle(room);
+    return was;
   }
 
   /** A tab closed: it leaves every room and list it was in. */
@@ -223,24 +253,27 @@ export class CollabService {
     this.#d.store.delete(room.ref);
     this.#rooms.delete(room.address);
     for (const socket of room.tabs.keys()) this.#send(socket, "deleted", { paneKey: room.address });
-    room.awareness?.destroy();
-    room.doc.destroy();
+    room.destroy();
     this.#lists.changed(room.key);
   }
 
   /** A peer shared a room of its own with this node: an invitation, until a tab opens it. */
   received(peer: { id: string; name: string }, key: string, title: string | undefined): string | undefined {
     const paneId = paneIdOf(key);
-    if (!this.#d.knowsPane(paneId)) return `no pane "${paneId}" here`;
+    if (!this.#d.hostsRooms(paneId)) return `no pane "${paneId}" with shared rooms here`;
     const existing = this.roomOf(peer.id, key);
     if (existing) {
-      if (title !== undefined) existing.sharedTitle = title;
+      if (title !== undefined && title !== existing.sharedTitle) {
+        existing.sharedTitle = title;
+        this.#scheduleSave(existing);
+      }
       if (existing.access === "revoked") {
         existing.access = "guest";
         this.sharingChanged(existing);
-        this.#d.notify?.(shareReceivedNotice(existing, peer.name, this.#d.paneTitle(paneIdOf(key)), true));
+        this.#d.notify?.(shareReceivedNotice(existing, peer.name, this.#d.paneTitle(paneId), true));
       }
       if (existing.access === "guest") this.#openSync(existing);
+      this.releaseIfIdle(existing);
       return undefined;
     }
     if (this.#d.store.list(paneId).filter((r) => r.ref.owner === peer.id).length >= MAX_ROOMS_PER_PEER)
@@ -249,6 +282,7 @@ export class CollabService {
     room.sharedTitle = title ?? "";
     this.#adopt(room, true);
     this.#d.notify?.(shareReceivedNotice(room, peer.name, this.#d.paneTitle(paneId), false));
+    this.releaseIfIdle(room);
     return undefined;
   }
 
@@ -287,10 +321,8 @@ export class CollabService {
   /** Saves what is unsaved and ends every room's awareness timer; the node is stopping. */
   stop(): void {
     this.flush();
-    for (const room of this.#rooms.values()) {
-      room.awareness?.destroy();
-      room.awareness = undefined;
-    }
+    for (const room of this.#rooms.values()) room.destroy();
+    this.#rooms.clear();
   }
 
   /**
@@ -305,11 +337,13 @@ export class CollabService {
       const room = this.room(address);
       if (!room) continue;
       if (!online) {
-        if (this.unlinked(room, nodeId)) this.#presence(room);
+        this.unlinked(room, nodeId);
         continue;
       }
       if (room.ref.owner === null && room.sharedWith.has(nodeId)) this.#sendShare(room, nodeId);
       else if (room.ref.owner === nodeId && room.access === "guest") this.#openSync(room);
+      // Loaded only to tell the peer; the peer's answer (if it opens the room) loads it again.
+      this.releaseIfIdle(room);
     }
   }
 
@@ -326,6 +360,7 @@ export class CollabService {
     this.#presence(room);
     this.#scheduleSave(room);
     this.#lists.changed(room.key);
+    this.releaseIfIdle(room);
   }
 
   /** Sends a tab a pane's rooms and keeps it told of changes. */
@@ -423,20 +458,24 @@ export class CollabService {
     );
   }
 
-  #save(address: string): void {
+  /** Writes a loaded room to SQLite; false when that failed (logged). */
+  #save(address: string): boolean {
     clearTimeout(this.#saveTimers.get(address));
     this.#saveTimers.delete(address);
     const room = this.#rooms.get(address);
-    if (!room) return;
+    if (!room) return true;
     const before = room.savedTitle;
     try {
       this.#d.store.save(room.ref, room.stored());
+      room.persisted = true;
       room.savedTitle = room.title();
     } catch (err) {
       this.#d.log.error("could not save a room", { room: address, error: (err as Error).message });
+      return false;
     }
     // Titles live in the document; lists hear of a rename once it is saved.
     if (before !== room.savedTitle) this.#lists.changed(room.key);
+    return true;
   }
 
   #send(socket: BrowserSocket, event: string, data: unknown): void {

@@ -189,6 +189,8 @@ export class PeerHub {
    * purpose (`reconnect`, `connect`, a pairing), so a Disconnect button means what it says.
    */
   disconnect(nodeId: string, reason = "disconnected by user"): boolean {
+    // Only a node this one knows can be held; an id made up by a tab must not grow the set.
+    if (!this.#sessions.has(nodeId) && !this.#d.peers.get(nodeId)) return false;
     this.#held.add(nodeId);
     const session = this.#sessions.get(nodeId);
     if (!session) return false;

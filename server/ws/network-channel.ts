@@ -28,6 +28,8 @@ export function registerNetworkChannel(
       case "mint_invite":
         return send(socket, "invite", mintInvite(f, msg.data.ttl_s));
       case "disconnect":
+        if (!hub.row(msg.data.nodeId))
+          return send(socket, "error", { message: `no peer ${msg.data.nodeId}` });
         hub.disconnect(msg.data.nodeId);
         return;
       case "pair_redeem": {

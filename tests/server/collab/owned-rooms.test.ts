@@ -273,6 +273,9 @@ describe("peers outside a room", () => {
     expect(alice.collab.room(ROOM)?.doc.getText("text").toString()).toBe("private");
     expect(alice.collab.room(ROOM)?.rev).toBe(1);
     expect(alice.collab.room(`${ROOM}@${mallory.identity.nodeId}`)).toBeUndefined();
+    await eventually(() => rows(alice).length > 0, "alice's room to be saved");
     expect(rows(alice).map((r) => r.owner)).toEqual([""]);
+    // Judging the frames loaded nothing that stays: only the room alice's tab has open.
+    expect(alice.collab.loadedRooms).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import * as Y from "yjs";
 import type { RunningNode } from "../../../server/node.ts";
 import { collabTab } from "../../helpers/collab-tab.ts";
 import { eventually, nodePool } from "../../helpers/peer-nodes.ts";
@@ -54,12 +55,57 @@ describe("rooms on one node", () => {
     expect(messages).toEqual([
       'no pane "nopane" on this node',
       "not a Yjs update",
-      "join the room before sending updates",
+      'the "about" pane has no shared rooms',
       "no connected peer to share with",
       "this note is not shared with you (or was deleted)",
     ]);
     expect(node.collab.room(ROOM)?.rev).toBe(0);
     expect(storedRooms(node)).not.toContain(`${ROOM}@abcdefghijklmnop`);
+  });
+
+  test("an update that decodes but fails halfway through is refused whole and changes nothing", async () => {
+    const node = await pool.start();
+    const a = await collabTab(node.port, "scratch:repro");
+    a.insert(0, "kept");
+    await eventually(() => node.collab.room("scratch:repro")?.rev === 1, "the first edit");
+    const before = Y.encodeStateAsUpdate(node.collab.room("scratch:repro")!.doc);
+    // Decodes as a Yjs update; its third struct names a right origin that does not exist.
+    const broken = "AQOy8hkABAEEdGV4dAVoZWxsb4Sy8hkECiBmdXp6IHJvb23EsvIZBLLyGTwEIGJpZwA=";
+    a.tab.send({ channel: "collab", event: "update", data: { paneKey: "scratch:repro", update: broken } });
+    const refused = await a.tab.next((f) => f.event === "error");
+    expect(refused.data).toEqual({
+      message: "a Yjs update that does not apply to this room",
+      paneKey: "scratch:repro",
+    });
+    const room = node.collab.room("scratch:repro")!;
+    expect(Buffer.from(Y.encodeStateAsUpdate(room.doc))).toEqual(Buffer.from(before));
+    expect(room.doc.getText("text").toString()).toBe("kept");
+    expect(room.rev).toBe(1);
+    // The room still takes good edits afterwards.
+    a.insert(4, "!");
+    await eventually(
+      () => node.collab.room("scratch:repro")?.doc.getText("text").toString() === "kept!",
+      "a good edit",
+    );
+  });
+
+  test("a room nobody has open is unloaded; one never written to is not kept at all", async () => {
+    const node = await pool.start();
+    const empty = await collabTab(node.port, "scratch:empty");
+    const full = await collabTab(node.port, "scratch:full");
+    full.insert(0, "something");
+    await eventually(() => node.collab.room("scratch:full")?.rev === 1, "the edit");
+    expect(node.collab.loadedRooms).toBe(2);
+    for (const [tab, key] of [
+      [empty, "scratch:empty"],
+      [full, "scratch:full"],
+    ] as const) {
+      tab.tab.send({ channel: "collab", event: "leave", data: { paneKey: key } });
+    }
+    await eventually(() => node.collab.loadedRooms === 0, "both rooms to unload");
+    expect(storedRooms(node)).toEqual(["scratch:full"]);
+    const again = await collabTab(node.port, "scratch:full");
+    expect(again.text()).toBe("something");
   });
 
   test("a room comes back after a restart, with its rev", async () => {
