@@ -56,9 +56,19 @@ export type InviteResponse = z.infer<typeof inviteResponse>;
 export const pairRequest = z.object({ invite: z.string().min(1).max(4096) });
 export const connectRequest = z.object({ address: z.string().min(1).max(300) });
 
+/** `trust`: pair, block, unblock, key mismatch, forget; `refusal`: refused dials and disconnects. */
+export const auditKind = z.enum(["trust", "refusal"]);
+export type AuditKind = z.infer<typeof auditKind>;
+/** `?kind=` of `GET /api/network/audit`. */
+export const auditKindQuery = z.enum(["trust", "refusal", "all"]);
+
+/** One event, or `count` repeats of it folded together from `ts` to `last_ts`. */
 export const auditEntry = z.object({
   id: z.number(),
   ts: z.number(),
+  last_ts: z.number(),
+  count: z.number(),
+  kind: auditKind,
   event: z.string(),
   node_id: z.string().nullable(),
   detail: z.record(z.string(), z.unknown()),

@@ -35,7 +35,11 @@ export const invites = sqliteTable(
   (t) => [index("invites_expires_at_idx").on(t.expiresAt)],
 );
 
-/** Trust and security events: pair, refuse, block, forget, key mismatch, rate-limit disconnect. */
+/**
+ * Trust and security events: pair, refuse, block, forget, key mismatch, rate-limit disconnect.
+ * Repeats of an event anyone can cause are folded into one row per interval: `count` of them from
+ * `ts` to `last_ts`, matched on `fold_key` (null for events that are never folded).
+ */
 export const auditLog = sqliteTable(
   "audit_log",
   {
@@ -44,8 +48,14 @@ export const auditLog = sqliteTable(
     event: text("event").notNull(),
     nodeId: text("node_id"),
     detailJson: text("detail_json").notNull().default("{}"),
+    count: integer("count").notNull().default(1),
+    lastTs: integer("last_ts").notNull().default(0),
+    foldKey: text("fold_key"),
   },
-  (t) => [index("audit_log_ts_idx").on(t.ts)],
+  (t) => [
+    index("audit_log_last_ts_idx").on(t.lastTs),
+    index("audit_log_fold_idx").on(t.event, t.nodeId, t.foldKey, t.ts),
+  ],
 );
 
 /**

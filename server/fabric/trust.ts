@@ -57,7 +57,7 @@ export class Trust {
     if (known?.blocked) {
       const peer = { node_id: claim.peerId, node_name: claim.nodeName || known.nodeName };
       for (const l of this.#listeners) l.blockedAttempt?.(peer);
-      return this.#refuse(claim, "blocked");
+      return this.#refuse(claim, "blocked", address);
     }
     if (known && known.publicKey !== key) {
       this.#audit.record("key_mismatch", claim.peerId, { presented: key, pinned: known.publicKey, address });
@@ -73,9 +73,9 @@ export class Trust {
         for (const l of this.#listeners) l.inviteUsed?.(inviteId(claim.token), peer);
         return verdict;
       }
-      return this.#refuse(claim, REDEEM_REASONS[outcome]);
+      return this.#refuse(claim, REDEEM_REASONS[outcome], address);
     }
-    return this.#refuse(claim, "pairing required");
+    return this.#refuse(claim, "pairing required", address);
   }
 
   /** The dialer's own objections before it authenticates to a node it reached. */
@@ -104,8 +104,9 @@ export class Trust {
     return { ok: true };
   }
 
-  #refuse(claim: DialerClaim, reason: string): TrustVerdict {
-    this.#audit.record("refuse", claim.peerId, { reason, name: claim.nodeName });
+  /** Audited with the source address, so a dialer that keeps coming back is counted on one row. */
+  #refuse(claim: DialerClaim, reason: string, address: string | undefined): TrustVerdict {
+    this.#audit.record("refuse", claim.peerId, { reason, name: claim.nodeName, address });
     return { ok: false, reason };
   }
 }

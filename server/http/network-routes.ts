@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { connectRequest, inviteRequest, pairRequest } from "../../protocol/network.ts";
+import { auditKindQuery, connectRequest, inviteRequest, pairRequest } from "../../protocol/network.ts";
 import type { ApiError, IdentityResponse } from "../../protocol/rest.ts";
 import { decodeInvite, InviteFormatError } from "../fabric/invite-codec.ts";
 import { DialError } from "../fabric/link.ts";
@@ -77,6 +77,10 @@ export function networkRoutes(ctx: HttpContext) {
           400,
         );
       }
-      return c.json({ entries: audit.recent(limit) });
+      const kind = auditKindQuery.safeParse(c.req.query("kind") ?? "all");
+      if (!kind.success) {
+        return c.json({ error: "kind must be trust, refusal or all", field: "kind" } satisfies ApiError, 400);
+      }
+      return c.json({ entries: audit.recent(limit, kind.data) });
     });
 }
