@@ -25,6 +25,9 @@ export class ChatRefused extends Error {
   override readonly name = "ChatRefused";
 }
 
+/** Conversations one tab may have open at once (a pane each; more than any screen shows). */
+export const MAX_VIEWED_PER_TAB = 32;
+
 /**
  * 1:1 conversations. A message is stored before anything else happens to it, goes out at once
  * when the peer is linked and otherwise waits in the outbox (`queued`), and is resent in order on
@@ -45,7 +48,14 @@ export class ChatService {
       switch (msg.event) {
         case "open": {
           const set = this.#viewing.get(socket) ?? new Set<string>();
+          set.delete(msg.data.nodeId);
           set.add(msg.data.nodeId);
+          // A tab shows a few conversations at once; the one it opened longest ago gives way, so
+          // no stream of `open`s grows what the node keeps per tab.
+          for (const old of set) {
+            if (set.size <= MAX_VIEWED_PER_TAB) break;
+            set.delete(old);
+          }
           this.#viewing.set(socket, set);
           const page = this.#d.store.page(msg.data.nodeId, HISTORY_PAGE);
           return this.#send(socket, "history", {

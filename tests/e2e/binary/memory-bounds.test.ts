@@ -7,8 +7,8 @@ import { openTab, type TestTab } from "../../helpers/ws-client.ts";
 
 /**
  * A tab may name as many rooms and peers as it likes; the node's memory follows what people use.
- * 20,000 distinct room keys (joined and left, or only left) and 150,000 made-up node ids in
- * `disconnect` must leave the compiled node's RSS within 20 MB of where it started, and nothing
+ * 20,000 distinct room keys (joined and left, or only left), 150,000 made-up node ids in
+ * `disconnect` and 50,000 conversations opened in one tab must leave the compiled node's RSS within 20 MB of where it started, and nothing
  * in its database.
  */
 
@@ -47,7 +47,7 @@ const randomId = (i: number) => {
 };
 
 describe("memory follows use, not what a tab sends", () => {
-  test("20,000 room keys and 150,000 unknown peer ids leave RSS within 20 MB and the database empty", async () => {
+  test("20,000 room keys, 150,000 unknown peer ids and 50,000 opened chats leave RSS within 20 MB and the database empty", async () => {
     const node = await start("bounded");
     const tab = await openTab(node.port);
     const count = (event: string) => tab.frames.filter((f) => f.event === event).length;
@@ -81,6 +81,13 @@ describe("memory follows use, not what a tab sends", () => {
       data: { nodeId: randomId(i) },
     }));
     await pump(tab, ids, () => count("error"), 150_000);
+    tab.frames.length = 0;
+    const opens = Array.from({ length: 50_000 }, (_, i) => ({
+      channel: "chat",
+      event: "open",
+      data: { nodeId: randomId(i + 1_000_000) },
+    }));
+    await pump(tab, opens, () => count("history"), 50_000);
     tab.frames.length = 0;
     await Bun.sleep(1500);
 
