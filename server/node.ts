@@ -14,6 +14,7 @@ import { RoomStore } from "./collab/room-store.ts";
 import { openDataDir } from "./data-dir.ts";
 import { openDatabase } from "./db/database.ts";
 import { createFabric, type Fabric } from "./fabric/fabric.ts";
+import { PendingHandshakes } from "./fabric/transports/pending-handshakes.ts";
 import { createHttpApp } from "./http/app.ts";
 import type { HttpContext } from "./http/context.ts";
 import { listen } from "./http/listener.ts";
@@ -27,7 +28,14 @@ import { PaneCatalog } from "./panes/pane-catalog.ts";
 import { loadPlugins } from "./panes/plugin-loader.ts";
 import { appearanceSettings } from "./settings/appearance-settings.ts";
 import { httpSettings } from "./settings/http-settings.ts";
-import { advertisedAddress, enableDirect, networkSettings, nodeName } from "./settings/network-settings.ts";
+import {
+  advertisedAddress,
+  enableDirect,
+  maxPendingHandshakes,
+  maxPendingHandshakesPerAddress,
+  networkSettings,
+  nodeName,
+} from "./settings/network-settings.ts";
 import { SettingsRegistry } from "./settings/registry.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
 import { WEFT_VERSION } from "./version.ts";
@@ -177,6 +185,10 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       browsers,
       peers: fabric.hub,
       acceptPeers: () => settings.get(enableDirect),
+      pendingHandshakes: new PendingHandshakes(() => ({
+        total: settings.get(maxPendingHandshakes),
+        perAddress: settings.get(maxPendingHandshakesPerAddress),
+      })),
       log,
     });
     boundPort = server.port ?? config.port;

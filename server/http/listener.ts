@@ -2,7 +2,8 @@ import type { Server, ServerWebSocket } from "bun";
 import type { Hono } from "hono";
 import { StartupError } from "../errors.ts";
 import type { PeerHub } from "../fabric/peer-hub.ts";
-import { InboundWebSocketLink } from "../fabric/transports/websocket-transport.ts";
+import type { PendingHandshakes, PendingSlot } from "../fabric/transports/pending-handshakes.ts";
+import { InboundWebSocketLink, TRY_AGAIN_LATER } from "../fabric/transports/websocket-transport.ts";
 import type { Logger } from "../log.ts";
 import { HARD_MAX_BODY_BYTES } from "../settings/http-settings.ts";
 import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
@@ -10,7 +11,9 @@ import type { HttpEnv } from "./context.ts";
 import { checkLocalRequest } from "./local-guard.ts";
 import { errorResponse, internalError, malformedRequest } from "./request-edge.ts";
 
-type SocketData = { kind: "browser"; socket?: BrowserSocket } | { kind: "peer"; link?: InboundWebSocketLink };
+type SocketData =
+  | { kind: "browser"; socket?: BrowserSocket }
+  | { kind: "peer"; link?: InboundWebSocketLink; slot: PendingSlot };
 
 /** Largest frame Bun accepts on any socket; the peer pipeline enforces the (smaller) setting. */
 const MAX_SOCKET_PAYLOAD = 16 * 1024 * 1024 + 64 * 1024;
@@ -25,6 +28,8 @@ export interface ListenOptions {
   peers: PeerHub;
   /** Whether `/peer-ws` accepts links now (the `network.enableDirect` setting). */
   acceptPeers: () => boolean;
+  /** Caps the `/peer-ws` sockets still in their handshake (the `network.maxPendingHandshakes*` settings). */
+  pendingHandshakes: PendingHandshakes;
   log: Logger;
 }
 
@@ -107,7 +112,15 @@ function serve(opts: ListenOptions, port: number): Server<SocketData> {
       if (url.pathname === "/peer-ws" && req.headers.get("upgrade")?.toLowerCase() === "websocket") {
         if (!opts.acceptPeers())
           return Response.json({ error: "this node does not accept direct links" }, { status: 503 });
-        if (server.upgrade(req, { data: { kind: "peer" } })) return undefined;
+        // Refused before the upgrade, and the connection closed, so a flood holds no descriptor.
+        const slot = opts.pendingHandshakes.reserve(remoteAddress);
+        if (typeof slot === "string")
+          return Response.json(
+            { error: slot },
+            { status: 503, headers: { connection: "close", "retry-after": "10" } },
+          );
+        if (server.upgrade(req, { data: { kind: "peer", slot } })) return undefined;
+        slot.release();
         return Response.json({ error: "expected a WebSocket upgrade" }, { status: 426 });
       }
       return app.fetch(req, { remoteAddress });
@@ -122,8 +135,11 @@ function serve(opts: ListenOptions, port: number): Server<SocketData> {
           data.socket = adapt(ws);
           browsers.open(data.socket);
         } else {
-          data.link = new InboundWebSocketLink(ws);
-          void opts.peers.accept(data.link);
+          const link = new InboundWebSocketLink(ws);
+          data.link = link;
+          data.slot.onEvict(() => link.close(TRY_AGAIN_LATER, "too many handshakes in progress"));
+          // accept() settles once the handshake succeeded or failed (it has its own timeout).
+          void opts.peers.accept(link).finally(() => data.slot.release());
         }
       },
       message(ws, raw) {
@@ -136,7 +152,10 @@ function serve(opts: ListenOptions, port: number): Server<SocketData> {
         const data = ws.data;
         if (data.kind === "browser") {
           if (data.socket) browsers.close(data.socket);
-        } else data.link?.ended(code, reason);
+        } else {
+          data.slot.release();
+          data.link?.ended(code, reason);
+        }
       },
     },
   });

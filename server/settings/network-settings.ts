@@ -72,6 +72,21 @@ export const rateLimitBurst = defineSetting({
   description: "Frames a peer may send in one burst above the average rate.",
 });
 
+export const maxPendingHandshakes = defineSetting({
+  key: "network.maxPendingHandshakes",
+  schema: z.int().min(1).max(4_096),
+  default: 64,
+  description:
+    "Peer sockets that may be in their handshake at once; more are refused with 503 until some finish.",
+});
+
+export const maxPendingHandshakesPerAddress = defineSetting({
+  key: "network.maxPendingHandshakesPerAddress",
+  schema: z.int().min(1).max(1_024),
+  default: 8,
+  description: "Peer sockets one address (an IPv6 /64) may have in their handshake at once.",
+});
+
 export const networkSettings = [
   nodeName,
   advertisedAddress,
@@ -81,4 +96,6 @@ export const networkSettings = [
   maxJsonDepth,
   rateLimitPerSec,
   rateLimitBurst,
+  maxPendingHandshakes,
+  maxPendingHandshakesPerAddress,
 ];

@@ -4,6 +4,9 @@ import { DialError, type Link, LinkBase, type Transport } from "../link.ts";
 /** The direct transport: `ws://host:port/peer-ws`, dialed with Bun's WebSocket client. */
 export const DIRECT = "direct";
 
+/** WebSocket close code 1013: the server is overloaded, the client may come back later. */
+export const TRY_AGAIN_LATER = 1013;
+
 class OutboundWebSocketLink extends LinkBase {
   readonly transport = DIRECT;
   readonly direction = "outbound" as const;
