@@ -9,7 +9,7 @@ import type { HttpContext, HttpEnv } from "./context.ts";
 import { checkLocalRequest } from "./local-guard.ts";
 import { networkRoutes } from "./network-routes.ts";
 import { pluginRoutes } from "./plugin-routes.ts";
-import { errorResponse, internalError, malformedRequest } from "./request-edge.ts";
+import { errorResponse, internalError, malformedRequest, throttledWarn } from "./request-edge.ts";
 import { settingsRoutes } from "./settings-routes.ts";
 import { systemRoutes } from "./system-routes.ts";
 import { uiRoutes } from "./ui-routes.ts";
@@ -21,6 +21,7 @@ import { uiRoutes } from "./ui-routes.ts";
  */
 export function createHttpApp(ctx: HttpContext, options: { uiDir?: string } = {}) {
   const app = new Hono<HttpEnv>();
+  const warnRefused = throttledWarn(ctx.log);
 
   app.use("*", async (c, next) => {
     const malformed = malformedRequest(c.req.url, c.req.header("host") ?? null);
@@ -38,10 +39,10 @@ export function createHttpApp(ctx: HttpContext, options: { uiDir?: string } = {}
       isUpgrade: false,
     });
     if (!verdict.ok) {
-      ctx.log.warn("refused request", {
-        path: c.req.path,
+      warnRefused("refused request", {
+        path: c.req.path.slice(0, 200),
         from: c.env?.remoteAddress,
-        reason: verdict.reason,
+        reason: verdict.reason.slice(0, 200),
       });
       return c.json({ error: verdict.reason } satisfies ApiError, 403);
     }

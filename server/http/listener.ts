@@ -9,7 +9,7 @@ import { HARD_MAX_BODY_BYTES } from "../settings/http-settings.ts";
 import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
 import type { HttpEnv } from "./context.ts";
 import { checkLocalRequest } from "./local-guard.ts";
-import { errorResponse, internalError, malformedRequest } from "./request-edge.ts";
+import { errorResponse, internalError, malformedRequest, throttledWarn } from "./request-edge.ts";
 
 type SocketData =
   | { kind: "browser"; socket?: BrowserSocket }
@@ -74,6 +74,7 @@ function serveDualStack(opts: ListenOptions, port: number): Server<SocketData> {
 
 function serve(opts: ListenOptions, port: number): Server<SocketData> {
   const { app, browsers } = opts;
+  const warnRefused = throttledWarn(opts.log);
   return Bun.serve<SocketData>({
     hostname: opts.host,
     port,
@@ -103,7 +104,7 @@ function serve(opts: ListenOptions, port: number): Server<SocketData> {
           isUpgrade: true,
         });
         if (!verdict.ok) {
-          opts.log.warn("refused /ws upgrade", { from: remoteAddress, reason: verdict.reason });
+          warnRefused("refused /ws upgrade", { from: remoteAddress, reason: verdict.reason.slice(0, 200) });
           return Response.json({ error: verdict.reason }, { status: 403 });
         }
         if (server.upgrade(req, { data: { kind: "browser" } })) return undefined;

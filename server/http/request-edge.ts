@@ -56,3 +56,23 @@ export function internalError(err: unknown, log: Logger, where: { method?: strin
     { status: 500, headers: { "cache-control": "no-store", "x-content-type-options": "nosniff" } },
   );
 }
+
+/**
+ * A warning that anyone can provoke (a stranger knocking on the UI, a page on another origin)
+ * is written at most once per `intervalMs`; the next line says how many were left out, so a
+ * flood costs a few log lines a minute instead of one per request.
+ */
+export function throttledWarn(log: Logger, intervalMs = 10_000) {
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let leftOut = 0;
+  return (message: string, fields: Record<string, unknown>): void => {
+    const now = performance.now();
+    if (now - lastAt < intervalMs) {
+      leftOut++;
+      return;
+    }
+    lastAt = now;
+    log.warn(message, leftOut > 0 ? { ...fields, similar_left_out: leftOut } : fields);
+    leftOut = 0;
+  };
+}
