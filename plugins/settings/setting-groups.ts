@@ -96,6 +96,16 @@ export const SETTING_COPY: Readonly<Record<string, SettingCopy>> = {
     label: "Burst allowance per peer",
     help: "How many messages a peer may send at once above that rate before it is slowed down.",
   },
+  "network.maxPendingHandshakes": {
+    group: "advanced",
+    label: "Connections still introducing themselves",
+    help: "How many peers may be in the middle of connecting at once; more are asked to come back later.",
+  },
+  "network.maxPendingHandshakesPerAddress": {
+    group: "advanced",
+    label: "Of those, from one address",
+    help: "How many of them may come from the same address, so one source cannot take every place.",
+  },
 };
 
 /** The words for a setting, falling back to its key and the node's description. */

@@ -29,6 +29,8 @@ describe("the settings pane's sections", () => {
           "network.maxJsonDepth",
           "network.rateLimitPerSec",
           "network.rateLimitBurst",
+          "network.maxPendingHandshakes",
+          "network.maxPendingHandshakesPerAddress",
         ],
       },
     ]);

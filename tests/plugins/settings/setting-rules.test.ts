@@ -30,6 +30,8 @@ const probes: Record<string, unknown[]> = {
   "network.maxJsonDepth": [3, 4, 256, 257],
   "network.rateLimitPerSec": [0, 1, 1_000_000, 1_000_001],
   "network.rateLimitBurst": [0, 1, 10_000_000, 10_000_001],
+  "network.maxPendingHandshakes": [0, 1, 64, 4_096, 4_097, 8.5],
+  "network.maxPendingHandshakesPerAddress": [0, 1, 8, 1_024, 1_025],
 };
 
 describe("settings pane rules", () => {
