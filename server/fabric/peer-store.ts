@@ -54,10 +54,18 @@ function prepare(db: WeftDb) {
   };
 }
 
-/** Paired, refused-by-block and known peers, with the pinned public key that anchors trust. */
+/**
+ * Paired, refused-by-block and known peers, with the pinned public key that anchors trust.
+ *
+ * Rows read are kept in memory: every chat and collab frame asks whether its sender is still
+ * trusted, and a SQLite read per frame was a third of the receiving side's time. This class is the
+ * only writer of the table, and each write drops the row it changed, so the copy is never stale;
+ * it holds only rows that exist, so ids that were never stored cannot grow it.
+ */
 export class PeerStore {
   readonly #db: WeftDb;
   readonly #q: ReturnType<typeof prepare>;
+  readonly #rows = new Map<string, Readonly<PeerRecord>>();
 
   constructor(db: WeftDb) {
     this.#db = db;
@@ -65,7 +73,11 @@ export class PeerStore {
   }
 
   get(nodeId: string): PeerRecord | undefined {
-    return this.#q.get.get({ nodeId });
+    const kept = this.#rows.get(nodeId);
+    if (kept) return { ...kept };
+    const row = this.#q.get.get({ nodeId });
+    if (row) this.#rows.set(nodeId, Object.freeze({ ...row }));
+    return row;
   }
 
   list(): PeerRecord[] {
@@ -82,6 +94,7 @@ export class PeerStore {
   }): PeerRecord {
     const now = Date.now();
     const existing = this.get(p.nodeId);
+    this.#rows.delete(p.nodeId);
     if (existing) {
       const args = { nodeId: p.nodeId, nodeName: p.nodeName, now };
       if (p.address) this.#q.retrustAt.run({ ...args, address: p.address });
@@ -102,6 +115,7 @@ export class PeerStore {
   /** Updates what we last saw of a peer; never touches trust or the pinned key. */
   touch(nodeId: string, fields: { nodeName?: string; address?: string; lastSeen?: number }): void {
     const { nodeName, address, lastSeen } = fields;
+    this.#rows.delete(nodeId);
     // The common case, every link that closes, has a statement of its own.
     if (nodeName === undefined && address === undefined) {
       if (lastSeen !== undefined) this.#q.lastSeen.run({ nodeId, lastSeen });
@@ -115,12 +129,14 @@ export class PeerStore {
   }
 
   setBlocked(nodeId: string, blocked: boolean): boolean {
+    this.#rows.delete(nodeId);
     return (
       this.#db.update(peers).set({ blocked }).where(eq(peers.nodeId, nodeId)).returning().all().length > 0
     );
   }
 
   forget(nodeId: string): boolean {
+    this.#rows.delete(nodeId);
     return this.#db.delete(peers).where(eq(peers.nodeId, nodeId)).returning().all().length > 0;
   }
 }
