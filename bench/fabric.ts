@@ -14,11 +14,16 @@
  * queued. Each figure gets `--seconds` of sending, split into `ROUNDS` rounds that alternate sealed
  * and raw so noise from the rest of the machine falls on both; each figure is its median round.
  * The window is large enough that Bun's client socket batches writes instead of making a system
- * call per message, for both figures. Both ends of a link share this process's one JS thread.
+ * call per message, for both figures. Both ends of a link share this process's one JS thread,
+ * which flatters both: `--two-process` puts the receiver in a second process (the compiled binary)
+ * and `--cold` times pairing between freshly started binaries (bench/fabric-two-process.ts,
+ * bench/fabric-cold.ts).
  *
  *   bun bench/fabric.ts [--pairs 20] [--seconds 3]
+ *   bun bench/fabric.ts --two-process [--binary dist/weft] [--seconds 3]
+ *   bun bench/fabric.ts --cold [--binary dist/weft] [--samples 11]
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -27,13 +32,31 @@ import { z } from "zod";
 import type { PeerRow } from "../protocol/network.ts";
 import { silentLogger } from "../server/log.ts";
 import { type RunningNode, startNode } from "../server/node.ts";
+import { defaultBinary } from "./binary-node.ts";
+import { cold } from "./fabric-cold.ts";
+import { twoProcess } from "./fabric-two-process.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
-  options: { pairs: { type: "string" }, seconds: { type: "string" } },
+  options: {
+    pairs: { type: "string" },
+    seconds: { type: "string" },
+    "two-process": { type: "boolean" },
+    cold: { type: "boolean" },
+    binary: { type: "string" },
+    samples: { type: "string" },
+  },
 });
 const pairs = Number(values.pairs ?? 20);
 const seconds = Number(values.seconds ?? 3);
+const binary = values.binary ?? defaultBinary;
+
+if (values["two-process"] || values.cold) {
+  if (!existsSync(binary)) throw new Error(`no binary at ${binary}: run \`bun run build\` or pass --binary`);
+  if (values["two-process"]) await twoProcess(binary, seconds);
+  if (values.cold) await cold(binary, Number(values.samples ?? 11));
+  process.exit(0);
+}
 
 const PAYLOAD_BYTES = 1024;
 const WINDOW = 16_384;
