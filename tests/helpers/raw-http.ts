@@ -122,3 +122,19 @@ function dechunk(bytes: Buffer): string | undefined {
 
 /** A line of a stack trace (`    at fn (file:1:2)`), as a development error page would show. */
 export const STACK_LINE = /^\s+at \S/m;
+
+/**
+ * What an answer gives away that no answer of weft may: a stack line, one of `paths` (the
+ * working directory, the data dir), installed modules, bundled source, or a page far past any
+ * error's size. Empty when it gives away nothing; short, so a failing test prints readably.
+ */
+export function leakedDetails(res: RawResponse, paths: string[]): string[] {
+  const found: string[] = [];
+  if (STACK_LINE.test(res.body)) found.push("a stack line");
+  for (const path of paths) if (res.body.includes(path)) found.push(`the path ${path}`);
+  if (res.body.includes("node_modules")) found.push("node_modules");
+  if (res.body.includes("$bunfs")) found.push("a bundled file path");
+  if (/\.ts:\d+/.test(res.body)) found.push("a source position");
+  if (res.raw.length > 2048) found.push(`${res.raw.length} bytes`);
+  return found.map((what) => `${res.status} answer carries ${what}`);
+}

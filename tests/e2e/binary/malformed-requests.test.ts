@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { apiError } from "../../../protocol/rest.ts";
 import { lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
-import { type RawResponse, rawHttp, rawRequestText, STACK_LINE } from "../../helpers/raw-http.ts";
+import { leakedDetails, type RawResponse, rawHttp, rawRequestText } from "../../helpers/raw-http.ts";
 
 /**
  * The compiled binary answers hostile requests the way a server on the internet must: a short
@@ -80,16 +80,13 @@ describe("the compiled binary facing malformed requests", () => {
   });
 
   test("no answer carried a stack, a path, or bundled source, and the node is still up", async () => {
-    expect(answers.length).toBeGreaterThan(20);
-    for (const res of answers) {
-      expect(res.status).toBeLessThan(500);
-      expect(res.body).not.toMatch(STACK_LINE);
-      expect(res.body).not.toContain(dir);
-      expect(res.body).not.toContain(process.cwd());
-      expect(res.body).not.toContain("node_modules");
-      expect(res.body).not.toContain("$bunfs");
-      expect(res.raw.length).toBeLessThan(2048);
-    }
+    // Sent again here so this check stands on its own, whatever the tests above got to send.
+    for (const bad of ["x@y", "a, b"]) await send(rawRequestText("GET", "/api/health", bad));
+    for (const path of ["/%", "/assets/%ff"]) await send(rawRequestText("GET", path, host()));
+    await post("/api/network/pair", "application/json", "{");
+    expect(answers.length).toBeGreaterThanOrEqual(5);
+    expect(answers.flatMap((res) => leakedDetails(res, [dir, process.cwd()]))).toEqual([]);
+    expect(answers.filter((res) => res.status >= 500).map((res) => res.status)).toEqual([]);
     const health = await fetch(`${node.url}api/health`);
     expect(health.status).toBe(200);
   });
