@@ -1,3 +1,5 @@
+import { HANDSHAKE_TIMEOUT_MS } from "../handshake.ts";
+
 /** How many upgraded `/peer-ws` sockets may be in their handshake at once (the network settings). */
 export interface PendingLimits {
   total: number;
@@ -14,13 +16,15 @@ export interface PendingSlot {
 
 class Entry implements PendingSlot {
   readonly key: string;
+  readonly since: number;
   #released = false;
   #evicted = false;
   #evict: (() => void) | undefined;
   readonly #free: (entry: Entry) => void;
 
-  constructor(key: string, free: (entry: Entry) => void) {
+  constructor(key: string, since: number, free: (entry: Entry) => void) {
     this.key = key;
+    this.since = since;
     this.#free = free;
   }
 
@@ -52,12 +56,20 @@ class Entry implements PendingSlot {
  */
 export class PendingHandshakes {
   readonly #limits: () => PendingLimits;
+  readonly #now: () => number;
+  readonly #maxAgeMs: number;
   /** Per address key, its entries oldest first (a Set keeps insertion order). */
   readonly #byAddress = new Map<string, Set<Entry>>();
   #total = 0;
 
-  constructor(limits: () => PendingLimits) {
+  /**
+   * `maxAgeMs` is a backstop: a place held longer than the handshake may take (its socket never
+   * opened, or its close was never reported) is taken back when places run short.
+   */
+  constructor(limits: () => PendingLimits, options: { now?: () => number; maxAgeMs?: number } = {}) {
     this.#limits = limits;
+    this.#now = options.now ?? Date.now;
+    this.#maxAgeMs = options.maxAgeMs ?? HANDSHAKE_TIMEOUT_MS + 5_000;
   }
 
   /** Sockets in their handshake now. */
@@ -69,6 +81,8 @@ export class PendingHandshakes {
   reserve(address: string | undefined): PendingSlot | string {
     const limits = this.#limits();
     const key = addressKey(address);
+    if ((this.#byAddress.get(key)?.size ?? 0) >= limits.perAddress || this.#total >= limits.total)
+      this.#sweep();
     const mine = this.#byAddress.get(key)?.size ?? 0;
     if (mine >= limits.perAddress) return "too many handshakes in progress from your address";
     if (this.#total >= limits.total) {
@@ -82,7 +96,7 @@ export class PendingHandshakes {
   }
 
   #add(key: string): Entry {
-    const entry = new Entry(key, (e) => {
+    const entry = new Entry(key, this.#now(), (e) => {
       this.#total--;
       const set = this.#byAddress.get(e.key);
       set?.delete(e);
@@ -96,6 +110,16 @@ export class PendingHandshakes {
     set.add(entry);
     this.#total++;
     return entry;
+  }
+
+  #sweep(): void {
+    const cutoff = this.#now() - this.#maxAgeMs;
+    for (const set of [...this.#byAddress.values()]) {
+      for (const entry of [...set]) {
+        if (entry.since > cutoff) break;
+        entry.evict();
+      }
+    }
   }
 
   #oldestOfBusiest(): Entry | undefined {

@@ -83,6 +83,24 @@ describe("the pending-handshake count", () => {
     expect(ended).toBe(true);
   });
 
+  test("a place held past any handshake's time is taken back when places run short", () => {
+    let now = 0;
+    const gate = new PendingHandshakes(() => ({ total: 2, perAddress: 1 }), {
+      now: () => now,
+      maxAgeMs: 1_000,
+    });
+    let lostEnded = false;
+    slot(gate.reserve("10.0.0.1")).onEvict(() => {
+      lostEnded = true;
+    });
+    now = 999;
+    expect(gate.reserve("10.0.0.1")).toBe("too many handshakes in progress from your address");
+    now = 1_000;
+    expect(typeof gate.reserve("10.0.0.1")).toBe("object");
+    expect(lostEnded).toBe(true);
+    expect(gate.size).toBe(1);
+  });
+
   test("IPv6 sources are counted by /64 and IPv4-mapped ones as plain IPv4", () => {
     expect(addressKey("2001:db8:1:2:aaaa::1")).toBe(addressKey("2001:db8:1:2:bbbb:cccc:dddd:eeee"));
     expect(addressKey("2001:db8:1:2::1")).not.toBe(addressKey("2001:db8:1:3::1"));
