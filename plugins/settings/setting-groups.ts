@@ -106,6 +106,11 @@ export const SETTING_COPY: Readonly<Record<string, SettingCopy>> = {
     label: "Of those, from one address",
     help: "How many of them may come from the same address, so one source cannot take every place.",
   },
+  "http.maxBodyBytes": {
+    group: "advanced",
+    label: "Largest request to this computer",
+    help: "The most data, in bytes, one request to this weft may carry; larger ones are refused unread.",
+  },
 };
 
 /** The words for a setting, falling back to its key and the node's description. */
