@@ -156,7 +156,11 @@ describe("fuzzing /ws on every channel", () => {
     const tabs = await Promise.all([0, 1, 2].map(() => openTab(target.node.port)));
     const garbage = [0, 0, 0];
     const closedByNode: boolean[] = [false, false, false];
-    tabs.forEach((tab, i) => tab.socket.addEventListener("close", () => void (closedByNode[i] = true)));
+    for (const [i, tab] of tabs.entries()) {
+      tab.socket.addEventListener("close", () => {
+        closedByNode[i] = true;
+      });
+    }
     const worker = async (i: number) => {
       const run = fuzz.fork(i);
       const tab = tabs[i]!;
