@@ -160,6 +160,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       nodeName: effectiveName,
       notify: (notice) => notices.add(notice),
       knowsPane: (id) => panes.list().some((p) => p.id === id && p.error === undefined),
+      hostsRooms: (id) =>
+        panes.list().some((p) => p.id === id && p.error === undefined && p.collab !== undefined),
       paneTitle: (id) => panes.list().find((p) => p.id === id)?.title ?? id,
       autoShares: (id) =>
         panes.list().find((p) => p.id === id && p.error === undefined)?.collab?.autoShare === true,
@@ -168,8 +170,6 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     const offCollabWire = registerCollabPeerWire({ hub: fabric.hub, collab, log });
     chat.registerBrowserChannel();
     const offChatWire = registerChatPeerWire(fabric.hub, chat);
-      hostsRooms: (id) =>
-        panes.list().some((p) => p.id === id && p.error === undefined && p.collab !== undefined),
     notices.registerBrowserChannel();
     const offTrustNotices = registerTrustNotices(fabric.trust, notices);
     settings.onChange((changed) =>
