@@ -15,6 +15,7 @@ import { openDataDir } from "./data-dir.ts";
 import { openDatabase } from "./db/database.ts";
 import { createFabric, type Fabric } from "./fabric/fabric.ts";
 import { PendingHandshakes } from "./fabric/transports/pending-handshakes.ts";
+import { warmUpFabric } from "./fabric/warm-up.ts";
 import { createHttpApp } from "./http/app.ts";
 import type { HttpContext } from "./http/context.ts";
 import { listen } from "./http/listener.ts";
@@ -31,6 +32,8 @@ import { httpSettings } from "./settings/http-settings.ts";
 import {
   advertisedAddress,
   enableDirect,
+  maxFrameBytes,
+  maxJsonDepth,
   maxPendingHandshakes,
   maxPendingHandshakesPerAddress,
   networkSettings,
@@ -62,6 +65,11 @@ export interface RunningNode {
   chat: ChatService;
   /** The inbox; features `add()` notices to it. */
   notices: NoticeService;
+  /**
+   * The start-up crypto self-test, run once the listener is up (server/fabric/warm-up.ts); a
+   * failure is logged as an error, and this resolves either way.
+   */
+  warmedUp: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -196,6 +204,11 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       browsers.closeAll();
       void server.stop(true);
     });
+    // After the listener, so it never delays the first answer; long before anyone can pair.
+    const warmedUp = warmUpFabric(identity, {
+      maxFrameBytes: settings.get(maxFrameBytes),
+      maxJsonDepth: settings.get(maxJsonDepth),
+    }).catch((err: Error) => log.error("fabric self-test failed", { error: err.message }));
     // Started last and stopped first: goodbyes go out while the sockets still work.
     fabric.start();
     undo.push(() => {
@@ -220,6 +233,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       collab,
       chat,
       notices,
+      warmedUp,
       async stop() {
         if (stopped) return;
         stopped = true;
