@@ -78,8 +78,9 @@ function serve(opts: ListenOptions, port: number): Server<SocketData> {
   return Bun.serve<SocketData>({
     hostname: opts.host,
     port,
-    // Tabs keep their socket open with no traffic for long stretches; Bun's pings keep it alive.
-    idleTimeout: 60,
+    // A connection that sends no complete request goes within 10 s: a flood of silent TCP
+    // connections cannot hold the process's file descriptors for long.
+    idleTimeout: 10,
     // Development mode answers a thrown error with a page of stack, paths and source; never here.
     development: false,
     // The app enforces the `http.maxBodyBytes` setting; Bun holds the ceiling the setting may reach.
@@ -129,6 +130,8 @@ function serve(opts: ListenOptions, port: number): Server<SocketData> {
     websocket: {
       // Browser frames are capped by the hub at MAX_BROWSER_FRAME_BYTES, peer frames by the setting.
       maxPayloadLength: MAX_SOCKET_PAYLOAD,
+      // Tabs and peers stay quiet for long stretches; Bun's pings keep a live one open.
+      idleTimeout: 60,
       sendPings: true,
       open(ws) {
         const data = ws.data;

@@ -157,3 +157,25 @@ describe("unexpected failures", () => {
     }
   });
 });
+
+describe("connections that never send a request", () => {
+  test("are closed by the node within about 10 s, so they cannot hold its file descriptors", async () => {
+    const started = Date.now();
+    const closed = await Promise.all(
+      Array.from(
+        { length: 20 },
+        () =>
+          new Promise<number>((resolve, reject) => {
+            Bun.connect({
+              hostname: "127.0.0.1",
+              port: node.port,
+              socket: { data() {}, close: () => resolve(Date.now() - started), error: reject },
+            }).catch(reject);
+          }),
+      ),
+    );
+    expect(Math.max(...closed)).toBeLessThan(13_000);
+    const health = await fetch(`http://localhost:${node.port}/api/health`);
+    expect(health.status).toBe(200);
+  }, 20_000);
+});
