@@ -46,6 +46,11 @@ function prepare(db: WeftDb) {
         createdAt: sql.placeholder("now"),
       })
       .prepare(),
+    presence: db
+      .update(peers)
+      .set({ nodeName: param("nodeName"), lastAddress: param("address") })
+      .where(eq(peers.nodeId, nodeIdParam))
+      .prepare(),
     lastSeen: db
       .update(peers)
       .set({ lastSeen: param("lastSeen") })
@@ -116,9 +121,13 @@ export class PeerStore {
   touch(nodeId: string, fields: { nodeName?: string; address?: string; lastSeen?: number }): void {
     const { nodeName, address, lastSeen } = fields;
     this.#rows.delete(nodeId);
-    // The common case, every link that closes, has a statement of its own.
+    // The common cases, every link that opens (presence) and closes, have statements of their own.
     if (nodeName === undefined && address === undefined) {
       if (lastSeen !== undefined) this.#q.lastSeen.run({ nodeId, lastSeen });
+      return;
+    }
+    if (nodeName !== undefined && address !== undefined && lastSeen === undefined) {
+      this.#q.presence.run({ nodeId, nodeName, address });
       return;
     }
     const set: Partial<PeerRecord> = {};

@@ -39,6 +39,13 @@ describe("peer store", () => {
     });
     peers.touch(BOB, { address: "ws://10.0.0.3:7420/peer-ws", lastSeen: 42 });
     expect(peers.get(BOB)).toMatchObject({ lastAddress: "ws://10.0.0.3:7420/peer-ws", lastSeen: 42 });
+    peers.touch(BOB, { nodeName: "robert", address: "ws://10.0.0.4:7420/peer-ws" });
+    expect(peers.get(BOB)).toMatchObject({
+      nodeName: "robert",
+      lastAddress: "ws://10.0.0.4:7420/peer-ws",
+      lastSeen: 42,
+      trusted: true,
+    });
     expect(peers.list().map((p) => p.nodeId)).toEqual([BOB]);
   });
 
