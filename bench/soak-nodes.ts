@@ -119,8 +119,10 @@ export async function noteTab(node: SoakNode, room: string): Promise<NoteTab> {
   const ytext = doc.getText(COLLAB_TEXT);
   const awareness = new Awareness(doc);
   let joined: () => void = () => {};
-  const state = new Promise<void>((ok) => {
+  let failed: (e: Error) => void = () => {};
+  const state = new Promise<void>((ok, fail) => {
     joined = ok;
+    failed = fail;
   });
   const socket = await openSocket(node, (f) => {
     const data = f.data as { paneKey?: string; update?: string };
@@ -140,15 +142,15 @@ export async function noteTab(node: SoakNode, room: string): Promise<NoteTab> {
     send(socket, "collab", "awareness", { paneKey: room, update });
   });
   send(socket, "collab", "join", { paneKey: room });
-  const timeout = Bun.sleep(5000).then(() => {
-    throw new Error(`${node.name}: no state for ${room} in 5 s`);
-  });
+  const timer = setTimeout(() => failed(new Error(`${node.name}: no state for ${room} in 5 s`)), 5000);
   try {
-    await Promise.race([state, timeout]);
+    await state;
   } catch (e) {
     socket.close();
     awareness.destroy();
     throw e;
+  } finally {
+    clearTimeout(timer);
   }
   return {
     text: () => ytext.toString(),

@@ -83,6 +83,12 @@ if (!existsSync(binary)) {
 
 const nodes: SoakNode[] = [];
 let exitCode = 1;
+// Stopping the bench stops its nodes too, so a cancelled CI job leaves nothing running.
+for (const sig of ["SIGINT", "SIGTERM"] as const)
+  process.on(sig, () => {
+    for (const n of nodes) if (n.proc.exitCode === null) n.proc.kill("SIGKILL");
+    process.exit(130);
+  });
 try {
   const alice = await startNode(binary, "alice");
   nodes.push(alice);
