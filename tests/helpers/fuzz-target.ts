@@ -1,4 +1,5 @@
 import { expect } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChatPage } from "../../protocol/chat.ts";
 import type { IdentityResponse } from "../../protocol/rest.ts";
@@ -44,8 +45,13 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     info: quiet,
     debug: quiet,
   };
+  // A UI of its own, so what the node serves does not hang on the state of a shared dist/ui.
+  const uiDir = tempDir();
+  writeFileSync(join(uiDir, "index.html"), "<!doctype html><title>weft</title>");
+  writeFileSync(join(uiDir, "app-0123abcd.js"), "export {};");
   const node = await startNode(
     {
+      uiDir,
       port: 0,
       portExplicit: true,
       host: "127.0.0.1",
