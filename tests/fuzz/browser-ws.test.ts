@@ -7,6 +7,7 @@ import {
   deepJson,
   type FuzzRun,
   fuzzRun,
+  fuzzTimeoutMs,
   mutateBytes,
   mutateJson,
   mutateText,
@@ -151,46 +152,53 @@ function fuzzFrame(run: FuzzRun, doc: Y.Doc): { text: string | Uint8Array<ArrayB
 const errors = (tab: TestTab) => tab.frames.filter((f) => f.event === "error").length;
 
 describe("fuzzing /ws on every channel", () => {
-  test("no frame a tab sends crashes the node, closes the tab or costs data, and garbage is answered", async () => {
-    const fuzz = fuzzRun("ws", 60_000);
-    const tabs = await Promise.all([0, 1, 2].map(() => openTab(target.node.port)));
-    const garbage = [0, 0, 0];
-    const closedByNode: boolean[] = [false, false, false];
-    for (const [i, tab] of tabs.entries()) {
-      tab.socket.addEventListener("close", () => {
-        closedByNode[i] = true;
-      });
-    }
-    const worker = async (i: number) => {
-      const run = fuzz.fork(i);
-      const tab = tabs[i]!;
-      const doc = new Y.Doc();
-      while (run.next()) {
-        const frame = fuzzFrame(run, doc);
-        if (frame.garbage) garbage[i]! += 1;
-        tab.socket.send(frame.text);
-        if (fuzz.counts.sent % 8 === 0) await Bun.sleep(1);
+  test(
+    "no frame a tab sends crashes the node, closes the tab or costs data, and garbage is answered",
+    async () => {
+      const fuzz = fuzzRun("ws", 60_000);
+      const tabs = await Promise.all([0, 1, 2].map(() => openTab(target.node.port)));
+      const garbage = [0, 0, 0];
+      const closedByNode: boolean[] = [false, false, false];
+      for (const [i, tab] of tabs.entries()) {
+        tab.socket.addEventListener("close", () => {
+          closedByNode[i] = true;
+        });
       }
-    };
-    await Promise.all([0, 1, 2].map(worker));
-    // Every garbage frame has its error; the other frames may add more.
-    await eventually(
-      () => tabs.every((t, i) => errors(t) >= garbage[i]!),
-      "an error for every garbage frame",
-      10_000,
-    );
-    fuzz.counts.rejected = tabs.reduce((sum, t) => sum + errors(t), 0);
-    fuzz.report({
-      garbage: garbage.reduce((a, b) => a + b, 0),
-      logged_errors: target.loggedErrors.length,
-      faults: faults.length,
-    });
-    expect(closedByNode).toEqual([false, false, false]);
-    for (const t of tabs) t.close();
-    await eventually(() => target.node.browsers.size === 0, "the node to let go of closed tabs");
-    // Rooms the fuzzing opened go from memory once no tab has them open.
-    await eventually(() => target.node.collab.loadedRooms === 0, "the node to unload rooms nobody has open");
-    expect(fuzz.failures).toEqual([]);
-    await expectIntact(target, faults);
-  }, 120_000);
+      const worker = async (i: number) => {
+        const run = fuzz.fork(i);
+        const tab = tabs[i]!;
+        const doc = new Y.Doc();
+        while (run.next()) {
+          const frame = fuzzFrame(run, doc);
+          if (frame.garbage) garbage[i]! += 1;
+          tab.socket.send(frame.text);
+          if (fuzz.counts.sent % 8 === 0) await Bun.sleep(1);
+        }
+      };
+      await Promise.all([0, 1, 2].map(worker));
+      // Every garbage frame has its error; the other frames may add more.
+      await eventually(
+        () => tabs.every((t, i) => errors(t) >= garbage[i]!),
+        "an error for every garbage frame",
+        10_000,
+      );
+      fuzz.counts.rejected = tabs.reduce((sum, t) => sum + errors(t), 0);
+      fuzz.report({
+        garbage: garbage.reduce((a, b) => a + b, 0),
+        logged_errors: target.loggedErrors.length,
+        faults: faults.length,
+      });
+      expect(closedByNode).toEqual([false, false, false]);
+      for (const t of tabs) t.close();
+      await eventually(() => target.node.browsers.size === 0, "the node to let go of closed tabs");
+      // Rooms the fuzzing opened go from memory once no tab has them open.
+      await eventually(
+        () => target.node.collab.loadedRooms === 0,
+        "the node to unload rooms nobody has open",
+      );
+      expect(fuzz.failures).toEqual([]);
+      await expectIntact(target, faults);
+    },
+    fuzzTimeoutMs(),
+  );
 });

@@ -7,6 +7,7 @@ import {
   deepJson,
   type FuzzRun,
   fuzzRun,
+  fuzzTimeoutMs,
   mutateBytes,
   mutateJson,
   mutateText,
@@ -184,45 +185,49 @@ const HELLO_KINDS = [
 ];
 
 describe("fuzzing /peer-ws before the handshake", () => {
-  test("nothing a dialer sends before a handshake crashes the node, admits anyone or costs it data", async () => {
-    const fuzz = fuzzRun("peer-ws handshake", 5000);
-    const sample = signEnvelope(identities[0]!, newHeader("hello", identities[0]!.nodeId), {
-      node_name: "sample",
-      public_key: identities[0]!.publicKeyBase64,
-      capabilities: [],
-      nonce: Buffer.alloc(32, 1).toString("base64"),
-      eph: Buffer.alloc(32, 2).toString("base64"),
-    });
-    const hello = JSON.stringify(sample);
-    // Sent once as it is, so every frame made from it later is a replay of a hello already seen.
-    expect((await sendRaw([hello], 1000)).received.some((t) => t.includes('"hello_ack"'))).toBe(true);
-    const tally: Record<string, number> = { closed: 0, ignored: 0, answered: 0 };
-    const worker = async (run: FuzzRun) => {
-      while (run.next()) {
-        const n = run.counts.sent;
-        const useHello = run.chance(0.4);
-        const kind = useHello ? run.pick(HELLO_KINDS) : "garbage";
-        const out = useHello ? await sendHello(run, kind) : await sendRaw(garbage(run, hello), 250);
-        const fail = (what: string) => run.fail(`case ${n}, ${what}; input ${out.input.slice(0, 400)}`);
-        const acked = out.received.some((t) => t.includes('"hello_ack"'));
-        const admitted = out.received.some((t) => t.includes('"auth_result"') && t.includes('"ok":true'));
-        if (admitted) fail(`${kind}: a session was opened (${out.received.join(" | ").slice(0, 300)})`);
-        if (acked && !out.wellFormed) fail(`${kind}: the node answered hello_ack`);
-        if (out.closedByNode) {
-          run.counts.rejected += 1;
-          tally.closed! += 1;
-        } else if (out.received.length > 0) tally.answered! += 1;
-        else tally.ignored! += 1;
-        if (n % 100 === 0 && (await fetch(`${target.node.url}api/health`)).status !== 200)
-          run.fail("health stopped answering");
-      }
-    };
-    await Promise.all([0, 1, 2].map((i) => worker(fuzz.fork(i))));
-    const run = fuzz;
-    run.report({ ...tally, logged_errors: target.loggedErrors.length, faults: faults.length });
-    expect(run.failures).toEqual([]);
-    // No fuzz input carried an invite, so nobody new may have been admitted.
-    expect(target.node.fabric.hub.rows().map((r) => r.node_id)).toEqual([target.friend.identity.nodeId]);
-    await expectIntact(target, faults);
-  }, 120_000);
+  test(
+    "nothing a dialer sends before a handshake crashes the node, admits anyone or costs it data",
+    async () => {
+      const fuzz = fuzzRun("peer-ws handshake", 5000);
+      const sample = signEnvelope(identities[0]!, newHeader("hello", identities[0]!.nodeId), {
+        node_name: "sample",
+        public_key: identities[0]!.publicKeyBase64,
+        capabilities: [],
+        nonce: Buffer.alloc(32, 1).toString("base64"),
+        eph: Buffer.alloc(32, 2).toString("base64"),
+      });
+      const hello = JSON.stringify(sample);
+      // Sent once as it is, so every frame made from it later is a replay of a hello already seen.
+      expect((await sendRaw([hello], 1000)).received.some((t) => t.includes('"hello_ack"'))).toBe(true);
+      const tally: Record<string, number> = { closed: 0, ignored: 0, answered: 0 };
+      const worker = async (run: FuzzRun) => {
+        while (run.next()) {
+          const n = run.counts.sent;
+          const useHello = run.chance(0.4);
+          const kind = useHello ? run.pick(HELLO_KINDS) : "garbage";
+          const out = useHello ? await sendHello(run, kind) : await sendRaw(garbage(run, hello), 250);
+          const fail = (what: string) => run.fail(`case ${n}, ${what}; input ${out.input.slice(0, 400)}`);
+          const acked = out.received.some((t) => t.includes('"hello_ack"'));
+          const admitted = out.received.some((t) => t.includes('"auth_result"') && t.includes('"ok":true'));
+          if (admitted) fail(`${kind}: a session was opened (${out.received.join(" | ").slice(0, 300)})`);
+          if (acked && !out.wellFormed) fail(`${kind}: the node answered hello_ack`);
+          if (out.closedByNode) {
+            run.counts.rejected += 1;
+            tally.closed! += 1;
+          } else if (out.received.length > 0) tally.answered! += 1;
+          else tally.ignored! += 1;
+          if (n % 100 === 0 && (await fetch(`${target.node.url}api/health`)).status !== 200)
+            run.fail("health stopped answering");
+        }
+      };
+      await Promise.all([0, 1, 2].map((i) => worker(fuzz.fork(i))));
+      const run = fuzz;
+      run.report({ ...tally, logged_errors: target.loggedErrors.length, faults: faults.length });
+      expect(run.failures).toEqual([]);
+      // No fuzz input carried an invite, so nobody new may have been admitted.
+      expect(target.node.fabric.hub.rows().map((r) => r.node_id)).toEqual([target.friend.identity.nodeId]);
+      await expectIntact(target, faults);
+    },
+    fuzzTimeoutMs(),
+  );
 });

@@ -8,6 +8,7 @@ import {
   deepJson,
   type FuzzRun,
   fuzzRun,
+  fuzzTimeoutMs,
   mutateBytes,
   mutateJson,
   mutateText,
@@ -156,59 +157,63 @@ function sendOne(run: FuzzRun, doc: Y.Doc, sent: string[]): { kind: string; text
 }
 
 describe("fuzzing sealed frames from a paired peer", () => {
-  test("nothing a paired peer seals or bends crashes the node, reaches a room it was not given, or costs data", async () => {
-    const run = fuzzRun("peer-ws sealed", 20_000);
-    const doc = new Y.Doc();
-    const sent: string[] = [];
-    const kinds: Record<string, number> = {};
-    const rejectsBefore = { ...target.node.fabric.hub.rejects };
-    const recent: string[] = [];
-    let internal = 0;
-    while (run.next()) {
-      if (hostile.closeInfo !== undefined) {
-        reconnects += 1;
-        sent.length = 0;
-        await link();
+  test(
+    "nothing a paired peer seals or bends crashes the node, reaches a room it was not given, or costs data",
+    async () => {
+      const run = fuzzRun("peer-ws sealed", 20_000);
+      const doc = new Y.Doc();
+      const sent: string[] = [];
+      const kinds: Record<string, number> = {};
+      const rejectsBefore = { ...target.node.fabric.hub.rejects };
+      const recent: string[] = [];
+      let internal = 0;
+      while (run.next()) {
+        if (hostile.closeInfo !== undefined) {
+          reconnects += 1;
+          sent.length = 0;
+          await link();
+        }
+        const { kind, text } = sendOne(run, doc, sent);
+        kinds[kind] = (kinds[kind] ?? 0) + 1;
+        recent.push(`${kind} ${text.slice(0, 300)}`);
+        if (recent.length > 16) recent.shift();
+        // Let the node keep up, as a real link would: a few frames, then a turn of the event loop.
+        if (run.counts.sent % 8 === 0) {
+          await Bun.sleep(1);
+          // A frame the session failed on unexpectedly, rather than refused for a reason.
+          const now = target.node.fabric.hub.rejects.internal ?? 0;
+          if (now > internal)
+            run.fail(`an internal error on one of the last frames:\n  ${recent.join("\n  ")}`);
+          internal = now;
+        }
       }
-      const { kind, text } = sendOne(run, doc, sent);
-      kinds[kind] = (kinds[kind] ?? 0) + 1;
-      recent.push(`${kind} ${text.slice(0, 300)}`);
-      if (recent.length > 16) recent.shift();
-      // Let the node keep up, as a real link would: a few frames, then a turn of the event loop.
-      if (run.counts.sent % 8 === 0) {
-        await Bun.sleep(1);
-        // A frame the session failed on unexpectedly, rather than refused for a reason.
-        const now = target.node.fabric.hub.rejects.internal ?? 0;
-        if (now > internal)
-          run.fail(`an internal error on one of the last frames:\n  ${recent.join("\n  ")}`);
-        internal = now;
-      }
-    }
-    await Bun.sleep(300);
-    const rejects = target.node.fabric.hub.rejects;
-    run.counts.rejected = Object.entries(rejects).reduce(
-      (sum, [k, v]) => sum + v - (rejectsBefore[k] ?? 0),
-      0,
-    );
-    run.report({ ...kinds, reconnects, logged_errors: target.loggedErrors.length, faults: faults.length });
-    console.log(`fuzz peer-ws sealed: rejects by code ${JSON.stringify(rejects)}`);
+      await Bun.sleep(300);
+      const rejects = target.node.fabric.hub.rejects;
+      run.counts.rejected = Object.entries(rejects).reduce(
+        (sum, [k, v]) => sum + v - (rejectsBefore[k] ?? 0),
+        0,
+      );
+      run.report({ ...kinds, reconnects, logged_errors: target.loggedErrors.length, faults: faults.length });
+      console.log(`fuzz peer-ws sealed: rejects by code ${JSON.stringify(rejects)}`);
 
-    // The peer stays what it was: trusted, and its honest frames still get through.
-    if (hostile.closeInfo !== undefined) await link();
-    const text = `after the fuzzing ${hexId()}`;
-    hostile.sendSealed("chat_message", { id: hexId(), text, ts: Date.now() });
-    await eventually(
-      () => target.node.chat.page(hostile.identity.nodeId, 5).messages.some((m) => m.text === text),
-      "an honest chat message from the fuzzing peer",
-    );
-    // The two rooms still open for a tab; the room never shared holds none of the peer's text.
-    for (const address of [SHARED, `${HOSTILE_ROOM}@${hostile.identity.nodeId}`]) {
-      const tab = await collabTab(target.node.port, address);
-      expect(tab.tab.frames.some((f) => f.event === "state")).toBe(true);
-      tab.close();
-    }
-    expect(target.node.collab.room("scratch:never-shared")).toBeUndefined();
-    expect(run.failures).toEqual([]);
-    await expectIntact(target, faults);
-  }, 120_000);
+      // The peer stays what it was: trusted, and its honest frames still get through.
+      if (hostile.closeInfo !== undefined) await link();
+      const text = `after the fuzzing ${hexId()}`;
+      hostile.sendSealed("chat_message", { id: hexId(), text, ts: Date.now() });
+      await eventually(
+        () => target.node.chat.page(hostile.identity.nodeId, 5).messages.some((m) => m.text === text),
+        "an honest chat message from the fuzzing peer",
+      );
+      // The two rooms still open for a tab; the room never shared holds none of the peer's text.
+      for (const address of [SHARED, `${HOSTILE_ROOM}@${hostile.identity.nodeId}`]) {
+        const tab = await collabTab(target.node.port, address);
+        expect(tab.tab.frames.some((f) => f.event === "state")).toBe(true);
+        tab.close();
+      }
+      expect(target.node.collab.room("scratch:never-shared")).toBeUndefined();
+      expect(run.failures).toEqual([]);
+      await expectIntact(target, faults);
+    },
+    fuzzTimeoutMs(),
+  );
 });

@@ -6,6 +6,7 @@ import {
   deepJson,
   type FuzzRun,
   fuzzRun,
+  fuzzTimeoutMs,
   mutateBytes,
   mutateJson,
   mutateText,
@@ -190,86 +191,94 @@ function oddHostRequest(run: FuzzRun): { head: string; path: string } {
 }
 
 describe("fuzzing every REST route", () => {
-  test("no request to any route gets a 5xx or a page instead of a clear error, or costs data", async () => {
-    expect(routes.length).toBeGreaterThan(20);
-    const fuzz = fuzzRun("rest", 40_000);
-    const statuses: Record<string, number> = {};
-    const worker = async (i: number) => {
-      const run = fuzz.fork(i);
-      while (run.next()) {
-        if (run.chance(0.1)) {
-          const req = oddHostRequest(run);
-          const res = await rawRequest(req.head);
-          const what = JSON.stringify(req.head);
-          if (!res) run.fail(`${what}: no HTTP answer`);
-          else {
-            statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-            if (res.status >= 400) run.counts.rejected += 1;
-            if (res.status >= 500) run.fail(`${what}: answered ${res.status} ${res.body.slice(0, 200)}`);
-            // A JSON error, or the HTTP parser's bare refusal (no Host in HTTP/1.1): never a page.
-            else if (res.status >= 400 && !res.contentType.startsWith("application/json") && res.body !== "")
+  test(
+    "no request to any route gets a 5xx or a page instead of a clear error, or costs data",
+    async () => {
+      expect(routes.length).toBeGreaterThan(20);
+      const fuzz = fuzzRun("rest", 40_000);
+      const statuses: Record<string, number> = {};
+      const worker = async (i: number) => {
+        const run = fuzz.fork(i);
+        while (run.next()) {
+          if (run.chance(0.1)) {
+            const req = oddHostRequest(run);
+            const res = await rawRequest(req.head);
+            const what = JSON.stringify(req.head);
+            if (!res) run.fail(`${what}: no HTTP answer`);
+            else {
+              statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+              if (res.status >= 400) run.counts.rejected += 1;
+              if (res.status >= 500) run.fail(`${what}: answered ${res.status} ${res.body.slice(0, 200)}`);
+              // A JSON error, or the HTTP parser's bare refusal (no Host in HTTP/1.1): never a page.
+              else if (
+                res.status >= 400 &&
+                !res.contentType.startsWith("application/json") &&
+                res.body !== ""
+              )
+                run.fail(
+                  `${what}: answered ${res.status} ${res.contentType} with a page: ${res.body.slice(0, 120)}`,
+                );
+            }
+            continue;
+          }
+          const route = run.pick(routes);
+          const method = route.method === "ALL" || run.chance(0.1) ? run.pick(METHODS) : route.method;
+          const path = pathFor(run, route.path) + query(run);
+          const b =
+            method === "GET" || method === "HEAD" ? { body: undefined, type: undefined } : body(run, path);
+          const h = headers(run, b.type);
+          const what = `${method} ${path.slice(0, 300)} host=${h.host ?? "-"} origin=${h.origin} type=${b.type} body=${String(b.body).slice(0, 200)}`;
+          let res: Response;
+          try {
+            res = await fetch(`http://127.0.0.1:${target.node.port}${path}`, {
+              method,
+              headers: h,
+              body: b.body,
+              signal: AbortSignal.timeout(10_000),
+            });
+          } catch (err) {
+            // fetch refuses some requests before sending them (a Host it cannot write, a bad URL).
+            if (err instanceof TypeError) continue;
+            run.fail(`${what}: no answer (${(err as Error).message})`);
+            continue;
+          }
+          statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+          const text = await res.text();
+          if (res.status >= 400) run.counts.rejected += 1;
+          if (res.status >= 500) run.fail(`${what}: answered ${res.status} ${text.slice(0, 200)}`);
+          // Refused by the HTTP parser before any route (a NUL in a header, a URL too long): a bare
+          // status on a closed connection is all there is to say.
+          else if (
+            [400, 414, 431].includes(res.status) &&
+            text === "" &&
+            res.headers.get("connection") === "close"
+          )
+            continue;
+          else if (res.status >= 400 && isApi(path) && method !== "HEAD") {
+            let error: unknown;
+            try {
+              error = (JSON.parse(text) as { error?: unknown }).error;
+            } catch {}
+            if (typeof error !== "string")
               run.fail(
-                `${what}: answered ${res.status} ${res.contentType} with a page: ${res.body.slice(0, 120)}`,
+                `${what}: answered ${res.status} without an error: ${text.slice(0, 200)} ${JSON.stringify([...res.headers])}`,
               );
           }
-          continue;
         }
-        const route = run.pick(routes);
-        const method = route.method === "ALL" || run.chance(0.1) ? run.pick(METHODS) : route.method;
-        const path = pathFor(run, route.path) + query(run);
-        const b =
-          method === "GET" || method === "HEAD" ? { body: undefined, type: undefined } : body(run, path);
-        const h = headers(run, b.type);
-        const what = `${method} ${path.slice(0, 300)} host=${h.host ?? "-"} origin=${h.origin} type=${b.type} body=${String(b.body).slice(0, 200)}`;
-        let res: Response;
-        try {
-          res = await fetch(`http://127.0.0.1:${target.node.port}${path}`, {
-            method,
-            headers: h,
-            body: b.body,
-            signal: AbortSignal.timeout(10_000),
-          });
-        } catch (err) {
-          // fetch refuses some requests before sending them (a Host it cannot write, a bad URL).
-          if (err instanceof TypeError) continue;
-          run.fail(`${what}: no answer (${(err as Error).message})`);
-          continue;
-        }
-        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-        const text = await res.text();
-        if (res.status >= 400) run.counts.rejected += 1;
-        if (res.status >= 500) run.fail(`${what}: answered ${res.status} ${text.slice(0, 200)}`);
-        // Refused by the HTTP parser before any route (a NUL in a header, a URL too long): a bare
-        // status on a closed connection is all there is to say.
-        else if (
-          [400, 414, 431].includes(res.status) &&
-          text === "" &&
-          res.headers.get("connection") === "close"
-        )
-          continue;
-        else if (res.status >= 400 && isApi(path) && method !== "HEAD") {
-          let error: unknown;
-          try {
-            error = (JSON.parse(text) as { error?: unknown }).error;
-          } catch {}
-          if (typeof error !== "string")
-            run.fail(
-              `${what}: answered ${res.status} without an error: ${text.slice(0, 200)} ${JSON.stringify([...res.headers])}`,
-            );
-        }
-      }
-    };
-    await Promise.all([0, 1, 2].map(worker));
-    fuzz.report({
-      ...statuses,
-      routes: routes.length,
-      logged_errors: target.loggedErrors.length,
-      faults: faults.length,
-    });
-    expect(fuzz.failures).toEqual([]);
-    // Settings the fuzzing changed are a user's to change; put them back before judging the rest.
-    for (const key of settingKeys)
-      expect((await api(target.node, "DELETE", `/api/settings/${key}`)).status).toBe(200);
-    await expectIntact(target, faults);
-  }, 120_000);
+      };
+      await Promise.all([0, 1, 2].map(worker));
+      fuzz.report({
+        ...statuses,
+        routes: routes.length,
+        logged_errors: target.loggedErrors.length,
+        faults: faults.length,
+      });
+      expect(fuzz.failures).toEqual([]);
+      // Settings the fuzzing changed are a user's to change; put them back before judging the rest.
+      for (const key of settingKeys)
+        expect((await api(target.node, "DELETE", `/api/settings/${key}`)).status).toBe(200);
+      await expectIntact(target, faults);
+    },
+    fuzzTimeoutMs(),
+  );
 });

@@ -38,12 +38,22 @@ const envInt = (name: string): number | undefined => {
   return n;
 };
 
+/** The time budget in seconds, 0 for none: `WEFT_FUZZ_SECONDS`, else none once a count is asked for. */
+function budgetSeconds(defaultSeconds: number): number {
+  return envInt("WEFT_FUZZ_SECONDS") ?? (envInt("WEFT_FUZZ_CASES") === undefined ? defaultSeconds : 0);
+}
+
+/** A test timeout that leaves a suite its whole budget, and set-up and checks after it. */
+export function fuzzTimeoutMs(defaultSeconds = 15): number {
+  const seconds = budgetSeconds(defaultSeconds);
+  return seconds > 0 ? (seconds + 90) * 1000 : 24 * 3600 * 1000;
+}
+
 /** Starts a run of `suite` with `defaultCases` cases in at most `defaultSeconds` of fuzzing. */
 export function fuzzRun(suite: string, defaultCases: number, defaultSeconds = 15): FuzzRun {
   const seed = envInt("WEFT_FUZZ_SEED") ?? Math.floor(Math.random() * 2 ** 31);
-  const askedCases = envInt("WEFT_FUZZ_CASES");
-  const cases = askedCases ?? defaultCases;
-  const seconds = envInt("WEFT_FUZZ_SECONDS") ?? (askedCases === undefined ? defaultSeconds : 0);
+  const cases = envInt("WEFT_FUZZ_CASES") ?? defaultCases;
+  const seconds = budgetSeconds(defaultSeconds);
   const deadline = seconds > 0 ? Date.now() + seconds * 1000 : Number.POSITIVE_INFINITY;
   console.log(`fuzz ${suite}: seed ${seed} (replay with WEFT_FUZZ_SEED=${seed}), up to ${cases} cases`);
   const shared = { counts: { sent: 0, rejected: 0, errors: 0 }, failures: [] as string[] };
