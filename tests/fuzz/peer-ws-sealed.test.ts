@@ -15,7 +15,7 @@ import {
   randomJson,
   randomString,
 } from "../helpers/fuzz.ts";
-import { expectIntact, type FuzzTarget, startFuzzTarget } from "../helpers/fuzz-target.ts";
+import { auditRows, expectIntact, type FuzzTarget, startFuzzTarget } from "../helpers/fuzz-target.ts";
 import { eventually, peerRow } from "../helpers/peer-nodes.ts";
 import { flipBase64Bit, processFaults, RawPeer } from "../helpers/raw-peer.ts";
 
@@ -165,6 +165,7 @@ describe("fuzzing sealed frames from a paired peer", () => {
       const sent: string[] = [];
       const kinds: Record<string, number> = {};
       const rejectsBefore = { ...target.node.fabric.hub.rejects };
+      const auditBefore = auditRows(target);
       const recent: string[] = [];
       let internal = 0;
       while (run.next()) {
@@ -193,7 +194,16 @@ describe("fuzzing sealed frames from a paired peer", () => {
         (sum, [k, v]) => sum + v - (rejectsBefore[k] ?? 0),
         0,
       );
-      run.report({ ...kinds, reconnects, logged_errors: target.loggedErrors.length, faults: faults.length });
+      const auditAdded = auditRows(target) - auditBefore;
+      run.report({
+        ...kinds,
+        reconnects,
+        audit_rows_added: auditAdded,
+        logged_errors: target.loggedErrors.length,
+        faults: faults.length,
+      });
+      // Refusals fold into a few rows however many there are: the audit log is no disk filler.
+      expect(auditAdded).toBeLessThanOrEqual(100);
       console.log(`fuzz peer-ws sealed: rejects by code ${JSON.stringify(rejects)}`);
 
       // The peer stays what it was: trusted, and its honest frames still get through.

@@ -1,3 +1,4 @@
+import { Database } from "bun:sqlite";
 import { expect } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -92,6 +93,16 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     throw err;
   }
   return { node, friend, loggedErrors, probe: echoProbe(node), stop };
+}
+
+/** Rows in the node's audit table, read from its database file as it is on disk. */
+export function auditRows(target: FuzzTarget): number {
+  const db = new Database(join(target.node.dataDir, "weft.db"), { readonly: true });
+  try {
+    return db.query<{ n: number }, []>("SELECT count(*) AS n FROM audit_log").get()?.n ?? 0;
+  } finally {
+    db.close();
+  }
 }
 
 /**
