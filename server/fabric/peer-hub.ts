@@ -74,7 +74,7 @@ export class PeerHub {
 
   /** Registers a feature message type; only registered and built-in types are accepted. */
   handle<S extends z.ZodType>(type: string, schema: S, handler: PeerHandler<z.output<S>>): void {
-    if (type in sessionData || this.#handlers.has(type))
+    if (Object.hasOwn(sessionData, type) || this.#handlers.has(type))
       throw new Error(`peer type ${type} registered twice`);
     this.#handlers.set(type, { schema, handler: handler as PeerHandler<unknown> });
   }
@@ -291,7 +291,11 @@ export class PeerHub {
       handshake: result,
       selfId: this.#d.identity.nodeId,
       limits: this.#d.limits(),
-      types: (type) => (sessionData as Record<string, z.ZodType>)[type] ?? this.#handlers.get(type)?.schema,
+      // Own keys only: a type named "__proto__" or "toString" must find nothing, not Object's.
+      types: (type) =>
+        Object.hasOwn(sessionData, type)
+          ? (sessionData as Record<string, z.ZodType>)[type]
+          : this.#handlers.get(type)?.schema,
       events: {
         frame: (s, type, data, env) => this.#dispatch(s, type, data, env),
         rejected: (s, err) => this.#count(err, s),
