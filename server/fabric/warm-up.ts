@@ -2,11 +2,10 @@ import { generateKeyPairSync } from "node:crypto";
 import { z } from "zod";
 import { NodeIdentity } from "../identity/identity.ts";
 import { acceptHandshake, dialHandshake, type HandshakeResult } from "./handshake.ts";
-import type { Link } from "./link.ts";
+import { type Link, LinkBase } from "./link.ts";
 import { PeerSession } from "./peer-session.ts";
 import { SeenGuard } from "./seen-guard.ts";
 import type { FrameLimits } from "./signed-frame.ts";
-import { MemoryNetwork } from "./transports/memory-transport.ts";
 
 /** The crypto or the frame pipeline did not give back what it was given: the node must not start. */
 export class SelfTestError extends Error {
@@ -15,6 +14,38 @@ export class SelfTestError extends Error {
 
 const WARM_UP_MS = 2_000;
 const probe = z.strictObject({ probe: z.string() });
+
+/**
+ * One end of an in-memory link whose frames cross in a later turn of the event loop, so requests
+ * that arrive while the warm-up runs (the first `/api/health`) are answered between its steps.
+ */
+class YieldingLink extends LinkBase {
+  readonly transport = "warm-up";
+  readonly direction: "inbound" | "outbound";
+  readonly remoteAddress = undefined;
+  other: YieldingLink | undefined;
+
+  constructor(direction: "inbound" | "outbound") {
+    super();
+    this.direction = direction;
+  }
+
+  protected transmit(frame: string): void {
+    setImmediate(() => this.other?.deliver(frame));
+  }
+
+  protected shutdown(code: number, reason: string): void {
+    setImmediate(() => this.other?.closed(code, reason));
+  }
+}
+
+function linkPair(): { inbound: YieldingLink; outbound: YieldingLink } {
+  const inbound = new YieldingLink("inbound");
+  const outbound = new YieldingLink("outbound");
+  inbound.other = outbound;
+  outbound.other = inbound;
+  return { inbound, outbound };
+}
 
 function throwawayIdentity(): NodeIdentity {
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
@@ -42,14 +73,7 @@ export async function warmUpFabric(identity: NodeIdentity, limits: FrameLimits):
 
 async function pairInMemory(identity: NodeIdentity, limits: FrameLimits): Promise<void> {
   const other = throwawayIdentity();
-  const network = new MemoryNetwork();
-  let inbound: Link | undefined;
-  const stopListening = network.listen("memory://warm-up", (link) => {
-    inbound = link;
-  });
-  const outbound = await network.transport().dial("memory://warm-up");
-  stopListening();
-  if (!inbound) throw new SelfTestError("the in-memory link did not connect");
+  const { inbound, outbound } = linkPair();
   const common = { capabilities: [], limits, seen: new SeenGuard({ maxEntries: 16 }), timeoutMs: WARM_UP_MS };
   const token = "warm-up-token";
   let presented: string | undefined;
