@@ -1,6 +1,5 @@
 import { Database } from "bun:sqlite";
 import { expect } from "bun:test";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChatPage } from "../../protocol/chat.ts";
 import type { IdentityResponse } from "../../protocol/rest.ts";
@@ -11,7 +10,7 @@ import { collabTab } from "./collab-tab.ts";
 import { api, eventually, mintInvite, pair, peerRow } from "./peer-nodes.ts";
 import { echoProbe, expectStillServing } from "./raw-peer.ts";
 import { tempDir } from "./temp-dir.ts";
-import { startTestNode } from "./test-node.ts";
+import { startTestNode, tempUiDir } from "./test-node.ts";
 
 /** The room made before fuzzing; no fuzz input names it, so it must come through untouched. */
 export const KEPT_ROOM = "scratch:kept-before-fuzzing";
@@ -47,9 +46,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     debug: quiet,
   };
   // A UI of its own, so what the node serves does not hang on the state of a shared dist/ui.
-  const uiDir = tempDir();
-  writeFileSync(join(uiDir, "index.html"), "<!doctype html><title>weft</title>");
-  writeFileSync(join(uiDir, "app-0123abcd.js"), "export {};");
+  const uiDir = tempUiDir();
   const node = await startNode(
     {
       uiDir,
