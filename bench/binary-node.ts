@@ -18,14 +18,7 @@ export function freePort(): number {
   return port;
 }
 
-/** `promise`, or a clear failure after `ms` instead of a bench that hangs. */
-export function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
+import { within } from "./bench-stats.ts";
 
 /** One running binary with a fresh data dir. */
 export interface BinaryNode {

@@ -23,6 +23,7 @@ import type { ChatMessage } from "../protocol/chat.ts";
 import type { RunningNode } from "../server/node.ts";
 import { mintInvite, pair } from "../tests/helpers/peer-nodes.ts";
 import { startTestNode } from "../tests/helpers/test-node.ts";
+import { median, quantile, round } from "./bench-stats.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
@@ -49,10 +50,6 @@ const until = async (check: () => boolean, what: string, ms = 30_000) => {
     await Bun.sleep(1);
   }
 };
-const quantile = (xs: number[], q: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
-const median = (xs: number[]) => quantile(xs, 0.5);
-const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** A browser tab reduced to its socket: every `chat` frame goes to `onChat`. */
 interface BenchTab {
@@ -188,8 +185,8 @@ try {
       bench: "chat",
       messages: MESSAGES,
       text_bytes: BYTES,
-      send_to_other_node_tab_ms_p50: round(quantile(latencies, 0.5)),
-      send_to_other_node_tab_ms_p99: round(quantile(latencies, 0.99)),
+      send_to_other_node_tab_ms_p50: round(quantile(latencies, 0.5), 3),
+      send_to_other_node_tab_ms_p99: round(quantile(latencies, 0.99), 3),
       window: WINDOW,
       seconds_per_round: SECONDS,
       throughput_msgs_per_s: Math.round(median(unreadRates)),

@@ -19,6 +19,7 @@ import { type CollabTab, collabTab } from "../tests/helpers/collab-tab.ts";
 import { mintInvite, pair } from "../tests/helpers/peer-nodes.ts";
 import { seededRandom } from "../tests/helpers/seeded-random.ts";
 import { startTestNode } from "../tests/helpers/test-node.ts";
+import { quantile, round } from "./bench-stats.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
@@ -36,9 +37,6 @@ const until = async (check: () => boolean, what: string, ms = 30_000) => {
     await Bun.sleep(0);
   }
 };
-const quantile = (xs: number[], q: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
-const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
 const started: RunningNode[] = [];
 async function node(): Promise<RunningNode> {
@@ -127,8 +125,8 @@ try {
     JSON.stringify({
       bench: "collab",
       keys: KEYS,
-      keystroke_to_other_node_tab_ms_p50: round(quantile(latencies, 0.5)),
-      keystroke_to_other_node_tab_ms_p99: round(quantile(latencies, 0.99)),
+      keystroke_to_other_node_tab_ms_p50: round(quantile(latencies, 0.5), 3),
+      keystroke_to_other_node_tab_ms_p99: round(quantile(latencies, 0.99), 3),
       nodes: NODES,
       tabs: tabs.length,
       edits_per_tab: EDITS,

@@ -4,13 +4,8 @@
  * the invite), then times B's `POST /api/network/pair` with A's invite until both tabs have been
  * told the other node is `connected`. The median and max of `samples`.
  */
-import { type BinaryNode, type BrowserSocket, startBinary, within } from "./binary-node.ts";
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
-const round = (x: number) => Math.round(x * 100) / 100;
+import { median, round, within } from "./bench-stats.ts";
+import { type BinaryNode, type BrowserSocket, startBinary } from "./binary-node.ts";
 
 /** Resolves once the tab `socket` is told that `peerId` is connected. */
 function connected(socket: BrowserSocket, peerId: string): Promise<void> {
@@ -53,8 +48,8 @@ export async function cold(binary: string, samples: number): Promise<void> {
       mode: "cold",
       binary,
       samples,
-      cold_redeem_to_both_connected_ms_median: round(median(ms)),
-      cold_redeem_to_both_connected_ms_max: round(Math.max(...ms)),
+      cold_redeem_to_both_connected_ms_median: round(median(ms), 2),
+      cold_redeem_to_both_connected_ms_max: round(Math.max(...ms), 2),
       budget: { cold_redeem_to_both_connected_ms: 25 },
     }),
   );

@@ -19,7 +19,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { silentLogger } from "../server/log.ts";
 import { startNode } from "../server/node.ts";
-import { startBinary, within } from "./binary-node.ts";
+import { alternatingRounds, round, within } from "./bench-stats.ts";
+import { startBinary } from "./binary-node.ts";
 
 const PAYLOAD_BYTES = 1024;
 const WINDOW = 16_384;
@@ -29,12 +30,6 @@ const ROUNDS = 3;
 const POLL_MS = 1;
 /** js-libp2p TCP + Noise + Yamux, 1 KiB messages between two processes on this machine. */
 const LIBP2P_MSGS_PER_S = 46_000;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
-const round = (x: number, places = 1) => Math.round(x * 10 ** places) / 10 ** places;
 
 /** A sender and a way to ask the other process how many of its messages it has handled. */
 interface RemoteFlow {
@@ -187,19 +182,16 @@ async function rawFlow(): Promise<RemoteFlow> {
 export async function twoProcess(binary: string, seconds: number): Promise<void> {
   const sealed = await sealedFlow(binary);
   const raw = await rawFlow();
-  await windowed(sealed, WARMUP_S);
-  await windowed(raw, WARMUP_S);
-  const sealedRounds: number[] = [];
-  const rawRounds: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    sealedRounds.push(await windowed(sealed, seconds / ROUNDS));
-    rawRounds.push(await windowed(raw, seconds / ROUNDS));
-  }
+  const rates = await alternatingRounds<RemoteFlow>(sealed, raw, windowed, {
+    seconds,
+    rounds: ROUNDS,
+    warmupS: WARMUP_S,
+  });
   const frameBytes = sealed.frameBytes();
   await sealed.close();
   await raw.close();
-  const sealedRate = median(sealedRounds);
-  const rawRate = median(rawRounds);
+  const sealedRate = rates.a;
+  const rawRate = rates.b;
   console.log(
     JSON.stringify({
       bench: "fabric",

@@ -32,6 +32,7 @@ import { z } from "zod";
 import type { PeerRow } from "../protocol/network.ts";
 import { silentLogger } from "../server/log.ts";
 import { type RunningNode, startNode } from "../server/node.ts";
+import { alternatingRounds, median, round, within } from "./bench-stats.ts";
 import { defaultBinary } from "./binary-node.ts";
 import { cold } from "./fabric-cold.ts";
 import { twoProcess } from "./fabric-two-process.ts";
@@ -66,12 +67,6 @@ const payload = "x".repeat(PAYLOAD_BYTES);
 const benchData = z.strictObject({ seq: z.int().nonnegative(), body: z.string().max(4 * PAYLOAD_BYTES) });
 type BenchData = z.infer<typeof benchData>;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
-const round = (x: number, places = 1) => Math.round(x * 10 ** places) / 10 ** places;
-
 const folders: string[] = [];
 
 async function node(name: string, settings: Record<string, unknown> = {}): Promise<RunningNode> {
@@ -93,15 +88,6 @@ async function node(name: string, settings: Record<string, unknown> = {}): Promi
 }
 
 const peerAddress = (n: RunningNode) => `ws://127.0.0.1:${n.port}/peer-ws`;
-
-/** `promise`, or a clear failure after `ms` instead of a bench that hangs. */
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 /** Resolves once `n` shows `peerId` with `status`. */
 function status(n: RunningNode, peerId: string, want: PeerRow["status"]): Promise<void> {
@@ -308,18 +294,15 @@ async function rawFlow(): Promise<Flow> {
 async function throughputFigures() {
   const sealed = await sealedFlow();
   const raw = await rawFlow();
-  await windowed(sealed, WARMUP_S);
-  await windowed(raw, WARMUP_S);
-  const sealedRounds: number[] = [];
-  const rawRounds: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    sealedRounds.push(await windowed(sealed, seconds / ROUNDS));
-    rawRounds.push(await windowed(raw, seconds / ROUNDS));
-  }
+  const rates = await alternatingRounds<Flow>(sealed, raw, windowed, {
+    seconds,
+    rounds: ROUNDS,
+    warmupS: WARMUP_S,
+  });
   const frameBytes = sealed.frameBytes();
   await sealed.close();
   await raw.close();
-  return { sealed: median(sealedRounds), raw: median(rawRounds), frameBytes };
+  return { sealed: rates.a, raw: rates.b, frameBytes };
 }
 
 const { redeemMs, dialMs } = await pairingFigures();

@@ -10,10 +10,10 @@ import { Awareness, encodeAwarenessUpdate } from "y-protocols/awareness";
 import * as Y from "yjs";
 import type { ChatMessage, ChatPage } from "../protocol/chat.ts";
 import { COLLAB_TEXT } from "../protocol/collab.ts";
+import { round } from "./bench-stats.ts";
 
 /** Longest the note gets before a typing tab trims it, so a long run types into a note of a steady size. */
 const MAX_NOTE = 2000;
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 export type Frame = { channel: string; event: string; data: unknown };
 

@@ -34,6 +34,7 @@ import { parseArgs } from "node:util";
 import type { ChatPage } from "../protocol/chat.ts";
 import type { NoticesList } from "../protocol/notices.ts";
 import { seededRandom } from "../tests/helpers/seeded-random.ts";
+import { median, quantile, round } from "./bench-stats.ts";
 import {
   call,
   chatTab,
@@ -68,10 +69,6 @@ const ROOM = "scratch:main";
 /** Baseline up to minute 1; a 1-minute run has no later minute, so it takes it 20 s in. */
 const BASELINE_S = MINUTES >= 2 ? 60 : 20;
 const WINDOW_S = 15;
-const quantile = (xs: number[], q: number) =>
-  xs.length === 0 ? 0 : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
-const median = (xs: number[]) => quantile(xs, 0.5);
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 /** What went wrong, in words; the run passes when it stays empty. */
 const failures: string[] = [];
 

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { median, round } from "./bench-stats.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
@@ -46,12 +47,6 @@ async function startOnce(dataDir: string) {
   }
   return { ms: performance.now() - started, proc };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
-const round = (x: number) => Math.round(x * 10) / 10;
 
 const cold: number[] = [];
 const warm: number[] = [];
