@@ -1,6 +1,7 @@
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { waitFor } from "./browser.ts";
 import { tempDir } from "./temp-dir.ts";
 
 const repo = join(import.meta.dir, "..", "..");
@@ -138,4 +139,34 @@ export function binaryPool() {
       await Promise.all(nodes.filter((n) => n.proc.exitCode === null).map((n) => n.signal()));
     },
   };
+}
+
+/**
+ * Pairs two running binaries as people do (b redeems a's invite over REST) and waits until each
+ * lists the other as connected. Returns both node ids.
+ */
+export async function pairBinaries(
+  a: RunningBinary,
+  b: RunningBinary,
+  ms = 10_000,
+): Promise<{ aId: string; bId: string }> {
+  const identity = (n: RunningBinary) => callNode<{ node_id: string }>(n, "GET", "/api/network/identity");
+  const [aId, bId] = [(await identity(a)).node_id, (await identity(b)).node_id];
+  const { invite } = await callNode<{ invite: string }>(a, "POST", "/api/network/invite", {});
+  const paired = await callNode<{ ok: boolean; error?: string }>(b, "POST", "/api/network/pair", { invite });
+  if (!paired.ok) throw new Error(`pairing failed: ${paired.error}`);
+  const connected = async (n: RunningBinary, peer: string) => {
+    const list = await callNode<{ peers: { node_id: string; status: string }[] }>(
+      n,
+      "GET",
+      "/api/network/peers",
+    );
+    return list.peers.some((p) => p.node_id === peer && p.status === "connected");
+  };
+  await waitFor(
+    async () => (await connected(a, bId)) && (await connected(b, aId)),
+    "the two binaries to link",
+    ms,
+  );
+  return { aId, bId };
 }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { binaryPool, callNode as call, type RunningBinary } from "../../helpers/binary.ts";
-import { ARTIFACTS, launchChromium, waitFor, watchErrors } from "../../helpers/browser.ts";
+import { binaryPool, pairBinaries, type RunningBinary } from "../../helpers/binary.ts";
+import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts";
 
 let browser: Browser;
 const { start, stopAll } = binaryPool();
@@ -37,16 +37,7 @@ function message(page: Page, text: string, direction: "in" | "out", status?: str
 beforeAll(async () => {
   [alice, bob] = await Promise.all([start("alice"), start("bob")]);
   browser = await launchChromium();
-  const identity = (n: RunningBinary) => call<{ node_id: string }>(n, "GET", "/api/network/identity");
-  [aliceId, bobId] = [(await identity(alice)).node_id, (await identity(bob)).node_id];
-  const { invite } = await call<{ invite: string }>(alice, "POST", "/api/network/invite", {});
-  const paired = await call<{ ok: boolean; error?: string }>(bob, "POST", "/api/network/pair", { invite });
-  if (!paired.ok) throw new Error(`pairing failed: ${paired.error}`);
-  const connected = async (n: RunningBinary, peer: string) => {
-    const list = await call<{ peers: { node_id: string; status: string }[] }>(n, "GET", "/api/network/peers");
-    return list.peers.some((p) => p.node_id === peer && p.status === "connected");
-  };
-  await waitFor(async () => (await connected(alice, bobId)) && (await connected(bob, aliceId)), "the link");
+  ({ aId: aliceId, bId: bobId } = await pairBinaries(alice, bob));
 });
 
 afterAll(async () => {
