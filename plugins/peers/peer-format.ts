@@ -1,16 +1,9 @@
 import type { PeerRow, PeerStatus } from "../../protocol/network.ts";
+import { toMillis } from "../sdk/invites.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-
-/**
- * Epoch milliseconds from a timestamp that may be in seconds. The wire says "epoch" without a unit
- * in places; 1e12 ms is 2001 while 1e12 s is far in the future, so the two cannot be confused.
- */
-export function toMillis(ts: number): number {
-  return ts < 1e12 ? ts * 1000 : ts;
-}
 
 /** "just now", "3 min ago", "2 h ago", "5 d ago"; "never" when the peer was never seen. */
 export function formatLastSeen(lastSeen: number | null, now: number): string {
@@ -26,22 +19,6 @@ export function formatLastSeen(lastSeen: number | null, now: number): string {
 export function formatRtt(rtt: number | null): string {
   if (rtt === null || !Number.isFinite(rtt) || rtt < 0) return "—";
   return rtt < 100 ? `${rtt.toFixed(1)} ms` : `${Math.round(rtt)} ms`;
-}
-
-/**
- * "expires in 23 h 59 min": whole minutes, rounded down, so the countdown never promises time the
- * invite does not have.
- */
-export function formatExpiry(expires: number, now: number): string {
-  const left = toMillis(expires) - now;
-  if (left <= 0) return "expired";
-  if (left < MINUTE) return "expires in under a minute";
-  const days = Math.floor(left / DAY);
-  const hours = Math.floor((left % DAY) / HOUR);
-  const minutes = Math.floor((left % HOUR) / MINUTE);
-  if (days > 0) return `expires in ${days} d ${hours} h`;
-  if (hours > 0) return `expires in ${hours} h ${minutes} min`;
-  return `expires in ${minutes} min`;
 }
 
 const STATUS_LABELS: Record<PeerStatus, string> = {
@@ -88,11 +65,6 @@ const TRANSPORT_LABELS: Readonly<Record<string, string>> = {
 export function transportLabel(transport: string | null): string {
   if (transport === null || transport === "") return "No link";
   return TRANSPORT_LABELS[transport] ?? transport.charAt(0).toUpperCase() + transport.slice(1);
-}
-
-/** The first half of a node id: enough to tell peers apart at a glance. */
-export function shortId(nodeId: string): string {
-  return nodeId.length > 8 ? nodeId.slice(0, 8) : nodeId;
 }
 
 const STATUS_ORDER: Record<PeerStatus, number> = { connected: 0, connecting: 1, offline: 2 };

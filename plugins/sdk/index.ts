@@ -20,6 +20,19 @@ export {
   type ReconnectInfo,
   useHost,
 } from "./host.ts";
+export { default as InviteCard } from "./invite-card.svelte";
+export {
+  type Checked,
+  checkInvite,
+  DAMAGED_INVITE,
+  formatExpiry,
+  type InvitePreview,
+  inviteIssuer,
+  inviteProblem,
+  readInvite,
+  shortId,
+  toMillis,
+} from "./invites.ts";
 export { PeerDirectory } from "./peer-directory.svelte.ts";
 export {
   definePluginPane,

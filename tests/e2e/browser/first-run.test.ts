@@ -82,6 +82,14 @@ describe("the first run of a brand-new node", () => {
     const { page, errors } = await openFresh(context);
     await page.getByTestId("pane-welcome").waitFor({ state: "visible" });
     expect(await page.getByTestId("welcome-step-pair").getAttribute("data-done")).toBe("false");
+    // The invite card is the Peers pane's: an invite ready to copy, with its expiry.
+    await page.getByTestId("welcome-invite-mint").click();
+    expect(await page.getByTestId("welcome-invite-text").inputValue()).toStartWith("weft1.");
+    expect(await page.getByTestId("welcome-invite-expiry").textContent()).toMatch(/^expires in/);
+    // A cut-off paste gets the same single message as in Peers, and nothing is dialed.
+    await page.getByTestId("welcome-redeem-input").fill(invite.slice(0, -12));
+    await page.getByTestId("welcome-redeem-submit").click();
+    expect(await page.getByTestId("welcome-redeem-error").textContent()).toContain("This invite is damaged");
     await page.getByTestId("welcome-redeem-input").fill(invite);
     await page.getByTestId("welcome-redeem-submit").click();
     await page.waitForSelector('[data-testid="welcome-step-pair"][data-done="true"]', { timeout: 10_000 });

@@ -1,13 +1,12 @@
 import { describe, expect, test } from "bun:test";
+import { checkAddress, failureHint } from "../../../plugins/peers/pair-input.ts";
 import {
-  checkAddress,
   checkInvite,
   DAMAGED_INVITE,
-  failureHint,
   inviteIssuer,
   inviteProblem,
   readInvite,
-} from "../../../plugins/peers/pair-input.ts";
+} from "../../../plugins/sdk/invites.ts";
 import type { PeerRow } from "../../../protocol/network.ts";
 
 const payload = {

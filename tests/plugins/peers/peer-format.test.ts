@@ -1,16 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import {
-  formatExpiry,
   formatLastSeen,
   formatRtt,
-  shortId,
   sortPeers,
   statusLabel,
-  toMillis,
   transportLabel,
   viaDetail,
   viaLabel,
 } from "../../../plugins/peers/peer-format.ts";
+import { formatExpiry, shortId, toMillis } from "../../../plugins/sdk/invites.ts";
 import type { PeerRow } from "../../../protocol/network.ts";
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
