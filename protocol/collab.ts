@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { base64Text } from "./base64.ts";
 import { paneId } from "./pane.ts";
 
 /**
@@ -65,20 +66,14 @@ export function paneIdOf(key: string): string {
 
 /** Largest Yjs update accepted from a tab or a peer, as base64 text. */
 export const MAX_UPDATE_CHARS = 4 * 1024 * 1024;
-const b64Update = z
-  .string()
-  .max(MAX_UPDATE_CHARS)
-  .regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
+const b64Update = base64Text(MAX_UPDATE_CHARS);
 
 /**
  * Largest awareness update (y-protocols/awareness: carets, selections, who is typing) accepted
  * from a tab or a peer, as base64 text. Awareness is small and frequent; a large one is abuse.
  */
 export const MAX_AWARENESS_CHARS = 64 * 1024;
-const b64Awareness = z
-  .string()
-  .max(MAX_AWARENESS_CHARS)
-  .regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
+const b64Awareness = base64Text(MAX_AWARENESS_CHARS);
 
 /** Who is in a room: a tab on this node, or a peer node that has the room open. */
 export const collabMember = z.object({

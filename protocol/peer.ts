@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { base64Text } from "./base64.ts";
 import { PROTOCOL_VERSION } from "./version.ts";
 
 /**
@@ -10,7 +11,7 @@ import { PROTOCOL_VERSION } from "./version.ts";
  */
 
 export const nodeIdSchema = z.string().regex(/^[a-z2-7]{16}$/, "must be a 16-character node id");
-const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be standard base64");
+const b64 = base64Text();
 /**
  * Standard base64 that decodes to exactly `bytes` bytes. Checked by length and padding alone, so
  * `protocol/` stays free of Node APIs and runs in the browser too.
@@ -72,7 +73,7 @@ export const helloAckData = helloData.extend({ echo: b64Bytes(32) });
  * `auth`: the dialer echoes the acceptor's nonce. `token` is the invite token sealed under the
  * dialer's new session key, so a party on the path never sees it.
  */
-export const authData = z.strictObject({ echo: b64Bytes(32), token: b64.max(200).optional() });
+export const authData = z.strictObject({ echo: b64Bytes(32), token: base64Text(200).optional() });
 export const authResultData = z.strictObject({ ok: z.boolean(), reason: z.string().max(200).optional() });
 /**
  * `goodbye`: the link is ending on purpose. `hold` means a person chose to disconnect, so neither

@@ -167,12 +167,11 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       nodeId: identity.nodeId,
       nodeName: effectiveName,
       notify: (notice) => notices.add(notice),
-      knowsPane: (id) => panes.list().some((p) => p.id === id && p.error === undefined),
-      hostsRooms: (id) =>
-        panes.list().some((p) => p.id === id && p.error === undefined && p.collab !== undefined),
-      paneTitle: (id) => panes.list().find((p) => p.id === id)?.title ?? id,
-      autoShares: (id) =>
-        panes.list().find((p) => p.id === id && p.error === undefined)?.collab?.autoShare === true,
+      // Asked for every collab frame: a map lookup, not a scan of the listing.
+      knowsPane: (id) => panes.usable(id) !== undefined,
+      hostsRooms: (id) => panes.usable(id)?.collab !== undefined,
+      paneTitle: (id) => panes.usable(id)?.title ?? id,
+      autoShares: (id) => panes.usable(id)?.collab?.autoShare === true,
     });
     registerCollabChannel(collab, browsers);
     const offCollabWire = registerCollabPeerWire({ hub: fabric.hub, collab, log });

@@ -47,6 +47,11 @@ export class PaneCatalog {
     return this.#pluginRoots.get(id);
   }
 
+  /** A usable pane by id (built-in or a plugin that loaded); undefined for refused and unknown ids. */
+  usable(id: string): PaneListing | undefined {
+    return this.#panes.get(id);
+  }
+
   list(): PaneListing[] {
     return [...this.#panes.values(), ...this.#refused];
   }
