@@ -2,7 +2,7 @@
  * A compiled weft binary started by a bench in its own process and folder, driven only the way a
  * user's tools can: REST and the local `/ws`, both on loopback.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -20,9 +20,19 @@ export function freePort(): number {
 
 import { within } from "./bench-stats.ts";
 
+/** utime + stime of a process from `/proc/<pid>/stat` (fields 14 and 15, in clock ticks of 10 ms). */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** One running binary with a fresh data dir. */
 export interface BinaryNode {
   port: number;
+  /** CPU time (user + system) the binary's process has used so far, in ms; Linux only. */
+  cpuMs(): number;
   nodeId: string;
   peerAddress: string;
   /** A REST call as the local UI makes it; throws on a non-2xx answer. */
@@ -96,6 +106,7 @@ export async function startBinary(binary: string, name: string): Promise<BinaryN
   const sockets: WebSocket[] = [];
   return {
     port,
+    cpuMs: () => processCpuMs(proc.pid),
     nodeId,
     peerAddress: `ws://127.0.0.1:${port}/peer-ws`,
     api,

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { silentLogger } from "../server/log.ts";
 import { startNode } from "../server/node.ts";
 import { alternatingRounds, round, within } from "./bench-stats.ts";
-import { startBinary } from "./binary-node.ts";
+import { processCpuMs, startBinary } from "./binary-node.ts";
 
 const PAYLOAD_BYTES = 1024;
 const WINDOW = 16_384;
@@ -31,9 +31,16 @@ const POLL_MS = 1;
 /** js-libp2p TCP + Noise + Yamux, 1 KiB messages between two processes on this machine. */
 const LIBP2P_MSGS_PER_S = 46_000;
 
+function selfCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 /** A sender and a way to ask the other process how many of its messages it has handled. */
 interface RemoteFlow {
   send(seq: number): void;
+  /** CPU ms used so far by the sending and the receiving process. */
+  cpuMs(): { sender: number; receiver: number };
   count(): Promise<number>;
   close(): Promise<void>;
 }
@@ -57,12 +64,22 @@ function askingSocket(ask: () => void) {
   };
 }
 
+/** CPU used per flow over all its rounds, to tell which end limits the rate. */
+const cpuTally = new Map<RemoteFlow, { frames: number; sender: number; receiver: number }>();
+
+/** CPU µs per frame at each end of `flow`, over every round it ran. */
+function cpuPerFrame(flow: RemoteFlow): { sender_us: number; receiver_us: number } {
+  const t = cpuTally.get(flow) ?? { frames: 1, sender: 0, receiver: 0 };
+  return { sender_us: round((t.sender * 1000) / t.frames, 2), receiver_us: round((t.receiver * 1000) / t.frames, 2) };
+}
+
 /**
  * Sends for `s` seconds under the window, then until everything sent is counted at the other end;
  * messages per second from the first send to the last count.
  */
 async function windowed(flow: RemoteFlow, s: number): Promise<number> {
   const base = await flow.count();
+  const cpuBefore = flow.cpuMs();
   let sent = 0;
   let delivered = 0;
   let lastProgress = performance.now();
@@ -79,6 +96,12 @@ async function windowed(flow: RemoteFlow, s: number): Promise<number> {
     while (sent - delivered > WINDOW / 2) await poll();
   }
   while (delivered < sent) await poll();
+  const cpuAfter = flow.cpuMs();
+  const tally = cpuTally.get(flow) ?? { frames: 0, sender: 0, receiver: 0 };
+  tally.frames += sent;
+  tally.sender += cpuAfter.sender - cpuBefore.sender;
+  tally.receiver += cpuAfter.receiver - cpuBefore.receiver;
+  cpuTally.set(flow, tally);
   return sent / ((performance.now() - started) / 1000);
 }
 
@@ -124,6 +147,7 @@ async function sealedFlow(binary: string): Promise<RemoteFlow & { frameBytes(): 
       if (!session.send("collab_awareness", data)) throw new Error("link to the binary closed");
     },
     count: asking.count,
+    cpuMs: () => ({ sender: selfCpuMs(), receiver: receiver.cpuMs() }),
     frameBytes: () => (session.stats.bytesOut - bytesBefore) / (session.stats.msgsOut - msgsBefore),
     async close() {
       await sender.stop();
@@ -169,6 +193,7 @@ async function rawFlow(): Promise<RemoteFlow> {
   return {
     send: () => sink.send(payload),
     count: asking.count,
+    cpuMs: () => ({ sender: selfCpuMs(), receiver: processCpuMs(proc.pid) }),
     async close() {
       sink.close();
       control.close();
@@ -205,6 +230,8 @@ export async function twoProcess(binary: string, seconds: number): Promise<void>
       raw_ws_1kib_msgs_per_s: Math.round(rawRate),
       ratio: round(sealedRate / rawRate, 3),
       vs_libp2p: round(sealedRate / LIBP2P_MSGS_PER_S, 2),
+      sealed_cpu_per_frame: cpuPerFrame(sealed),
+      raw_cpu_per_frame: cpuPerFrame(raw),
       budget: { sealed_1kib_msgs_per_s: 2 * LIBP2P_MSGS_PER_S, ratio: 0.3 },
     }),
   );
