@@ -144,7 +144,7 @@ export function deriveSessionKeys(input: {
 }
 
 /** Counter nonce: 4 zero bytes then the 64-bit big-endian counter; keys are per direction. */
-function nonceOf(n: number): Buffer {
+export function nonceOf(n: number): Buffer {
   const iv = Buffer.alloc(12);
   // n is a safe integer (at most 2^53 - 1): the high word fits 21 bits, the low word is n mod 2^32.
   iv.writeUInt32BE(Math.floor(n / 0x1_0000_0000), 4);

@@ -1,3 +1,4 @@
+import { SEALED_BINARY } from "../../protocol/peer-binary.ts";
 import type { WeftDb } from "../db/database.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
 import type { Logger } from "../log.ts";
@@ -57,7 +58,8 @@ export function createFabric(deps: {
     log: deps.log,
     nodeName: deps.nodeName,
     addresses: deps.addresses,
-    capabilities: [],
+    // Wire forms this node reads and writes; features add theirs when they have any to announce.
+    capabilities: [SEALED_BINARY],
     canDial: () => s.get(enableDirect),
     limits: () => ({
       maxFrameBytes: s.get(maxFrameBytes),

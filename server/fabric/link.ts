@@ -15,8 +15,13 @@ export interface Link {
   /** Where the other end is, when the transport knows (a `ws://` URL or an IP). */
   readonly remoteAddress: string | undefined;
   readonly isOpen: boolean;
+  /**
+   * Whether a binary frame arrives as the same bytes, apart from text; a session seals in the
+   * binary form (protocol/peer-binary.ts) only over a link that carries binary.
+   */
+  readonly carriesBinary: boolean;
   /** Sends one frame; throws `LinkClosedError` once the link is closed. */
-  send(frame: string): void;
+  send(frame: string | Uint8Array): void;
   /** Closes the link; idempotent. Close listeners on both ends run once. */
   close(code?: number, reason?: string): void;
   /** Frames that arrive while nobody listens are buffered and delivered to the first listener. */
@@ -62,6 +67,7 @@ export abstract class LinkBase implements Link {
   abstract readonly transport: string;
   abstract readonly direction: "inbound" | "outbound";
   abstract readonly remoteAddress: string | undefined;
+  readonly carriesBinary: boolean = true;
   #messageListeners = new Set<(frame: string | Uint8Array) => void>();
   #closeListeners = new Set<(info: LinkCloseInfo) => void>();
   #buffer: Array<string | Uint8Array> = [];
@@ -71,7 +77,7 @@ export abstract class LinkBase implements Link {
     return this.#closed === undefined;
   }
 
-  send(frame: string): void {
+  send(frame: string | Uint8Array): void {
     if (this.#closed)
       throw new LinkClosedError(`link is closed (${this.#closed.reason || this.#closed.code})`);
     this.transmit(frame);
@@ -121,6 +127,6 @@ export abstract class LinkBase implements Link {
     for (const listener of listeners) listener(this.#closed);
   }
 
-  protected abstract transmit(frame: string): void;
+  protected abstract transmit(frame: string | Uint8Array): void;
   protected abstract shutdown(code: number, reason: string): void;
 }

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { PairResult, PairStage, PeerMetrics, PeerRow } from "../../protocol/network.ts";
-import { type SealedEnvelope, sessionData } from "../../protocol/peer.ts";
+import { sessionData } from "../../protocol/peer.ts";
+import { SEALED_BINARY } from "../../protocol/peer-binary.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
 import type { Logger } from "../log.ts";
 import type { AuditLog } from "./audit-log.ts";
@@ -9,13 +10,13 @@ import { redeemInvite } from "./invite-redeemer.ts";
 import type { FrameRejected } from "./json-guard.ts";
 import { CLOSE, DialError, type Link, type LinkCloseInfo, type Transport } from "./link.ts";
 import { toPeerMetrics, toPeerRow } from "./peer-rows.ts";
-import { PeerSession, type SessionLimits } from "./peer-session.ts";
+import { PeerSession, type SealedHeader, type SessionLimits } from "./peer-session.ts";
 import type { PeerRecord, PeerStore } from "./peer-store.ts";
 import { SeenGuard } from "./seen-guard.ts";
 import type { Trust } from "./trust.ts";
 
 /** A feature's handler for one peer message type; `data` is already parsed with its schema. */
-export type PeerHandler<T> = (peer: PeerSession, data: T, env: SealedEnvelope) => void | Promise<void>;
+export type PeerHandler<T> = (peer: PeerSession, data: T, env: SealedHeader) => void | Promise<void>;
 
 /** Within this long after a link opens, a crossing link in the other direction is a dial race. */
 const CROSSING_WINDOW_MS = 5_000;
@@ -86,6 +87,11 @@ export class PeerHub {
 
   session(nodeId: string): PeerSession | undefined {
     return this.#sessions.get(nodeId);
+  }
+
+  /** What this node lists in its hello: wire forms it reads and features it offers. */
+  get capabilities(): readonly string[] {
+    return this.#d.capabilities;
   }
 
   sessions(): PeerSession[] {
@@ -291,6 +297,8 @@ export class PeerHub {
       handshake: result,
       selfId: this.#d.identity.nodeId,
       limits: this.#d.limits(),
+      binaryFrames:
+        this.#d.capabilities.includes(SEALED_BINARY) && result.capabilities.includes(SEALED_BINARY),
       // Own keys only: a type named "__proto__" or "toString" must find nothing, not Object's.
       types: (type) =>
         Object.hasOwn(sessionData, type)
@@ -344,7 +352,7 @@ export class PeerHub {
     session.send("presence", { node_name: this.#d.nodeName(), addresses: this.#d.addresses().slice(0, 16) });
   }
 
-  #dispatch(session: PeerSession, type: string, data: unknown, env: SealedEnvelope): void {
+  #dispatch(session: PeerSession, type: string, data: unknown, env: SealedHeader): void {
     const run = (fn: () => void | Promise<void>) => {
       try {
         const r = fn();

@@ -1,11 +1,16 @@
 import type { z } from "zod";
 import { type SealedEnvelope, sealedEnvelope } from "../../protocol/peer.ts";
+import { BinaryFrameError, readBinaryHeader, SEALED_BINARY_KIND } from "../../protocol/peer-binary.ts";
 import { newHeader, open, seal } from "./envelope-crypto.ts";
 import type { HandshakeResult } from "./handshake.ts";
 import { FrameRejected, parseGuardedJson } from "./json-guard.ts";
 import { CLOSE, type Link, type LinkCloseInfo } from "./link.ts";
 import { TokenBucket } from "./rate-limiter.ts";
+import { openBinary, sealBinary } from "./sealed-binary.ts";
 import { type FrameLimits, parseFrame } from "./signed-frame.ts";
+
+/** The header of an accepted sealed frame, in either form: the JSON envelope without its box. */
+export type SealedHeader = Omit<SealedEnvelope, "box">;
 
 /** Limits a session reads when it starts (all are settings). */
 export interface SessionLimits extends FrameLimits {
@@ -19,7 +24,7 @@ export const FAILURE_WINDOW_MS = 10_000;
 
 export interface SessionEvents {
   /** An authenticated frame of a known type, parsed; never called for anything unchecked. */
-  frame(session: PeerSession, type: string, data: unknown, env: SealedEnvelope): void;
+  frame(session: PeerSession, type: string, data: unknown, env: SealedHeader): void;
   /** A frame was refused; counted by the hub. */
   rejected(session: PeerSession, error: FrameRejected): void;
   /** The session ended itself because the peer misbehaved. */
@@ -46,6 +51,8 @@ export class PeerSession {
   readonly stats = { bytesIn: 0, bytesOut: 0, msgsIn: 0, msgsOut: 0, rejected: 0 };
 
   readonly #selfId: string;
+  /** Whether this end seals in the binary form; it reads both forms either way. */
+  readonly binaryFrames: boolean;
   readonly #sendKey: Buffer;
   readonly #recvKey: Buffer;
   #sendN = 0;
@@ -64,6 +71,8 @@ export class PeerSession {
     /** The data schema of an accepted type, or undefined for a type this node does not know. */
     types: (type: string) => z.ZodType | undefined;
     events: SessionEvents;
+    /** Seal in the binary form: both hellos listed it and the link carries binary. */
+    binaryFrames?: boolean;
   }) {
     const h = opts.handshake;
     this.link = opts.link;
@@ -78,6 +87,7 @@ export class PeerSession {
     this.#bucket = new TokenBucket(opts.limits.rateLimitPerSec, opts.limits.rateLimitBurst);
     this.#types = opts.types;
     this.#events = opts.events;
+    this.binaryFrames = (opts.binaryFrames ?? false) && opts.link.carriesBinary;
   }
 
   get direction(): "inbound" | "outbound" {
@@ -95,19 +105,22 @@ export class PeerSession {
   send(type: string, data: unknown, re?: string): boolean {
     if (!this.link.isOpen) return false;
     this.#sendN += 1;
-    const env = seal(
-      this.#sendKey,
-      newHeader(type, this.#selfId, { dst: this.peerId, re }),
-      this.#sendN,
-      data,
-    );
-    const text = JSON.stringify(env);
+    const header = newHeader(type, this.#selfId, { dst: this.peerId, re });
+    let frame: string | Uint8Array;
+    let bytes: number;
+    if (this.binaryFrames) {
+      frame = sealBinary(this.#sendKey, { ...header, n: this.#sendN }, data);
+      bytes = frame.byteLength;
+    } else {
+      frame = JSON.stringify(seal(this.#sendKey, header, this.#sendN, data));
+      bytes = Buffer.byteLength(frame);
+    }
     try {
-      this.link.send(text);
+      this.link.send(frame);
     } catch {
       return false;
     }
-    this.stats.bytesOut += Buffer.byteLength(text);
+    this.stats.bytesOut += bytes;
     this.stats.msgsOut += 1;
     return true;
   }
@@ -127,14 +140,47 @@ export class PeerSession {
   }
 
   #process(raw: string | Uint8Array): void {
+    if (typeof raw !== "string" && raw[0] === SEALED_BINARY_KIND) this.#processBinary(raw);
+    else this.#processJson(raw);
+  }
+
+  #processJson(raw: string | Uint8Array): void {
     const json = parseFrame(raw, this.#limits);
     const parsed = sealedEnvelope.safeParse(json);
     if (!parsed.success) throw new FrameRejected("bad_envelope", "not a sealed envelope");
     const env = parsed.data;
-    if (env.src !== this.peerId) throw new FrameRejected("wrong_src", "frame from another node on this link");
-    if (env.n <= this.#lastRecvN) throw new FrameRejected("replay", `counter ${env.n} already used`);
+    this.#checkOrder(env);
     const plain = open(this.#recvKey, env);
     if (plain === undefined) throw new FrameRejected("forgery", "sealed box does not open");
+    this.#accept(env, plain);
+  }
+
+  /** The binary form: the same checks in the same order, with the header read from bytes. */
+  #processBinary(raw: Uint8Array): void {
+    if (raw.byteLength > this.#limits.maxFrameBytes) {
+      throw new FrameRejected("too_big", `frame larger than ${this.#limits.maxFrameBytes} bytes`);
+    }
+    let header: ReturnType<typeof readBinaryHeader>;
+    try {
+      header = readBinaryHeader(raw);
+    } catch (err) {
+      if (err instanceof BinaryFrameError) throw new FrameRejected("bad_envelope", err.message);
+      throw err;
+    }
+    this.#checkOrder(header);
+    const plain = openBinary(this.#recvKey, raw, header);
+    if (plain === undefined) throw new FrameRejected("forgery", "sealed box does not open");
+    this.#accept(header, plain);
+  }
+
+  /** This session's peer, and a counter above the last accepted (replay and reorder refused). */
+  #checkOrder(env: { src: string; n: number }): void {
+    if (env.src !== this.peerId) throw new FrameRejected("wrong_src", "frame from another node on this link");
+    if (env.n <= this.#lastRecvN) throw new FrameRejected("replay", `counter ${env.n} already used`);
+  }
+
+  /** After the box opened: type allow-list, data schema, rate limit, dispatch. */
+  #accept(env: SealedHeader, plain: string): void {
     this.#lastRecvN = env.n;
     this.lastSeen = Date.now();
     const schema = this.#types(env.type);

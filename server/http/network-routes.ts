@@ -17,7 +17,7 @@ export function networkRoutes(ctx: HttpContext) {
         node_id: ctx.identity.nodeId,
         public_key: ctx.identity.publicKeyBase64,
         node_name: ctx.nodeName(),
-        capabilities: [],
+        capabilities: [...hub.capabilities],
         addresses: ctx.addresses(),
       } satisfies IdentityResponse),
     )

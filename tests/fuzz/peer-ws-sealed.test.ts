@@ -113,46 +113,72 @@ function featureFrame(run: FuzzRun, doc: Y.Doc): { type: string; data: unknown }
   return { type, data: run.chance(0.6) ? mutateJson(run, data) : data };
 }
 
-/** One hostile frame on the open session; returns its kind, for the counts, and its text. */
-function sendOne(run: FuzzRun, doc: Y.Doc, sent: string[]): { kind: string; text: string } {
+/** One hostile frame on the open session, in the JSON or the binary form; returns its kind and a line for the log. */
+function sendOne(run: FuzzRun, doc: Y.Doc, sent: Array<string | Uint8Array>): { kind: string; text: string } {
   const peer = hostile;
   const ping = () => peer.seal("ping", { sent: Date.now() });
-  const roll = run.int(10);
+  const roll = run.int(12);
   let kind = "garbage";
-  let text: string;
+  let frame: string | Uint8Array;
   if (roll < 4) {
     const { type, data } = featureFrame(run, doc);
-    text = JSON.stringify(peer.seal(type, data));
-    sent.push(text);
-    kind = "feature";
+    const binary = run.chance(0.5);
+    frame = binary ? peer.sealBinary(type, data) : JSON.stringify(peer.seal(type, data));
+    sent.push(frame);
+    kind = binary ? "binary-feature" : "feature";
   } else if (roll === 4) {
-    text = JSON.stringify(peer.seal(randomString(run, 40).slice(0, 32) || "x", randomJson(run, 4)));
+    const type = randomString(run, 40).slice(0, 32) || "x";
+    const data = randomJson(run, 4);
+    const printable = /^[\x21-\x7e]+$/.test(type);
+    frame =
+      printable && run.chance(0.5) ? peer.sealBinary(type, data) : JSON.stringify(peer.seal(type, data));
     kind = "unknown-type";
   } else if (roll === 5) {
     const env = peer.seal("chat_message", { id: hexId(), text: "flipped", ts: Date.now() });
     env.box = flipBase64Bit(env.box, run.int(Buffer.from(env.box, "base64").length * 8));
-    text = JSON.stringify(env);
+    frame = JSON.stringify(env);
     kind = "bit-flip";
   } else if (roll === 6 && sent.length > 0) {
-    text = run.pick(sent);
+    frame = run.pick(sent);
     kind = "replay";
   } else if (roll === 7) {
     const n = run.pick([0, -1, 1.5, peer.counter - 1, 2 ** 53, Number.MAX_SAFE_INTEGER + 2, "7", null]);
-    text = JSON.stringify({ ...ping(), n });
+    frame = JSON.stringify({ ...ping(), n });
     kind = "bad-n";
   } else if (roll === 8) {
-    text = JSON.stringify(mutateJson(run, ping()));
+    frame = JSON.stringify(mutateJson(run, ping()));
     kind = "bent-envelope";
+  } else if (roll === 10) {
+    // A binary frame with bytes flipped, cut or added: header, counter, tag or box.
+    const honest = peer.sealBinary("chat_message", { id: hexId(), text: "bent bytes", ts: Date.now() });
+    frame = mutateBytes(run, honest);
+    if (frame[0] !== 0x01 && run.chance(0.8)) frame[0] = 0x01;
+    kind = "binary-bent";
+  } else if (roll === 11) {
+    const big = run.chance(0.5);
+    frame = big
+      ? peer.sealBinary("chat_message", { id: hexId(), text: "x".repeat(1024 * 1024), ts: Date.now() })
+      : peer.sealBinary(
+          "ping",
+          { sent: Date.now() },
+          { n: run.pick([1, Math.max(1, peer.counter), 2 ** 40]) },
+        );
+    kind = big ? "binary-too-big" : "binary-bad-n";
   } else {
     const env = JSON.stringify(ping());
-    text = run.pick([
+    frame = run.pick([
       () => mutateText(run, env),
       () => deepJson(run, 30 + run.int(2000)),
       () => JSON.stringify({ ...JSON.parse(env), box: "A".repeat(1024 * 1024 + 4) }),
       () => randomString(run, 100),
     ])();
   }
-  peer.sendText(text);
+  if (typeof frame === "string") peer.sendText(frame);
+  else peer.sendBytes(frame);
+  const text =
+    typeof frame === "string"
+      ? frame
+      : `<${frame.length} bytes> ${Buffer.from(frame.subarray(0, 120)).toString("hex")}`;
   return { kind, text };
 }
 
@@ -162,7 +188,7 @@ describe("fuzzing sealed frames from a paired peer", () => {
     async () => {
       const run = fuzzRun("peer-ws sealed", 20_000);
       const doc = new Y.Doc();
-      const sent: string[] = [];
+      const sent: Array<string | Uint8Array> = [];
       const kinds: Record<string, number> = {};
       const rejectsBefore = { ...target.node.fabric.hub.rejects };
       const auditBefore = auditRows(target);

@@ -12,6 +12,7 @@ import {
   type SealedEnvelope,
   type SignedEnvelope,
 } from "../../protocol/peer.ts";
+import { readBinaryHeader } from "../../protocol/peer-binary.ts";
 import {
   deriveSessionKeys,
   type Ephemeral,
@@ -23,6 +24,8 @@ import {
   signEnvelope,
   signedBytes,
 } from "../../server/fabric/envelope-crypto.ts";
+import type { SealedHeader } from "../../server/fabric/peer-session.ts";
+import { openBinary, sealBinary } from "../../server/fabric/sealed-binary.ts";
 import { SeenGuard } from "../../server/fabric/seen-guard.ts";
 import { checkSignedFrame } from "../../server/fabric/signed-frame.ts";
 import { loadOrCreateIdentity, type NodeIdentity } from "../../server/identity/identity.ts";
@@ -58,8 +61,10 @@ const unsigned = (env: SignedEnvelope) => {
 export class RawPeer {
   readonly identity: NodeIdentity;
   readonly name: string;
-  /** Every frame the node sent, in order, as raw text. */
+  /** Every frame the node sent, in order, as raw text (a binary one as `<binary N bytes>`). */
   readonly received: string[] = [];
+  /** The binary frames the node sent, in order; only a peer whose hello lists `sealed-binary` gets any. */
+  readonly receivedBinary: Uint8Array[] = [];
   closeInfo: CloseInfo | undefined;
   /** Known once `hello_ack` has been read. */
   nodeId: string | undefined;
@@ -68,6 +73,8 @@ export class RawPeer {
   /** The last counter used for a sealed frame. */
   counter = 0;
   #socket: WebSocket | undefined;
+  /** What `received` lists, with binary frames as their bytes. */
+  #frames: Array<string | Uint8Array> = [];
   #cursor = 0;
   #nonce = randomBytes(32);
   #eph: Ephemeral = newEphemeral();
@@ -87,9 +94,18 @@ export class RawPeer {
 
   async connect(port: number): Promise<void> {
     const socket = new WebSocket(`ws://localhost:${port}/peer-ws`);
+    socket.binaryType = "arraybuffer";
     this.#socket = socket;
     socket.addEventListener("message", (e) => {
-      this.received.push(typeof e.data === "string" ? e.data : `<binary ${String(e.data)}>`);
+      if (typeof e.data === "string") {
+        this.received.push(e.data);
+        this.#frames.push(e.data);
+      } else {
+        const bytes = new Uint8Array(e.data as ArrayBuffer);
+        this.receivedBinary.push(bytes);
+        this.received.push(`<binary ${bytes.length} bytes>`);
+        this.#frames.push(bytes);
+      }
     });
     socket.addEventListener("close", (e) => {
       this.closeInfo = { code: e.code, reason: e.reason };
@@ -105,6 +121,11 @@ export class RawPeer {
   sendText(text: string): void {
     if (!this.#socket) throw new Error("not connected");
     this.#socket.send(text);
+  }
+
+  sendBytes(bytes: Uint8Array): void {
+    if (!this.#socket) throw new Error("not connected");
+    this.#socket.send(bytes as Uint8Array<ArrayBuffer>);
   }
 
   /** Sends a frame captured earlier, byte for byte. */
@@ -205,6 +226,21 @@ export class RawPeer {
     );
   }
 
+  /** Seals a frame in the binary form (protocol/peer-binary.ts); the counter advances unless `n` is given. */
+  sealBinary(type: string, data: unknown, opts: { n?: number; re?: string } = {}): Uint8Array {
+    if (!this.sendKey || !this.nodeId) throw new Error("no session yet");
+    const n = opts.n ?? ++this.counter;
+    const header = newHeader(type, this.identity.nodeId, { dst: this.nodeId, re: opts.re });
+    return sealBinary(this.sendKey, { ...header, n }, data);
+  }
+
+  /** Seals in the binary form and sends; returns the bytes sent. */
+  sendSealedBinary(type: string, data: unknown, opts: { n?: number; re?: string } = {}): Uint8Array {
+    const bytes = this.sealBinary(type, data, opts);
+    this.sendBytes(bytes);
+    return bytes;
+  }
+
   /** Seals and sends; returns the exact text sent, for a later `resend`. */
   sendSealed(type: string, data: unknown, opts: { n?: number; re?: string } = {}): string {
     const text = JSON.stringify(this.seal(type, data, opts));
@@ -213,14 +249,21 @@ export class RawPeer {
   }
 
   /** The sealed frames the node sent since the handshake, opened with this peer's receive key. */
-  sessionFrames(): Array<{ env: SealedEnvelope; data: unknown }> {
+  sessionFrames(): Array<{ env: SealedHeader; data: unknown }> {
     const key = this.recvKey;
     if (!key) return [];
-    return this.received.slice(this.#sessionStart).flatMap((text) => {
-      const env = JSON.parse(text) as SealedEnvelope;
-      const plain = typeof env.box === "string" ? open(key, env) : undefined;
-      return plain === undefined ? [] : [{ env, data: JSON.parse(plain) as unknown }];
-    });
+    return this.#frames
+      .slice(this.#sessionStart)
+      .flatMap((frame): Array<{ env: SealedHeader; data: unknown }> => {
+        if (typeof frame !== "string") {
+          const header = readBinaryHeader(frame);
+          const plain = openBinary(key, frame, header);
+          return plain === undefined ? [] : [{ env: header, data: JSON.parse(plain) as unknown }];
+        }
+        const env = JSON.parse(frame) as SealedEnvelope;
+        const plain = typeof env.box === "string" ? open(key, env) : undefined;
+        return plain === undefined ? [] : [{ env, data: JSON.parse(plain) as unknown }];
+      });
   }
 
   /** The next unread frame, or undefined once the socket has closed and everything was read. */

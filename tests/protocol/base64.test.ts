@@ -11,7 +11,8 @@ describe("isBase64", () => {
   });
 
   test("refuses characters outside the standard alphabet, url-safe ones included", () => {
-    for (const text of ["AAA-", "AAA_", "AA.A", "AAAé", "AA\u0000A", "AAAA\n"]) expect(isBase64(text)).toBe(false);
+    for (const text of ["AAA-", "AAA_", "AA.A", "AAAé", "AA\u0000A", "AAAA\n"])
+      expect(isBase64(text)).toBe(false);
   });
 
   test("refuses whitespace anywhere, which atob alone would forgive", () => {

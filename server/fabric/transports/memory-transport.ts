@@ -12,7 +12,7 @@ class MemoryLink extends LinkBase {
     this.remoteAddress = remoteAddress;
   }
 
-  protected transmit(frame: string): void {
+  protected transmit(frame: string | Uint8Array): void {
     const other = this.other;
     // Async like a socket: a sender never re-enters the receiver's handler.
     queueMicrotask(() => other?.receive(frame));
@@ -23,7 +23,7 @@ class MemoryLink extends LinkBase {
     queueMicrotask(() => other?.remoteClosed(code, reason));
   }
 
-  receive(frame: string): void {
+  receive(frame: string | Uint8Array): void {
     this.deliver(frame);
   }
 

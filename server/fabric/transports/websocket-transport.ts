@@ -24,8 +24,9 @@ class OutboundWebSocketLink extends LinkBase {
     socket.addEventListener("close", (e) => this.closed(e.code, e.reason));
   }
 
-  protected transmit(frame: string): void {
-    this.#socket.send(frame);
+  protected transmit(frame: string | Uint8Array): void {
+    // Frames are built in ordinary (not shared) buffers; the DOM typing wants that said.
+    this.#socket.send(frame as string | Uint8Array<ArrayBuffer>);
   }
 
   protected shutdown(code: number, reason: string): void {
@@ -56,7 +57,7 @@ export class InboundWebSocketLink extends LinkBase {
     this.closed(code, reason);
   }
 
-  protected transmit(frame: string): void {
+  protected transmit(frame: string | Uint8Array): void {
     this.#socket.send(frame);
   }
 
