@@ -150,7 +150,7 @@ function serve(opts: ListenOptions, port: number): Server<SocketData> {
         const data = ws.data;
         if (data.kind === "browser") {
           if (data.socket) void browsers.message(data.socket, raw);
-        } else data.link?.received(typeof raw === "string" ? raw : new Uint8Array(raw));
+        } else data.link?.received(raw); // a Buffer is a Uint8Array: no copy per frame
       },
       close(ws, code, reason) {
         const data = ws.data;
