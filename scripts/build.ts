@@ -2,7 +2,10 @@
  * Builds the UI into `dist/ui` and, unless `--ui-only`, compiles `dist/weft`: one executable with
  * the UI and the database migrations embedded as assets (see server/resources.ts).
  *
- *   bun scripts/build.ts [--ui-only] [--target bun-linux-x64|bun-darwin-arm64|…] [--outfile PATH]
+ *   bun scripts/build.ts [--ui-only] [--dev] [--target bun-linux-x64|bun-darwin-arm64|…] [--outfile PATH]
+ *
+ * `--dev` leaves the code unminified, so a CPU profile of the binary names real functions
+ * (`BUN_OPTIONS=--cpu-prof-md dist/weft …`).
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -51,7 +54,7 @@ async function buildBinary(): Promise<void> {
   const outfile = values.outfile ?? join(root, "dist", process.platform === "win32" ? "weft.exe" : "weft");
   const result = await Bun.build({
     entrypoints: [join(root, "server/main.ts")],
-    minify: true,
+    minify: !values.dev,
     compile: {
       outfile,
       ...(values.target ? { target: values.target as Bun.Build.CompileTarget } : {}),
