@@ -55,6 +55,9 @@ async function buildBinary(): Promise<void> {
   const result = await Bun.build({
     entrypoints: [join(root, "server/main.ts")],
     minify: !values.dev,
+    // Parsed and compiled to bytecode at build time, so a start skips parsing the bundle.
+    bytecode: true,
+    format: "esm",
     compile: {
       outfile,
       ...(values.target ? { target: values.target as Bun.Build.CompileTarget } : {}),
