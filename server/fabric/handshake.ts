@@ -19,12 +19,12 @@ import {
   signEnvelope,
   signedBytes,
   WeakKeyError,
-} from "./envelope-crypto.ts";
+} from "../wire/envelope-crypto.ts";
+import { FrameRejected } from "../wire/json-guard.ts";
+import type { SeenGuard } from "../wire/seen-guard.ts";
+import { checkSignedFrame, type FrameLimits, parseFrame } from "../wire/signed-frame.ts";
 import { FrameQueue } from "./frame-queue.ts";
-import { FrameRejected } from "./json-guard.ts";
 import { CLOSE, type Link } from "./link.ts";
-import type { SeenGuard } from "./seen-guard.ts";
-import { checkSignedFrame, type FrameLimits, parseFrame } from "./signed-frame.ts";
 
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 

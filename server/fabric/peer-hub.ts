@@ -4,15 +4,15 @@ import { sessionData } from "../../protocol/peer.ts";
 import { SEALED_BINARY } from "../../protocol/peer-binary.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
 import type { Logger } from "../log.ts";
+import type { FrameRejected } from "../wire/json-guard.ts";
+import { SeenGuard } from "../wire/seen-guard.ts";
 import type { AuditLog } from "./audit-log.ts";
 import { acceptHandshake, dialHandshake, HandshakeError } from "./handshake.ts";
 import { redeemInvite } from "./invite-redeemer.ts";
-import type { FrameRejected } from "./json-guard.ts";
 import { CLOSE, DialError, type Link, type LinkCloseInfo, type Transport } from "./link.ts";
 import { toPeerMetrics, toPeerRow } from "./peer-rows.ts";
 import { PeerSession, type SealedHeader, type SessionLimits } from "./peer-session.ts";
 import type { PeerRecord, PeerStore } from "./peer-store.ts";
-import { SeenGuard } from "./seen-guard.ts";
 import type { Trust } from "./trust.ts";
 
 /** A feature's handler for one peer message type; `data` is already parsed with its schema. */

@@ -1,13 +1,13 @@
 import type { z } from "zod";
 import { type SealedEnvelope, sealedEnvelope } from "../../protocol/peer.ts";
 import { BinaryFrameError, readBinaryHeader, SEALED_BINARY_KIND } from "../../protocol/peer-binary.ts";
-import { newHeader, open, seal } from "./envelope-crypto.ts";
+import { newHeader, open, seal } from "../wire/envelope-crypto.ts";
+import { FrameRejected, parseGuardedJson } from "../wire/json-guard.ts";
+import { TokenBucket } from "../wire/rate-limiter.ts";
+import { openBinary, sealBinary } from "../wire/sealed-binary.ts";
+import { type FrameLimits, parseFrame } from "../wire/signed-frame.ts";
 import type { HandshakeResult } from "./handshake.ts";
-import { FrameRejected, parseGuardedJson } from "./json-guard.ts";
 import { CLOSE, type Link, type LinkCloseInfo } from "./link.ts";
-import { TokenBucket } from "./rate-limiter.ts";
-import { openBinary, sealBinary } from "./sealed-binary.ts";
-import { type FrameLimits, parseFrame } from "./signed-frame.ts";
 
 /** The header of an accepted sealed frame, in either form: the JSON envelope without its box. */
 export type SealedHeader = Omit<SealedEnvelope, "box">;

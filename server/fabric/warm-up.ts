@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from "node:crypto";
 import { z } from "zod";
 import { NodeIdentity } from "../identity/identity.ts";
+import { SeenGuard } from "../wire/seen-guard.ts";
+import type { FrameLimits } from "../wire/signed-frame.ts";
 import { acceptHandshake, dialHandshake, type HandshakeResult } from "./handshake.ts";
 import { type Link, LinkBase } from "./link.ts";
 import { PeerSession } from "./peer-session.ts";
-import { SeenGuard } from "./seen-guard.ts";
-import type { FrameLimits } from "./signed-frame.ts";
 
 /** The crypto or the frame pipeline did not give back what it was given: the node must not start. */
 export class SelfTestError extends Error {

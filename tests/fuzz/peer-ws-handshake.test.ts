@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { helloData } from "../../protocol/peer.ts";
-import { newHeader, signEnvelope } from "../../server/fabric/envelope-crypto.ts";
 import { loadOrCreateIdentity, type NodeIdentity } from "../../server/identity/identity.ts";
+import { newHeader, signEnvelope } from "../../server/wire/envelope-crypto.ts";
 import {
   deepJson,
   type FuzzRun,

@@ -13,6 +13,9 @@ import {
   type SignedEnvelope,
 } from "../../protocol/peer.ts";
 import { readBinaryHeader } from "../../protocol/peer-binary.ts";
+import type { SealedHeader } from "../../server/fabric/peer-session.ts";
+import { loadOrCreateIdentity, type NodeIdentity } from "../../server/identity/identity.ts";
+import type { RunningNode } from "../../server/node.ts";
 import {
   deriveSessionKeys,
   type Ephemeral,
@@ -23,13 +26,10 @@ import {
   sealSecret,
   signEnvelope,
   signedBytes,
-} from "../../server/fabric/envelope-crypto.ts";
-import type { SealedHeader } from "../../server/fabric/peer-session.ts";
-import { openBinary, sealBinary } from "../../server/fabric/sealed-binary.ts";
-import { SeenGuard } from "../../server/fabric/seen-guard.ts";
-import { checkSignedFrame } from "../../server/fabric/signed-frame.ts";
-import { loadOrCreateIdentity, type NodeIdentity } from "../../server/identity/identity.ts";
-import type { RunningNode } from "../../server/node.ts";
+} from "../../server/wire/envelope-crypto.ts";
+import { openBinary, sealBinary } from "../../server/wire/sealed-binary.ts";
+import { SeenGuard } from "../../server/wire/seen-guard.ts";
+import { checkSignedFrame } from "../../server/wire/signed-frame.ts";
 import { eventually } from "./peer-nodes.ts";
 import { tempDir } from "./temp-dir.ts";
 

@@ -2,9 +2,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { AAD_START, readBinaryHeader, SEALED_BINARY } from "../../../protocol/peer-binary.ts";
-import { newHeader } from "../../../server/fabric/envelope-crypto.ts";
-import { openBinary, sealBinary } from "../../../server/fabric/sealed-binary.ts";
 import type { RunningNode } from "../../../server/node.ts";
+import { newHeader } from "../../../server/wire/envelope-crypto.ts";
+import { openBinary, sealBinary } from "../../../server/wire/sealed-binary.ts";
 import { eventually, mintInvite, nodePool, pair } from "../../helpers/peer-nodes.ts";
 import { echoProbe, expectStillServing, processFaults, RawPeer, TEST_ECHO } from "../../helpers/raw-peer.ts";
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { AuditEntry } from "../../../protocol/network.ts";
-import { TIMESTAMP_WINDOW_MS } from "../../../server/fabric/signed-frame.ts";
 import type { RunningNode } from "../../../server/node.ts";
+import { TIMESTAMP_WINDOW_MS } from "../../../server/wire/signed-frame.ts";
 import { api, eventually, nodePool } from "../../helpers/peer-nodes.ts";
 import {
   echoProbe,

@@ -3,6 +3,11 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Server } from "bun";
 import { helloData, type SignedEnvelope } from "../../../protocol/peer.ts";
+import { HandshakeError, WEAK_KEY } from "../../../server/fabric/handshake.ts";
+import { encodeInvite } from "../../../server/fabric/invite-codec.ts";
+import { loadOrCreateIdentity } from "../../../server/identity/identity.ts";
+import type { Logger } from "../../../server/log.ts";
+import { type RunningNode, startNode } from "../../../server/node.ts";
 import {
   deriveSessionKeys,
   isLowOrderX25519,
@@ -10,14 +15,9 @@ import {
   newHeader,
   signEnvelope,
   WeakKeyError,
-} from "../../../server/fabric/envelope-crypto.ts";
-import { HandshakeError, WEAK_KEY } from "../../../server/fabric/handshake.ts";
-import { encodeInvite } from "../../../server/fabric/invite-codec.ts";
-import { SeenGuard } from "../../../server/fabric/seen-guard.ts";
-import { checkSignedFrame } from "../../../server/fabric/signed-frame.ts";
-import { loadOrCreateIdentity } from "../../../server/identity/identity.ts";
-import type { Logger } from "../../../server/log.ts";
-import { type RunningNode, startNode } from "../../../server/node.ts";
+} from "../../../server/wire/envelope-crypto.ts";
+import { SeenGuard } from "../../../server/wire/seen-guard.ts";
+import { checkSignedFrame } from "../../../server/wire/signed-frame.ts";
 import { eventually } from "../../helpers/peer-nodes.ts";
 import { echoProbe, expectStillServing, processFaults, RawPeer } from "../../helpers/raw-peer.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";

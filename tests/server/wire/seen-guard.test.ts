@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { SeenGuard } from "../../../server/fabric/seen-guard.ts";
+import { SeenGuard } from "../../../server/wire/seen-guard.ts";
 
 describe("the seen-guard", () => {
   test("refuses a repeat within the window and takes it again once the window has passed", () => {

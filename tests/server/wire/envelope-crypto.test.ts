@@ -2,18 +2,12 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { SealedEnvelope, SignedEnvelope } from "../../../protocol/peer.ts";
-import { canonicalBytes } from "../../../server/fabric/canonical-json.ts";
-import {
-  newHeader,
-  open,
-  seal,
-  signEnvelope,
-  verifyEnvelope,
-} from "../../../server/fabric/envelope-crypto.ts";
 import { acceptHandshake, dialHandshake, type HandshakeResult } from "../../../server/fabric/handshake.ts";
-import { SeenGuard } from "../../../server/fabric/seen-guard.ts";
 import { MemoryNetwork } from "../../../server/fabric/transports/memory-transport.ts";
 import { loadOrCreateIdentity, type NodeIdentity } from "../../../server/identity/identity.ts";
+import { canonicalBytes } from "../../../server/wire/canonical-json.ts";
+import { newHeader, open, seal, signEnvelope, verifyEnvelope } from "../../../server/wire/envelope-crypto.ts";
+import { SeenGuard } from "../../../server/wire/seen-guard.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 
 let dialer: NodeIdentity;

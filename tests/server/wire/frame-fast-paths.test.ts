@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import type { SealedEnvelope } from "../../../protocol/peer.ts";
-import { canonicalBytes } from "../../../server/fabric/canonical-json.ts";
-import { aadOf, newHeader, open, seal } from "../../../server/fabric/envelope-crypto.ts";
-import { FrameRejected, jsonDepth, parseGuardedJson } from "../../../server/fabric/json-guard.ts";
+import { canonicalBytes } from "../../../server/wire/canonical-json.ts";
+import { aadOf, newHeader, open, seal } from "../../../server/wire/envelope-crypto.ts";
+import { FrameRejected, jsonDepth, parseGuardedJson } from "../../../server/wire/json-guard.ts";
 
 /** The associated data as protocol/peer.ts defines it: canonical bytes of all but box, dst, ttl. */
 function referenceAad(env: Record<string, unknown>): Uint8Array {
