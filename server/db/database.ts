@@ -7,19 +7,35 @@ import * as schema from "./schema.ts";
 
 export type WeftDb = BunSQLiteDatabase<typeof schema>;
 
-/** The node's SQLite database: drizzle for queries, the raw handle for lifecycle. */
-export interface OpenDatabase {
-  db: WeftDb;
+/** What a database is made of: its drizzle schema and the folder of its migrations. */
+export interface DatabaseSpec<S extends Record<string, unknown>> {
+  schema: S;
+  /** Resolved when the database opens: inside the binary it is an embedded asset. */
+  migrationsFolder: () => string;
+}
+
+/** The node's own database: `weft.db` with the migrations embedded in the binary. */
+export const nodeDatabase: DatabaseSpec<typeof schema> = {
+  schema,
+  migrationsFolder: () => resourcePath(RESOURCES.migrations),
+};
+
+/** An open SQLite database: drizzle for queries, the raw handle for lifecycle. */
+export interface OpenDatabase<S extends Record<string, unknown> = typeof schema> {
+  db: BunSQLiteDatabase<S>;
   sqlite: Database;
   /** Checkpoints the WAL into the main file and closes; safe to call twice. */
   close(): void;
 }
 
 /**
- * Opens `weft.db` in WAL mode and applies the embedded migrations. Applying them again is a no-op,
- * so every start runs this.
+ * Opens a database file in WAL mode and applies the spec's migrations (the node's by default).
+ * Applying them again is a no-op, so every start runs this.
  */
-export function openDatabase(file: string): OpenDatabase {
+export function openDatabase<S extends Record<string, unknown> = typeof schema>(
+  file: string,
+  spec: DatabaseSpec<S> = nodeDatabase as unknown as DatabaseSpec<S>,
+): OpenDatabase<S> {
   let sqlite: Database;
   try {
     sqlite = new Database(file, { create: true, strict: true });
@@ -31,9 +47,9 @@ export function openDatabase(file: string): OpenDatabase {
   } catch (err) {
     throw new StartupError(`cannot open database ${file}: ${(err as Error).message}`);
   }
-  const db = drizzle(sqlite, { schema });
+  const db = drizzle(sqlite, { schema: spec.schema });
   try {
-    migrate(db, { migrationsFolder: resourcePath(RESOURCES.migrations) });
+    migrate(db, { migrationsFolder: spec.migrationsFolder() });
   } catch (err) {
     sqlite.close();
     throw new StartupError(`cannot migrate database ${file}: ${(err as Error).message}`);
