@@ -14,9 +14,9 @@ import { RoomStore } from "./collab/room-store.ts";
 import { openDataDir } from "./data-dir.ts";
 import { openDatabase } from "./db/database.ts";
 import { createFabric, type Fabric } from "./fabric/fabric.ts";
-import { PendingHandshakes } from "./fabric/transports/pending-handshakes.ts";
 import { warmUpFabric } from "./fabric/warm-up.ts";
 import { createHttpApp } from "./http/app.ts";
+import { browserEndpoint } from "./http/browser-endpoint.ts";
 import type { HttpContext } from "./http/context.ts";
 import { listen } from "./http/listener.ts";
 import { loadOrCreateIdentity, type NodeIdentity } from "./identity/identity.ts";
@@ -31,11 +31,8 @@ import { appearanceSettings } from "./settings/appearance-settings.ts";
 import { httpSettings } from "./settings/http-settings.ts";
 import {
   advertisedAddress,
-  enableDirect,
   maxFrameBytes,
   maxJsonDepth,
-  maxPendingHandshakes,
-  maxPendingHandshakesPerAddress,
   networkSettings,
   nodeName,
 } from "./settings/network-settings.ts";
@@ -189,13 +186,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       port: config.port,
       fallback: !config.portExplicit,
       app,
-      browsers,
-      peers: fabric.hub,
-      acceptPeers: () => settings.get(enableDirect),
-      pendingHandshakes: new PendingHandshakes(() => ({
-        total: settings.get(maxPendingHandshakes),
-        perAddress: settings.get(maxPendingHandshakesPerAddress),
-      })),
+      endpoints: [browserEndpoint(browsers, log), ...fabric.socketEndpoints],
       log,
     });
     boundPort = server.port ?? config.port;

@@ -6,19 +6,24 @@ import {
   enableDirect,
   maxFrameBytes,
   maxJsonDepth,
+  maxPendingHandshakes,
+  maxPendingHandshakesPerAddress,
   nodeName,
   rateLimitBurst,
   rateLimitPerSec,
 } from "../settings/network-settings.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
+import type { SocketEndpoint } from "../wire/socket-endpoint.ts";
 import { AuditLog } from "./audit-log.ts";
 import { InviteStore } from "./invite-store.ts";
-import type { Transport } from "./link.ts";
 import { LinkMonitor } from "./link-monitor.ts";
+import { Dialer } from "./links/dialer.ts";
+import type { Transport } from "./links/link.ts";
+import { PendingHandshakes } from "./links/pending-handshakes.ts";
+import { createWebSocketTransport, DIRECT } from "./links/websocket-transport.ts";
 import { PeerHub } from "./peer-hub.ts";
 import { PeerStore } from "./peer-store.ts";
 import { Redialer } from "./redialer.ts";
-import { createWebSocketTransport } from "./transports/websocket-transport.ts";
 import { Trust } from "./trust.ts";
 
 /** The node's peer fabric as one part with a start/stop lifecycle. */
@@ -30,6 +35,9 @@ export interface Fabric {
   /** The acceptor's trust decisions; `on()` hears of used invites and blocked attempts. */
   trust: Trust;
   monitor: LinkMonitor;
+  /** The WebSocket routes the transports serve (`/peer-ws`), for the node's listener. */
+  socketEndpoints: SocketEndpoint[];
+  /** Starts accepting links on every transport, the link monitor and the redialer. */
   start(): void;
   stop(): void;
 }
@@ -41,7 +49,8 @@ export function createFabric(deps: {
   log: Logger;
   nodeName(): string;
   addresses(): string[];
-  transport?: Transport;
+  /** The transports to dial and listen on; the direct WebSocket one by default. */
+  transports?: Transport[];
   pingIntervalMs?: number;
 }): Fabric {
   const peers = new PeerStore(deps.db);
@@ -49,18 +58,29 @@ export function createFabric(deps: {
   const audit = new AuditLog(deps.db);
   const trust = new Trust({ peers, invites, audit, settings: deps.settings });
   const s = deps.settings;
+  const directOff = () =>
+    s.get(enableDirect) ? undefined : "direct links are turned off in settings (network.enableDirect)";
+  const transports = deps.transports ?? [
+    createWebSocketTransport({
+      refuseAll: () => (s.get(enableDirect) ? undefined : "this node does not accept direct links"),
+      pending: new PendingHandshakes(() => ({
+        total: s.get(maxPendingHandshakes),
+        perAddress: s.get(maxPendingHandshakesPerAddress),
+      })),
+    }),
+  ];
+  const dialer = new Dialer({ transports, disabled: (name) => (name === DIRECT ? directOff() : undefined) });
   const hub = new PeerHub({
     identity: deps.identity,
     peers,
     audit,
     trust,
-    transport: deps.transport ?? createWebSocketTransport(),
+    dialer,
     log: deps.log,
     nodeName: deps.nodeName,
     addresses: deps.addresses,
     // Wire forms this node reads and writes; features add theirs when they have any to announce.
     capabilities: [SEALED_BINARY],
-    canDial: () => s.get(enableDirect),
     limits: () => ({
       maxFrameBytes: s.get(maxFrameBytes),
       maxJsonDepth: s.get(maxJsonDepth),
@@ -73,6 +93,7 @@ export function createFabric(deps: {
   const offSettings = s.onChange((changed) => {
     if (nodeName.key in changed) hub.announce();
   });
+  let stopListening = () => {};
   return {
     hub,
     peers,
@@ -80,11 +101,14 @@ export function createFabric(deps: {
     audit,
     trust,
     monitor,
+    socketEndpoints: transports.flatMap((t) => (t.endpoint ? [t.endpoint] : [])),
     start() {
+      stopListening = dialer.listen((link) => hub.accept(link));
       monitor.start();
       redialer.start();
     },
     stop() {
+      stopListening();
       offSettings();
       redialer.stop();
       monitor.stop();

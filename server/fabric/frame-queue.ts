@@ -1,4 +1,4 @@
-import type { Link } from "./link.ts";
+import type { Link } from "./links/link.ts";
 
 /**
  * Reads a link one frame at a time during the handshake. Frames that arrive after the handshake's

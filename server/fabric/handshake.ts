@@ -24,7 +24,7 @@ import { FrameRejected } from "../wire/json-guard.ts";
 import type { SeenGuard } from "../wire/seen-guard.ts";
 import { checkSignedFrame, type FrameLimits, parseFrame } from "../wire/signed-frame.ts";
 import { FrameQueue } from "./frame-queue.ts";
-import { CLOSE, type Link } from "./link.ts";
+import { CLOSE, type Link } from "./links/link.ts";
 
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 

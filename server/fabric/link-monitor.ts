@@ -1,5 +1,5 @@
 import type { LinkTotals, MetricsSample, PeerMetrics } from "../../protocol/network.ts";
-import { CLOSE } from "./link.ts";
+import { CLOSE } from "./links/link.ts";
 import { MetricsHistory } from "./metrics-history.ts";
 import type { PeerHub } from "./peer-hub.ts";
 import type { PeerSession } from "./peer-session.ts";

@@ -9,7 +9,8 @@ import { SeenGuard } from "../wire/seen-guard.ts";
 import type { AuditLog } from "./audit-log.ts";
 import { acceptHandshake, dialHandshake, HandshakeError } from "./handshake.ts";
 import { redeemInvite } from "./invite-redeemer.ts";
-import { CLOSE, DialError, type Link, type LinkCloseInfo, type Transport } from "./link.ts";
+import type { Dialer } from "./links/dialer.ts";
+import { CLOSE, DialError, type Link, type LinkCloseInfo } from "./links/link.ts";
 import { toPeerMetrics, toPeerRow } from "./peer-rows.ts";
 import { PeerSession, type SealedHeader, type SessionLimits } from "./peer-session.ts";
 import type { PeerRecord, PeerStore } from "./peer-store.ts";
@@ -40,14 +41,13 @@ export interface PeerHubDeps {
   peers: PeerStore;
   audit: AuditLog;
   trust: Trust;
-  transport: Transport;
+  /** Holds the transports and tries a peer's addresses; the hub never sees a transport. */
+  dialer: Dialer;
   log: Logger;
   nodeName(): string;
   addresses(): string[];
   limits(): SessionLimits;
   capabilities: string[];
-  /** Whether dialing out is allowed now (the `network.enableDirect` setting). */
-  canDial(): boolean;
 }
 
 /** Refusal counters by frame code, for tests, metrics and the audit trail. */
@@ -132,28 +132,52 @@ export class PeerHub {
   }
 
   /**
-   * Dials an address and links up. With `invite`, the peer must present the invite's key and the
-   * token goes along; without, the peer must already trust us (or run open-lan).
+   * Reaches a node at one of `addresses` (tried in order, the preferred first) and links up. With
+   * `expectKey`, the peer must present that key and a `token` goes along; without, the peer must
+   * already trust us (or run open-lan). A refusal ends the attempt at once: a node that refused
+   * us at one address refuses at all of them.
    */
   async dial(
-    address: string,
+    addresses: string | readonly string[],
     options: {
       expectKey?: Uint8Array;
       token?: string;
       expectId?: string;
-      onStage?: (stage: PairStage) => void;
+      onStage?: (stage: PairStage, address: string) => void;
     } = {},
   ): Promise<PeerRow> {
     const { expectId, onStage } = options;
-    if (!this.#d.canDial()) {
-      throw new DialError("disabled", "direct links are turned off in settings (network.enableDirect)");
-    }
     if (expectId) this.#dialing.add(expectId);
     if (expectId) this.#emitRow(expectId);
     try {
-      onStage?.("dialing");
-      const link = await this.#d.transport.dial(address);
-      onStage?.("handshaking");
+      return await this.#d.dialer.reach(
+        typeof addresses === "string" ? [addresses] : addresses,
+        (link, address) => this.#linkUp(link, address, options),
+        {
+          final: (err) => err instanceof HandshakeError && err.code === "refused",
+          onAttempt: (address) => onStage?.("dialing", address),
+        },
+      );
+    } finally {
+      if (expectId) {
+        this.#dialing.delete(expectId);
+        this.#emitRow(expectId);
+      }
+    }
+  }
+
+  /** The dialer's side of the handshake on a fresh link, then the pairing is remembered. */
+  async #linkUp(
+    link: Link,
+    address: string,
+    options: {
+      expectKey?: Uint8Array;
+      token?: string;
+      onStage?: (stage: PairStage, address: string) => void;
+    },
+  ): Promise<PeerRow> {
+    try {
+      options.onStage?.("handshaking", address);
       const result = await dialHandshake(link, {
         ...this.#common(),
         expectKey: options.expectKey,
@@ -171,22 +195,17 @@ export class PeerHub {
       if (!known)
         this.#d.audit.record("pair", result.peerId, { via: "dialed", address, name: result.peerName });
       this.#register(link, result);
-      onStage?.("connected");
+      options.onStage?.("connected", address);
       return this.row(result.peerId)!;
     } catch (err) {
       // What a hostile acceptor sent is counted like any refused inbound frame.
       if (err instanceof HandshakeError && err.frameCode) this.#count({ code: err.frameCode });
       throw err;
-    } finally {
-      if (expectId) {
-        this.#dialing.delete(expectId);
-        this.#emitRow(expectId);
-      }
     }
   }
 
   /** Redeems an invite: tries its addresses in order (LAN first) until one links up. */
-  pair(invite: string, onStage?: (stage: PairStage, address?: string) => void): Promise<PairResult> {
+  pair(invite: string, onStage?: (stage: PairStage, address: string) => void): Promise<PairResult> {
     return redeemInvite(this, this.#d.identity.nodeId, invite, onStage);
   }
 

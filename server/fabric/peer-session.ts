@@ -7,7 +7,7 @@ import { TokenBucket } from "../wire/rate-limiter.ts";
 import { openBinary, sealBinary } from "../wire/sealed-binary.ts";
 import { type FrameLimits, parseFrame } from "../wire/signed-frame.ts";
 import type { HandshakeResult } from "./handshake.ts";
-import { CLOSE, type Link, type LinkCloseInfo } from "./link.ts";
+import { CLOSE, type Link, type LinkCloseInfo } from "./links/link.ts";
 
 /** The header of an accepted sealed frame, in either form: the JSON envelope without its box. */
 export type SealedHeader = Omit<SealedEnvelope, "box">;

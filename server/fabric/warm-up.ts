@@ -4,7 +4,7 @@ import { NodeIdentity } from "../identity/identity.ts";
 import { SeenGuard } from "../wire/seen-guard.ts";
 import type { FrameLimits } from "../wire/signed-frame.ts";
 import { acceptHandshake, dialHandshake, type HandshakeResult } from "./handshake.ts";
-import { type Link, LinkBase } from "./link.ts";
+import { type Link, LinkBase } from "./links/link.ts";
 import { PeerSession } from "./peer-session.ts";
 
 /** The crypto or the frame pipeline did not give back what it was given: the node must not start. */

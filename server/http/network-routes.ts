@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { auditKindQuery, connectRequest, inviteRequest, pairRequest } from "../../protocol/network.ts";
 import type { ApiError, IdentityResponse } from "../../protocol/rest.ts";
 import { decodeInvite, InviteFormatError } from "../fabric/invite-codec.ts";
-import { DialError } from "../fabric/link.ts";
+import { DialError } from "../fabric/links/link.ts";
 import { mintInvite, selfRow } from "../fabric/network-facts.ts";
 import type { HttpContext, HttpEnv } from "./context.ts";
 import { jsonBody } from "./zod-body.ts";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { openDatabase } from "../../../server/db/database.ts";
 import { createFabric } from "../../../server/fabric/fabric.ts";
-import { MemoryNetwork } from "../../../server/fabric/transports/memory-transport.ts";
+import { MemoryNetwork } from "../../../server/fabric/links/memory-transport.ts";
 import { loadOrCreateIdentity } from "../../../server/identity/identity.ts";
 import { silentLogger } from "../../../server/log.ts";
 import { networkSettings } from "../../../server/settings/network-settings.ts";
@@ -25,9 +25,9 @@ async function memoryNode(net: MemoryNetwork, name: string) {
     log: silentLogger,
     nodeName: () => name,
     addresses: () => [address],
-    transport: net.transport(),
+    transports: [net.transport(address)],
   });
-  net.listen(address, (link) => void fabric.hub.accept(link));
+  fabric.start();
   return { identity, fabric, address };
 }
 

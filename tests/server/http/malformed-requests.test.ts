@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Hono } from "hono";
 import { apiError } from "../../../protocol/rest.ts";
-import type { PeerHub } from "../../../server/fabric/peer-hub.ts";
 import { createHttpApp } from "../../../server/http/app.ts";
 import type { HttpEnv } from "../../../server/http/context.ts";
 import { listen } from "../../../server/http/listener.ts";
 import { createLogger } from "../../../server/log.ts";
 import type { RunningNode } from "../../../server/node.ts";
-import type { BrowserHub } from "../../../server/ws/browser-hub.ts";
 import { fromLoopback, localHeaders, realHttpContext } from "../../helpers/http-context.ts";
 import { leakedDetails, type RawResponse, rawHttp, rawRequestText } from "../../helpers/raw-http.ts";
 import { startTestNode, tempUiDir } from "../../helpers/test-node.ts";
@@ -140,11 +138,9 @@ describe("unexpected failures", () => {
       port: 0,
       fallback: false,
       app: throwing,
-      browsers: {} as BrowserHub,
-      peers: {} as PeerHub,
-      acceptPeers: () => false,
+      endpoints: [],
       log: createLogger("info", (l) => lines.push(l)),
-    } as Parameters<typeof listen>[0]);
+    });
     try {
       const res = await rawHttp(server.port ?? 0, rawRequestText("GET", "/", `localhost:${server.port}`));
       expect(res.status).toBe(500);

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { SealedEnvelope, SignedEnvelope } from "../../../protocol/peer.ts";
 import { acceptHandshake, dialHandshake, type HandshakeResult } from "../../../server/fabric/handshake.ts";
-import { MemoryNetwork } from "../../../server/fabric/transports/memory-transport.ts";
+import { MemoryNetwork } from "../../../server/fabric/links/memory-transport.ts";
 import { loadOrCreateIdentity, type NodeIdentity } from "../../../server/identity/identity.ts";
 import { canonicalBytes } from "../../../server/wire/canonical-json.ts";
 import { newHeader, open, seal, signEnvelope, verifyEnvelope } from "../../../server/wire/envelope-crypto.ts";
@@ -177,7 +177,7 @@ describe("session keys", () => {
       seen: new SeenGuard(),
     });
     let accepted: Promise<HandshakeResult> | undefined;
-    net.listen("memory://acceptor", (link) => {
+    net.transport("memory://acceptor").listen((link) => {
       accepted = acceptHandshake(link, { ...common(acceptor), decide: async () => ({ ok: true }) });
     });
     const d = await dialHandshake(await net.transport().dial("memory://acceptor"), common(dialer));

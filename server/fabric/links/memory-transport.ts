@@ -1,4 +1,4 @@
-import { DialError, type Link, LinkBase, type Transport } from "../link.ts";
+import { DialError, type Link, LinkBase, type Transport } from "./link.ts";
 
 class MemoryLink extends LinkBase {
   readonly transport = "memory";
@@ -34,21 +34,18 @@ class MemoryLink extends LinkBase {
 
 /**
  * An in-process network of named listeners, for tests of the fabric core without sockets. Each
- * node gets a transport from `network.transport()` and registers where it accepts with `listen`.
+ * node gets a transport from `network.transport("memory://name")`: it dials any `memory://`
+ * address and, once listening, accepts links dialed to its own.
  */
 export class MemoryNetwork {
-  readonly #listeners = new Map<string, (link: Link) => void>();
+  readonly #listeners = new Map<string, (link: Link) => unknown>();
 
-  /** Accepts links dialed to `address` (any string, e.g. `memory://alice`). */
-  listen(address: string, accept: (link: Link) => void): () => void {
-    this.#listeners.set(address, accept);
-    return () => this.#listeners.delete(address);
-  }
-
-  transport(): Transport {
+  transport(ownAddress?: string): Transport {
     return {
       name: "memory",
-      dial: async (address) => {
+      handles: (address) => address.startsWith("memory://"),
+      dial: async (address, options) => {
+        if (options?.signal?.aborted) throw new DialError("aborted", "the dial was cancelled");
         const accept = this.#listeners.get(address);
         if (!accept) throw new DialError("unreachable", `nothing listens at ${address}`);
         const outbound = new MemoryLink("outbound", address);
@@ -57,6 +54,13 @@ export class MemoryNetwork {
         inbound.other = outbound;
         accept(inbound);
         return outbound;
+      },
+      listen: (accept) => {
+        if (ownAddress === undefined) throw new Error("this memory transport has no address to listen at");
+        this.#listeners.set(ownAddress, accept);
+        return () => {
+          if (this.#listeners.get(ownAddress) === accept) this.#listeners.delete(ownAddress);
+        };
       },
     };
   }

@@ -1,3 +1,5 @@
+import type { SocketEndpoint } from "../../wire/socket-endpoint.ts";
+
 /** Why a link ended; `code` follows WebSocket close codes so every transport can report the same. */
 export interface LinkCloseInfo {
   code: number;
@@ -29,11 +31,32 @@ export interface Link {
   onClose(listener: (info: LinkCloseInfo) => void): () => void;
 }
 
-/** How a node reaches another node's address. */
+/** How a dial may be bounded: a deadline, and a signal that gives up at once. */
+export interface DialOptions {
+  timeoutMs?: number;
+  /** Aborting rejects the dial with `DialError` code `aborted` and closes whatever was opened. */
+  signal?: AbortSignal;
+}
+
+/**
+ * One way of reaching nodes and being reached: the direct WebSocket today, the relay and WebRTC
+ * next. A transport says which addresses it can dial, dials them, and hands every link it accepts
+ * to the listener it was given. The dialer (dialer.ts) holds all of them; the hub never sees one.
+ */
 export interface Transport {
+  /** The path type it serves, shown to people: `direct`, `memory`, later `relay` and `webrtc`. */
   readonly name: string;
+  /** Whether `address` is one this transport dials (checked before any dial, without I/O). */
+  handles(address: string): boolean;
   /** Opens a link to `address`; rejects with `DialError`. */
-  dial(address: string, options?: { timeoutMs?: number }): Promise<Link>;
+  dial(address: string, options?: DialOptions): Promise<Link>;
+  /**
+   * Starts handing accepted links to `accept` (which settles when the handshake has); returns how
+   * to stop. One listener at a time.
+   */
+  listen(accept: (link: Link) => unknown): () => void;
+  /** The route it accepts on, for a transport reached through the node's HTTP listener. */
+  readonly endpoint?: SocketEndpoint;
 }
 
 export class LinkClosedError extends Error {
@@ -42,7 +65,7 @@ export class LinkClosedError extends Error {
 
 export class DialError extends Error {
   override readonly name = "DialError";
-  readonly code: "bad_address" | "unreachable" | "timeout" | "disabled";
+  readonly code: "bad_address" | "unreachable" | "timeout" | "disabled" | "aborted";
   constructor(code: DialError["code"], message: string) {
     super(message);
     this.code = code;

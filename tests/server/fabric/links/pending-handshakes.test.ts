@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { HANDSHAKE_TIMEOUT_MS } from "../../../server/fabric/handshake.ts";
+import { HANDSHAKE_TIMEOUT_MS } from "../../../../server/fabric/handshake.ts";
 import {
   addressKey,
   PendingHandshakes,
   type PendingSlot,
-} from "../../../server/fabric/transports/pending-handshakes.ts";
-import type { RunningNode } from "../../../server/node.ts";
-import { eventually, nodePool } from "../../helpers/peer-nodes.ts";
-import { processFaults, RawPeer } from "../../helpers/raw-peer.ts";
-import { type SilentSocket, silentUpgrade } from "../../helpers/silent-sockets.ts";
+} from "../../../../server/fabric/links/pending-handshakes.ts";
+import type { RunningNode } from "../../../../server/node.ts";
+import { eventually, nodePool } from "../../../helpers/peer-nodes.ts";
+import { processFaults, RawPeer } from "../../../helpers/raw-peer.ts";
+import { type SilentSocket, silentUpgrade } from "../../../helpers/silent-sockets.ts";
 
 const pool = nodePool();
 const faults = processFaults();
