@@ -4,6 +4,7 @@ import type { Connection } from "../connection/connection.svelte.ts";
 import { paneCommands } from "../palette/command-registry.ts";
 import type { Toasts } from "../toasts/toasts.svelte.ts";
 import type { Workspace } from "../workspace/layout.svelte.ts";
+import { paneBadges } from "../workspace/pane-badges.svelte.ts";
 import { PaneIntents } from "./pane-intents.ts";
 
 /** The `PaneHost` panes see, built over the shell's connection, workspace and toasts. */
@@ -28,9 +29,11 @@ export function createShellHost(connection: Connection, workspace: Workspace, to
       if (params) intents.deliver(id, params);
     },
     onOpened: (paneId, listener) => intents.listen(paneId, listener),
-    notify: (message, kind, action) => {
-      toasts.push(message, kind, action);
+    notify: (message, kind, action, options) => {
+      toasts.push(message, kind, action, options);
     },
+    dismissToast: (key) => toasts.dismissKey(key),
+    setBadge: (paneId, count) => paneBadges.set(paneId, count),
     registerCommand: (command) => paneCommands.register(command),
   };
 }

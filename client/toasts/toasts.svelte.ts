@@ -1,4 +1,4 @@
-import type { NotifyAction, NotifyKind } from "../../plugins/sdk/host.ts";
+import type { NotifyAction, NotifyKind, NotifyOptions } from "../../plugins/sdk/host.ts";
 
 export interface Toast {
   id: number;
@@ -11,11 +11,8 @@ export interface Toast {
   key?: string;
 }
 
-/** What a toast may carry beyond its message. */
-export interface ToastOptions {
-  title?: string;
-  key?: string;
-}
+/** What a toast may carry beyond its message: the same as a pane's `notify` takes. */
+export type ToastOptions = NotifyOptions;
 
 /** How long a toast stays; errors stay longer because they usually need reading. */
 const LIFETIME_MS: Record<NotifyKind, number> = { info: 4000, success: 3000, error: 8000 };

@@ -150,8 +150,15 @@ export function pluginHost(id: string, host: PaneHost): PaneHost {
     onReconnect: (listener) => host.onReconnect(guard(listener)),
     openPane: (paneId, params) => host.openPane(paneId, params),
     onOpened: (paneId, listener) => host.onOpened(paneId, guard(listener)),
-    notify: (message, kind, action) =>
-      host.notify(message, kind, action ? { label: action.label, run: guard(action.run) } : undefined),
+    notify: (message, kind, action, options) =>
+      host.notify(
+        message,
+        kind,
+        action ? { label: action.label, run: guard(action.run) } : undefined,
+        options,
+      ),
+    dismissToast: (key) => host.dismissToast(key),
+    setBadge: (paneId, count) => host.setBadge(paneId, count),
     registerCommand: (command) => {
       const enabled = command.enabled;
       return host.registerCommand({

@@ -1,5 +1,6 @@
 import type { Component } from "svelte";
 import { type PaneManifest, paneManifest } from "../../protocol/pane.ts";
+import type { PaneHost } from "./host.ts";
 
 /** What the host passes to every pane component. */
 export interface PaneProps {
@@ -8,7 +9,15 @@ export interface PaneProps {
 }
 
 /** A pane as registered: its validated manifest plus the Svelte component that renders it. */
-export type PaneDefinition = PaneManifest & { component: Component<PaneProps> };
+export type PaneDefinition = PaneManifest & {
+  component: Component<PaneProps>;
+  /**
+   * Runs once when the shell starts, before any pane mounts and whether or not this one is ever
+   * opened, for work that outlives the pane's tabs: keeping a badge count (`host.setBadge`),
+   * announcing news. A throw here is logged and leaves the rest of the shell running.
+   */
+  start?: (host: PaneHost) => void;
+};
 
 const registry = new Map<string, PaneDefinition>();
 
@@ -18,7 +27,7 @@ const registry = new Map<string, PaneDefinition>();
  * manifest or an id that is already taken.
  */
 export function definePane(definition: PaneDefinition): PaneDefinition {
-  const { component, ...manifest } = definition;
+  const { component, start, ...manifest } = definition;
   const parsed = paneManifest.safeParse(manifest);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -28,7 +37,7 @@ export function definePane(definition: PaneDefinition): PaneDefinition {
     );
   }
   if (registry.has(parsed.data.id)) throw new Error(`pane "${parsed.data.id}" is defined twice`);
-  const registered: PaneDefinition = { ...parsed.data, component };
+  const registered: PaneDefinition = { ...parsed.data, component, ...(start ? { start } : {}) };
   registry.set(registered.id, registered);
   return registered;
 }
@@ -36,6 +45,17 @@ export function definePane(definition: PaneDefinition): PaneDefinition {
 /** Every registered pane, in registration order (hidden ones included). */
 export function listPanes(): PaneDefinition[] {
   return [...registry.values()];
+}
+
+/** Runs every registered pane's `start` with the shell's host; the shell calls it once at boot. */
+export function startPanes(host: PaneHost): void {
+  for (const pane of registry.values()) {
+    try {
+      pane.start?.(host);
+    } catch (error) {
+      console.error(`pane "${pane.id}" failed to start`, error);
+    }
+  }
 }
 
 /** The registered pane with this id, if any. */

@@ -30,6 +30,17 @@ export interface NotifyAction {
   run: () => void;
 }
 
+/** What a toast may carry beyond its message. */
+export interface NotifyOptions {
+  /** A bold first line, e.g. who sent a message. */
+  title?: string;
+  /**
+   * Toasts about the same thing share a key: a newer one replaces the older in place, and
+   * `dismissToast(key)` takes it back once it is old news.
+   */
+  key?: string;
+}
+
 /**
  * An action a pane offers in the command palette (Ctrl+K), listed beside the panes as "Action".
  * Register it when the pane mounts and unregister when it unmounts, so the palette only offers
@@ -77,7 +88,16 @@ export interface PaneHost {
    */
   onOpened(paneId: string, listener: (params: PaneParams) => void): () => void;
   /** Shows a short toast, with one action button when `action` is given. */
-  notify(message: string, kind?: NotifyKind, action?: NotifyAction): void;
+  notify(message: string, kind?: NotifyKind, action?: NotifyAction, options?: NotifyOptions): void;
+  /** Closes the toast shown with this `key` (see `NotifyOptions`), if it is still up. */
+  dismissToast(key: string): void;
+  /**
+   * Shows `count` on the pane's tab and on its pill in the group strip, and adds it to the count
+   * in the page title, until the pane reports another; 0 hides it. For things waiting for the
+   * person, such as unread messages. The badge shows whether or not the pane is open: a built-in
+   * pane that counts while closed reports from its `start` (see `definePane`).
+   */
+  setBadge(paneId: string, count: number): void;
   /**
    * Offers a command in the palette until the returned function is called; call that when the
    * pane unmounts (return it from the `$effect` that registered the command).

@@ -4,10 +4,13 @@
  * how it edits a shared room with others (`useCollab`, `bindTextarea`) without touching Yjs itself.
  */
 export { type ApiClient, ApiRequestError, api, del, get, post, put } from "./api-client.ts";
+export { badgeCount } from "./badge-count.ts";
 export { bindTextarea } from "./bind-textarea.ts";
 export { copyText } from "./clipboard.ts";
 export { default as CopyButton } from "./copy-button.svelte";
 export { definePane, getPane, listPanes, type PaneDefinition, type PaneProps } from "./define-pane.ts";
+export { default as Fact } from "./fact.svelte";
+export { default as FactList } from "./fact-list.svelte";
 export {
   type ChannelFrame,
   type ConnectionState,
@@ -15,6 +18,7 @@ export {
   type NodeInfo,
   type NotifyAction,
   type NotifyKind,
+  type NotifyOptions,
   type PaneCommand,
   type PaneHost,
   type ReconnectInfo,
@@ -35,13 +39,31 @@ export {
 } from "./invites.ts";
 export { PeerDirectory } from "./peer-directory.svelte.ts";
 export {
+  type AgePrecision,
+  BYTE_UNITS,
+  byteUnit,
+  formatAge,
+  formatBytes,
+  formatCount,
+  formatLastSeen,
+  formatRate,
+  formatRtt,
+  formatSize,
+  presenceLabel,
+  type StatusTone,
+  statusLabel,
+  statusTone,
+} from "./peer-format.ts";
+export {
   definePluginPane,
   isPluginPane,
   type PluginPane,
   type PluginPaneContext,
   type PluginPaneProps,
 } from "./plugin-pane.ts";
+export { default as ProblemBlock } from "./problem-block.svelte";
 export { default as RemoteCarets } from "./remote-carets.svelte";
+export { default as StatusDot } from "./status-dot.svelte";
 export { type CaretBox, caretBox, reportCaret } from "./text-carets.ts";
 export { diffText, type TextSplice } from "./text-diff.ts";
 export {

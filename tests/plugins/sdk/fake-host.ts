@@ -56,6 +56,8 @@ export function fakeHost(): FakeHost {
       openPane() {},
       onOpened: () => () => {},
       notify() {},
+      dismissToast() {},
+      setBadge() {},
       registerCommand: () => () => {},
     },
     push(channel, frame) {
