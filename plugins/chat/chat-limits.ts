@@ -1,3 +1,5 @@
+import { formatCount, formatSize } from "../sdk/index.ts";
+
 /**
  * The composer's checks, mirroring the node's: a message is non-empty text of at most 16 KiB of
  * UTF-8. The node decides; when its limit differs, its refusal is what the user sees.
@@ -41,22 +43,15 @@ export function checkDraft(draft: string, limit = MAX_TEXT_BYTES): DraftCheck {
   if (bytes > limit) {
     return {
       ok: false,
-      error: `Too long to send: ${formatBytes(bytes)} of text, the limit is ${formatBytes(limit)}.`,
+      error: `Too long to send: ${formatSize(bytes)} of text, the limit is ${formatSize(limit)}.`,
       bytes,
     };
   }
   return { ok: true, text, bytes };
 }
 
-/** "980 bytes", "16 KiB", "17.2 KiB". */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const kib = bytes / 1024;
-  return `${Number.isInteger(kib) ? kib : kib.toFixed(1)} KiB`;
-}
-
 /** The counter's text ("14,203 / 16,384 bytes"), or null while the draft is well under the limit. */
 export function byteCounter(bytes: number, limit = MAX_TEXT_BYTES): string | null {
   if (bytes < limit * COUNTER_FROM) return null;
-  return `${bytes.toLocaleString("en-US")} / ${limit.toLocaleString("en-US")} bytes`;
+  return `${formatCount(bytes)} / ${formatCount(limit)} bytes`;
 }

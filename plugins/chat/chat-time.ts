@@ -3,8 +3,9 @@
  * ("Today", "Yesterday", "Monday", "12 March"). All in the viewer's local time zone. `locale` is
  * left to the browser in the UI; tests pin it.
  */
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
+import { formatAge } from "../sdk/index.ts";
+
+const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -43,12 +44,8 @@ export function daysAgo(ts: number, now: number): number {
  */
 export function formatMessageTime(ts: number, now: number, locale?: string): string {
   const at = ts > now && ts - now < HOUR ? now : ts;
-  if (daysAgo(at, now) === 0) {
-    const ago = now - at;
-    if (ago < MINUTE) return "just now";
-    if (ago < HOUR) return `${Math.floor(ago / MINUTE)} min ago`;
-    return `${Math.floor(ago / HOUR)} h ago`;
-  }
+  // The pane refreshes its times every 30 s, too seldom to count seconds.
+  if (daysAgo(at, now) === 0) return formatAge(now - at, "minutes");
   const sameYear = new Date(at).getFullYear() === new Date(now).getFullYear();
   return formatter(locale, {
     day: "numeric",

@@ -1,5 +1,5 @@
 import type { MetricsSample, PeerStatus } from "../../protocol/network.ts";
-import { byteUnit } from "./monitor-format.ts";
+import { byteUnit } from "../sdk/index.ts";
 
 /** One value at one time; null where nothing was measured (the line breaks there). */
 export interface Point {

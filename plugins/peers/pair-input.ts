@@ -2,7 +2,7 @@
  * Checks on what the user pastes or types before anything is sent, and plain-language reasons for
  * the ways a pairing can fail.
  */
-import type { Checked } from "../sdk/invites.ts";
+import type { Checked } from "../sdk/index.ts";
 
 /** A peer address to dial: a `ws://` or `wss://` URL, usually ending in `/peer-ws`. */
 export function checkAddress(text: string): Checked {

@@ -1,35 +1,8 @@
+/**
+ * What only the Peers pane says about a peer: how the pairing came about, how the link travels,
+ * and the list's order. Ages, round trips and status words come from the SDK.
+ */
 import type { PeerRow, PeerStatus } from "../../protocol/network.ts";
-import { toMillis } from "../sdk/invites.ts";
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-/** "just now", "3 min ago", "2 h ago", "5 d ago"; "never" when the peer was never seen. */
-export function formatLastSeen(lastSeen: number | null, now: number): string {
-  if (lastSeen === null) return "never";
-  const ago = now - toMillis(lastSeen);
-  if (ago < MINUTE) return "just now";
-  if (ago < HOUR) return `${Math.floor(ago / MINUTE)} min ago`;
-  if (ago < DAY) return `${Math.floor(ago / HOUR)} h ago`;
-  return `${Math.floor(ago / DAY)} d ago`;
-}
-
-/** "12.3 ms", "0.4 ms", "148 ms"; an em dash when there is no measurement yet. */
-export function formatRtt(rtt: number | null): string {
-  if (rtt === null || !Number.isFinite(rtt) || rtt < 0) return "—";
-  return rtt < 100 ? `${rtt.toFixed(1)} ms` : `${Math.round(rtt)} ms`;
-}
-
-const STATUS_LABELS: Record<PeerStatus, string> = {
-  connected: "Connected",
-  connecting: "Connecting…",
-  offline: "Offline",
-};
-
-export function statusLabel(status: PeerStatus): string {
-  return STATUS_LABELS[status];
-}
 
 const VIA_LABELS: Record<PeerRow["via"], { label: string; detail: string }> = {
   invite: { label: "You invited them", detail: "They redeemed an invite this node made." },

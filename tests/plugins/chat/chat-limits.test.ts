@@ -2,7 +2,6 @@ import { describe, expect, test } from "bun:test";
 import {
   byteCounter,
   checkDraft,
-  formatBytes,
   MAX_TEXT_BYTES,
   normalizeDraft,
   readLimit,
@@ -33,12 +32,6 @@ describe("the composer's checks", () => {
     expect(byteCounter(100)).toBeNull();
     expect(byteCounter(Math.ceil(MAX_TEXT_BYTES * 0.8))).toBe("13,108 / 16,384 bytes");
     expect(byteCounter(20_000)).toBe("20,000 / 16,384 bytes");
-  });
-
-  test("sizes read in bytes or KiB", () => {
-    expect(formatBytes(900)).toBe("900 bytes");
-    expect(formatBytes(16_384)).toBe("16 KiB");
-    expect(formatBytes(17_613)).toBe("17.2 KiB");
   });
 });
 

@@ -1,14 +1,12 @@
 import { describe, expect, test } from "bun:test";
+import { axisLabel, formatAgo, outageLabel } from "../../../plugins/monitor/monitor-format.ts";
 import {
-  axisLabel,
-  formatAgo,
   formatBytes,
   formatCount,
   formatLastSeen,
   formatRate,
   formatRtt,
-  outageLabel,
-} from "../../../plugins/monitor/monitor-format.ts";
+} from "../../../plugins/sdk/peer-format.ts";
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 

@@ -1,14 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import {
-  formatLastSeen,
-  formatRtt,
-  sortPeers,
-  statusLabel,
-  transportLabel,
-  viaDetail,
-  viaLabel,
-} from "../../../plugins/peers/peer-format.ts";
+import { sortPeers, transportLabel, viaDetail, viaLabel } from "../../../plugins/peers/peer-format.ts";
 import { formatExpiry, shortId, toMillis } from "../../../plugins/sdk/invites.ts";
+import { formatLastSeen, formatRtt, statusLabel } from "../../../plugins/sdk/peer-format.ts";
 import type { PeerRow } from "../../../protocol/network.ts";
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
