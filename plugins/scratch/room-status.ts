@@ -1,5 +1,5 @@
 import type { RoomAccess } from "../../protocol/collab.ts";
-import type { CollabStatus } from "../sdk/index.ts";
+import type { CollabStatus, StatusTone } from "../sdk/index.ts";
 
 /** What the status chip shows. */
 export type RoomView =
@@ -39,4 +39,15 @@ export const ROOM_LABELS: Record<RoomView, string> = {
   offline: "Offline · edits kept",
   unavailable: "Unavailable",
   readonly: "Read-only",
+};
+
+/** The chip's dot: trouble when edits stay in this tab, nothing to report for a room of one. */
+export const ROOM_TONES: Record<RoomView, StatusTone> = {
+  live: "ok",
+  private: "idle",
+  joining: "busy",
+  reconnecting: "busy",
+  offline: "bad",
+  unavailable: "bad",
+  readonly: "idle",
 };
