@@ -1,6 +1,6 @@
 import "../plugins/builtin.ts";
 import { mount } from "svelte";
-import { getPane } from "../plugins/sdk/define-pane.ts";
+import { getPane, startPanes } from "../plugins/sdk/define-pane.ts";
 import { installHost } from "../plugins/sdk/host.ts";
 import App from "./app.svelte";
 import { Connection } from "./connection/connection.svelte.ts";
@@ -24,6 +24,9 @@ const toasts = new Toasts();
 const host = createShellHost(connection, workspace, toasts);
 installHost(host);
 followThemeSetting(host);
+// Before the socket opens and before any pane mounts, so what a pane counts while closed (unread
+// messages, say) is counted from the first frame on.
+startPanes(host);
 
 connection.start();
 // The browser knows before our backoff does when the network or the tab comes back.

@@ -1,6 +1,5 @@
 import { chatPage, chatServerEvent } from "../../protocol/chat.ts";
-import type { PaneHost } from "../sdk/index.ts";
-import { PeerDirectory } from "../sdk/peer-directory.svelte.ts";
+import { type PaneHost, PeerDirectory } from "../sdk/index.ts";
 import { desktopNotices } from "./desktop-notices.svelte.ts";
 import { newsPreview, type Rise, unreadRises } from "./news-format.ts";
 import { replyTo } from "./open-request.svelte.ts";
@@ -13,7 +12,7 @@ export interface ChatNewsItem {
   preview: string;
 }
 
-/** How the shell shows news in the page. */
+/** How news shows in the page. */
 export interface NewsView {
   /** Shows (or updates) the conversation's notice; `reply` opens it, ready to type. */
   show(item: ChatNewsItem, reply: () => void): void;
@@ -93,10 +92,29 @@ function desktopTag(nodeId: string): string {
   return `weft-chat-${nodeId}`;
 }
 
+/** News as toasts: one per conversation, replaced as more comes, with Reply. */
+function toastView(host: PaneHost): NewsView {
+  const key = (nodeId: string) => `chat:${nodeId}`;
+  return {
+    show(item, reply) {
+      host.notify(
+        item.preview,
+        "info",
+        { label: "Reply", run: reply },
+        { title: item.sender, key: key(item.nodeId) },
+      );
+    },
+    clear: (nodeId) => host.dismissToast(key(nodeId)),
+  };
+}
+
 let started: ChatNews | undefined;
 
-/** Starts the tab's chat news once, for the life of the tab; the shell calls it at boot. */
-export function startChatNews(host: PaneHost, view: NewsView): ChatNews {
+/**
+ * Starts the tab's chat news once, for the life of the tab: the Chat pane's `start`, which the
+ * shell runs at boot, so news and the unread badge work while no Chat tab is open.
+ */
+export function startChatNews(host: PaneHost, view: NewsView = toastView(host)): ChatNews {
   started ??= new ChatNews(host, view);
   return started;
 }

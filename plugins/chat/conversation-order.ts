@@ -24,8 +24,3 @@ export function previewText(text: string, direction: "in" | "out"): string {
   const line = text.replace(/\s+/g, " ").trim();
   return direction === "out" ? `You: ${line}` : line;
 }
-
-/** "99+" past 99, so the badge keeps its size. */
-export function badgeCount(count: number): string {
-  return count > 99 ? "99+" : String(count);
-}

@@ -1,11 +1,6 @@
 /** The longest preview a notice shows; the conversation has the rest. */
 export const PREVIEW_CHARS = 120;
 
-/** "(3) weft" while anything is unread, "weft" otherwise. */
-export function pageTitle(unread: number, base = "weft"): string {
-  return unread > 0 ? `(${unread > 99 ? "99+" : unread}) ${base}` : base;
-}
-
 /** One conversation's news: how many more messages it has unread than before. */
 export interface Rise {
   nodeId: string;

@@ -1,11 +1,12 @@
 import { chatServerEvent } from "../../protocol/chat.ts";
 import { type PaneHost, useHost } from "../sdk/index.ts";
+import { chatManifest } from "./manifest.ts";
 
 /**
- * Unread chat messages per peer, for the whole tab: the Chat pane's badges, the tab bar, the
- * group strip and the page title read it. The node pushes `unread` whenever counts change;
- * `list_unread` asks again on every (re)connect, since pushes sent while the socket was down are
- * lost.
+ * Unread chat messages per peer, for the whole tab: the Chat pane's list reads it, and its total
+ * is the pane's badge (`host.setBadge`) on its tab, its strip pill and in the page title. The node
+ * pushes `unread` whenever counts change; `list_unread` asks again on every (re)connect, since
+ * pushes sent while the socket was down are lost.
  */
 export class UnreadCounts {
   counts = $state.raw<Readonly<Record<string, number>>>({});
@@ -13,11 +14,14 @@ export class UnreadCounts {
   loaded = $state(false);
 
   constructor(host: PaneHost) {
+    // Zero until the node says: the badge is there from the start, as a count of nothing.
+    host.setBadge(chatManifest.id, 0);
     host.subscribe("chat", (frame) => {
       const parsed = chatServerEvent.safeParse(frame);
       if (!parsed.success || parsed.data.event !== "unread") return;
       this.counts = parsed.data.data.counts;
       this.loaded = true;
+      host.setBadge(chatManifest.id, this.total);
     });
     host.subscribe("system", (frame) => {
       if (frame.event === "welcome") host.send("chat", "list_unread", {});
@@ -46,8 +50,8 @@ export function totalUnread(counts: Readonly<Record<string, number>>): number {
 let shared: UnreadCounts | undefined;
 
 /**
- * The tab's one `UnreadCounts`, kept for the life of the tab. The shell starts it at boot (see
- * `startChatNews`), so no pane or strip owns it; a caller before that starts it itself.
+ * The tab's one `UnreadCounts`, kept for the life of the tab. The pane's `start` makes it at boot
+ * (see `startChatNews`), so no pane instance owns it; a caller before that makes it itself.
  */
 export function sharedUnread(host: PaneHost = useHost()): UnreadCounts {
   shared ??= new UnreadCounts(host);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { badgeCount, previewText, sortConversations } from "../../../plugins/chat/conversation-order.ts";
+import { previewText, sortConversations } from "../../../plugins/chat/conversation-order.ts";
 import type { PeerRow } from "../../../protocol/network.ts";
 
 const peer = (node_id: string, node_name: string): PeerRow => ({
@@ -32,10 +32,5 @@ describe("the conversation list", () => {
   test("previews fit one line and say who wrote them", () => {
     expect(previewText("hello\n  there", "in")).toBe("hello there");
     expect(previewText("ok", "out")).toBe("You: ok");
-  });
-
-  test("large counts stay badge-sized", () => {
-    expect(badgeCount(7)).toBe("7");
-    expect(badgeCount(120)).toBe("99+");
   });
 });

@@ -1,13 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { newsPreview, PREVIEW_CHARS, pageTitle, unreadRises } from "../../../plugins/chat/news-format.ts";
+import { newsPreview, PREVIEW_CHARS, unreadRises } from "../../../plugins/chat/news-format.ts";
 
 describe("chat news", () => {
-  test("the page title carries the unread total only while there is one", () => {
-    expect(pageTitle(0)).toBe("weft");
-    expect(pageTitle(3)).toBe("(3) weft");
-    expect(pageTitle(250)).toBe("(99+) weft");
-  });
-
   test("the first counts a tab sees are old news", () => {
     expect(unreadRises(null, { a: 4, b: 1 })).toEqual([]);
   });
