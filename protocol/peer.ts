@@ -30,6 +30,23 @@ export const b64Bytes = (bytes: number) => {
 };
 const msgId = z.string().regex(/^[0-9a-f]{32}$/, "must be 128-bit lowercase hex");
 
+/** A transport's name on the wire: `direct` today, `relay` and `webrtc` next. */
+export const transportName = z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, "must be a transport name");
+/** The transport of `ws://…/peer-ws` addresses. */
+export const DIRECT = "direct";
+/**
+ * One way to reach a node: a transport and an address that transport understands (a
+ * `ws://host:port/peer-ws` URL for `direct`). A node's reachability is a list of these, the
+ * preferred first; the dialer skips a path whose transport this node does not have.
+ */
+export const peerPath = z.strictObject({ transport: transportName, address: z.string().min(1).max(300) });
+export type PeerPath = z.infer<typeof peerPath>;
+const peerPaths = z.array(peerPath).max(16);
+const directAddress = z
+  .string()
+  .regex(/^wss?:\/\/\S+$/)
+  .max(300);
+
 /** Hop budget a frame starts with. */
 export const INITIAL_TTL = 8;
 
@@ -84,20 +101,14 @@ export const goodbyeData = z.strictObject({
   hold: z.boolean().optional(),
 });
 /**
- * `presence`: sent once a session opens and whenever the sender's name changes; `addresses` are
- * its `/peer-ws` URLs, so either side can redial the other after a drop.
+ * `presence`: sent once a session opens and whenever the sender's name changes; `paths` say how to
+ * reach the sender, so either side can redial the other after a drop. `addresses` (direct URLs
+ * only) is what nodes sent before paths were typed; it is still read.
  */
 export const presenceData = z.strictObject({
   node_name: nodeName,
-  addresses: z
-    .array(
-      z
-        .string()
-        .regex(/^wss?:\/\/\S+$/)
-        .max(300),
-    )
-    .max(16)
-    .optional(),
+  paths: peerPaths.optional(),
+  addresses: z.array(directAddress).max(16).optional(),
 });
 export const pingData = z.strictObject({ sent: z.number() });
 export const pongData = z.strictObject({ sent: z.number() });
@@ -113,6 +124,7 @@ export const sessionData = {
 } as const;
 export type SessionType = keyof typeof sessionData;
 
+export type PresenceData = z.infer<typeof presenceData>;
 export type HelloData = z.infer<typeof helloData>;
 export type HelloAckData = z.infer<typeof helloAckData>;
 export type AuthData = z.infer<typeof authData>;
@@ -124,20 +136,22 @@ export type AuthResultData = z.infer<typeof authResultData>;
  * pins, and the handshake tells the name for real.
  */
 export const INVITE_PREFIX = "weft1.";
-export const invitePayload = z.strictObject({
-  n: nodeIdSchema,
-  k: b64Bytes(32),
-  a: z
-    .array(
-      z
-        .string()
-        .regex(/^wss?:\/\/\S+$/)
-        .max(300),
-    )
-    .min(1)
-    .max(16),
-  t: z.string().regex(/^[A-Za-z0-9_-]{22}$/, "must be a 128-bit base64url token"),
-  e: z.int().positive(),
-  m: z.string().max(64).optional(),
-});
+export const invitePayload = z
+  .strictObject({
+    n: nodeIdSchema,
+    k: b64Bytes(32),
+    /** How to reach the inviter, the preferred first. */
+    p: peerPaths.optional(),
+    /** Direct URLs: what invites carried before paths were typed; still redeemed. */
+    a: z.array(directAddress).max(16).optional(),
+    t: z.string().regex(/^[A-Za-z0-9_-]{22}$/, "must be a 128-bit base64url token"),
+    e: z.int().positive(),
+    m: z.string().max(64).optional(),
+  })
+  .refine((v) => (v.p?.length ?? 0) + (v.a?.length ?? 0) > 0, "an invite needs at least one path");
 export type InvitePayload = z.infer<typeof invitePayload>;
+
+/** An invite's paths, whichever form it carries them in. */
+export function invitePaths(payload: InvitePayload): PeerPath[] {
+  return payload.p ?? (payload.a ?? []).map((address) => ({ transport: DIRECT, address }));
+}

@@ -69,7 +69,7 @@ export interface InvitePreview {
 }
 
 /**
- * Reads the invite's payload (base64url JSON `{ n, k, a, t, e, m? }`) to preview it, to catch pasting
+ * Reads the invite's payload (base64url JSON `{ n, k, p, t, e, m? }`) to preview it, to catch pasting
  * one's own or an expired invite, and to refuse one that does not decode. The node still decides
  * whether a readable one is valid. Checked by hand: the protocol's invite schema checks key bytes
  * with Node's Buffer, which a browser does not have.
@@ -87,10 +87,22 @@ export function readInvite(invite: string): InvitePreview | null {
     return null;
   }
   if (typeof json !== "object" || json === null) return null;
-  const { n, k, a, t, e, m } = json as Record<string, unknown>;
-  if (typeof n !== "string" || n === "" || typeof e !== "number" || !Array.isArray(a)) return null;
+  const { n, k, a, p, t, e, m } = json as Record<string, unknown>;
+  if (typeof n !== "string" || n === "" || typeof e !== "number") return null;
   if (typeof k !== "string" || typeof t !== "string") return null;
-  const addresses = a.filter((x): x is string => typeof x === "string");
+  // Typed paths `p: [{ transport, address }]`, or the bare addresses older invites carry in `a`.
+  const fromPaths = Array.isArray(p)
+    ? p
+        .map((x) => (x as { address?: unknown } | null)?.address)
+        .filter((x): x is string => typeof x === "string")
+    : [];
+  const addresses =
+    fromPaths.length > 0
+      ? fromPaths
+      : Array.isArray(a)
+        ? a.filter((x): x is string => typeof x === "string")
+        : [];
+  if (addresses.length === 0) return null;
   const name = typeof m === "string" && m.trim() !== "" ? m.trim().slice(0, 64) : null;
   return { nodeId: n, name, addresses, expires: e };
 }

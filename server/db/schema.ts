@@ -17,10 +17,30 @@ export const peers = sqliteTable("peers", {
   via: text("via").notNull(),
   trusted: integer("trusted", { mode: "boolean" }).notNull().default(false),
   blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
-  lastAddress: text("last_address"),
   lastSeen: integer("last_seen"),
   createdAt: integer("created_at").notNull(),
 });
+
+/**
+ * How to reach a peer: typed paths (a transport and an address it understands), learned from an
+ * invite, the peer's presence or a dial. Tried in order: the one that last worked first.
+ */
+export const peerPaths = sqliteTable(
+  "peer_paths",
+  {
+    nodeId: text("node_id")
+      .notNull()
+      .references(() => peers.nodeId, { onDelete: "cascade" }),
+    transport: text("transport").notNull(),
+    address: text("address").notNull(),
+    /** Where it was learned: invite | presence | dialed. */
+    source: text("source").notNull(),
+    learnedAt: integer("learned_at").notNull(),
+    /** When a link over it last completed its handshake; null until one did. */
+    workedAt: integer("worked_at"),
+  },
+  (t) => [primaryKey({ columns: [t.nodeId, t.transport, t.address] })],
+);
 
 /** Invite tokens, stored hashed so a copy of the database cannot be used to pair. */
 export const invites = sqliteTable(

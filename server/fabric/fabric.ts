@@ -1,3 +1,4 @@
+import type { PeerPath } from "../../protocol/peer.ts";
 import { SEALED_BINARY } from "../../protocol/peer-binary.ts";
 import type { WeftDb } from "../db/database.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
@@ -35,6 +36,8 @@ export interface Fabric {
   /** The acceptor's trust decisions; `on()` hears of used invites and blocked attempts. */
   trust: Trust;
   monitor: LinkMonitor;
+  /** How other nodes reach this one, as typed paths (told in presence and put in invites). */
+  paths(): PeerPath[];
   /** The WebSocket routes the transports serve (`/peer-ws`), for the node's listener. */
   socketEndpoints: SocketEndpoint[];
   /** Starts accepting links on every transport, the link monitor and the redialer. */
@@ -70,6 +73,12 @@ export function createFabric(deps: {
     }),
   ];
   const dialer = new Dialer({ transports, disabled: (name) => (name === DIRECT ? directOff() : undefined) });
+  // Each address this node listens at, typed by the transport that serves it.
+  const paths = () =>
+    deps.addresses().flatMap((address) => {
+      const path = dialer.pathOf(address);
+      return path ? [path] : [];
+    });
   const hub = new PeerHub({
     identity: deps.identity,
     peers,
@@ -78,7 +87,7 @@ export function createFabric(deps: {
     dialer,
     log: deps.log,
     nodeName: deps.nodeName,
-    addresses: deps.addresses,
+    paths,
     // Wire forms this node reads and writes; features add theirs when they have any to announce.
     capabilities: [SEALED_BINARY],
     limits: () => ({
@@ -101,6 +110,7 @@ export function createFabric(deps: {
     audit,
     trust,
     monitor,
+    paths,
     socketEndpoints: transports.flatMap((t) => (t.endpoint ? [t.endpoint] : [])),
     start() {
       stopListening = dialer.listen((link) => hub.accept(link));

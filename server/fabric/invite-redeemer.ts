@@ -1,4 +1,5 @@
 import type { PairResult, PairStage, PeerRow } from "../../protocol/network.ts";
+import { invitePaths, type PeerPath } from "../../protocol/peer.ts";
 import { HandshakeError } from "./handshake.ts";
 import { decodeInvite, InviteFormatError } from "./invite-codec.ts";
 import { type DialAttempt, UnreachableError } from "./links/dialer.ts";
@@ -6,7 +7,7 @@ import { type DialAttempt, UnreachableError } from "./links/dialer.ts";
 /** What redeeming needs of the hub: a dial of the invite's addresses, pinned to its key, with its token. */
 interface InviteDialer {
   dial(
-    addresses: readonly string[],
+    paths: readonly PeerPath[],
     options: {
       expectKey: Uint8Array;
       token: string;
@@ -35,8 +36,9 @@ export async function redeemInvite(
     throw err;
   }
   if (payload.n === selfId) return { ok: false, error: "this is your own invite" };
+  const paths = invitePaths(payload);
   try {
-    const peer = await hub.dial(payload.a, {
+    const peer = await hub.dial(paths, {
       expectKey: Buffer.from(payload.k, "base64"),
       token: payload.t,
       expectId: payload.n,
@@ -48,7 +50,7 @@ export async function redeemInvite(
     const attempts: DialAttempt[] =
       err instanceof UnreachableError
         ? err.attempts
-        : [{ address: payload.a[0] ?? "", transport: undefined, error: err as Error }];
+        : paths.slice(0, 1).map((path) => ({ path, error: err as Error }));
     const wrongNode = attempts.some(
       (a) => a.error instanceof HandshakeError && a.error.code === "wrong_node",
     );
@@ -56,7 +58,7 @@ export async function redeemInvite(
       ok: false,
       error: wrongNode
         ? "a different node answered at the invite's address"
-        : `could not reach the inviting node (${attempts.map((a) => `${a.address}: ${a.error.message}`).join("; ")})`,
+        : `could not reach the inviting node (${attempts.map((a) => `${a.path.address}: ${a.error.message}`).join("; ")})`,
     };
   }
 }

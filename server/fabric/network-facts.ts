@@ -27,7 +27,7 @@ export function mintInvite(f: Facts, ttlS?: number): InviteResponse {
   const invite = encodeInvite({
     n: f.identity.nodeId,
     k: f.identity.publicKeyBase64,
-    a: f.addresses().slice(0, 16),
+    p: f.fabric.paths().slice(0, 16),
     t: token,
     e: expires,
     ...(name ? { m: name } : {}),

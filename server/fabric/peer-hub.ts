@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { PairResult, PairStage, PeerMetrics, PeerRow } from "../../protocol/network.ts";
-import { sessionData } from "../../protocol/peer.ts";
+import { DIRECT, type PeerPath, type PresenceData, sessionData } from "../../protocol/peer.ts";
 import { SEALED_BINARY } from "../../protocol/peer-binary.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
 import type { Logger } from "../log.ts";
@@ -41,11 +41,12 @@ export interface PeerHubDeps {
   peers: PeerStore;
   audit: AuditLog;
   trust: Trust;
-  /** Holds the transports and tries a peer's addresses; the hub never sees a transport. */
+  /** Holds the transports and tries a peer's paths; the hub never sees a transport. */
   dialer: Dialer;
   log: Logger;
   nodeName(): string;
-  addresses(): string[];
+  /** How other nodes reach this one, the preferred first (told in presence and invites). */
+  paths(): PeerPath[];
   limits(): SessionLimits;
   capabilities: string[];
 }
@@ -132,13 +133,13 @@ export class PeerHub {
   }
 
   /**
-   * Reaches a node at one of `addresses` (tried in order, the preferred first) and links up. With
+   * Reaches a node over one of `paths` (tried in order, the preferred first) and links up. With
    * `expectKey`, the peer must present that key and a `token` goes along; without, the peer must
    * already trust us (or run open-lan). A refusal ends the attempt at once: a node that refused
-   * us at one address refuses at all of them.
+   * us on one path refuses on all of them.
    */
   async dial(
-    addresses: string | readonly string[],
+    target: string | PeerPath | readonly PeerPath[],
     options: {
       expectKey?: Uint8Array;
       token?: string;
@@ -151,11 +152,11 @@ export class PeerHub {
     if (expectId) this.#emitRow(expectId);
     try {
       return await this.#d.dialer.reach(
-        typeof addresses === "string" ? [addresses] : addresses,
-        (link, address) => this.#linkUp(link, address, options),
+        this.#pathsOf(target),
+        (link, path) => this.#linkUp(link, path, options),
         {
           final: (err) => err instanceof HandshakeError && err.code === "refused",
-          onAttempt: (address) => onStage?.("dialing", address),
+          onAttempt: (path) => onStage?.("dialing", path.address),
         },
       );
     } finally {
@@ -166,16 +167,30 @@ export class PeerHub {
     }
   }
 
+  /** A person's `ws://` address becomes the path of the transport that dials it. */
+  #pathsOf(target: string | PeerPath | readonly PeerPath[]): readonly PeerPath[] {
+    if (typeof target !== "string") return "transport" in target ? [target] : target;
+    const path = this.#d.dialer.pathOf(target);
+    if (!path) {
+      throw new DialError(
+        "bad_address",
+        `"${target.slice(0, 120)}" is not a peer address like ws://host:7420/peer-ws`,
+      );
+    }
+    return [path];
+  }
+
   /** The dialer's side of the handshake on a fresh link, then the pairing is remembered. */
   async #linkUp(
     link: Link,
-    address: string,
+    path: PeerPath,
     options: {
       expectKey?: Uint8Array;
       token?: string;
       onStage?: (stage: PairStage, address: string) => void;
     },
   ): Promise<PeerRow> {
+    const { address } = path;
     try {
       options.onStage?.("handshaking", address);
       const result = await dialHandshake(link, {
@@ -190,7 +205,7 @@ export class PeerHub {
         publicKey: Buffer.from(result.peerPublicKey).toString("base64"),
         nodeName: result.peerName,
         via: "dialed",
-        address,
+        path,
       });
       if (!known)
         this.#d.audit.record("pair", result.peerId, { via: "dialed", address, name: result.peerName });
@@ -224,13 +239,14 @@ export class PeerHub {
     return true;
   }
 
-  /** Dials a known peer at its last address, pinned to its key. */
+  /** Dials a known peer over its known paths (the one that last worked first), pinned to its key. */
   async reconnect(nodeId: string): Promise<PeerRow> {
     const peer = this.#d.peers.get(nodeId);
     if (!peer) throw new DialError("unreachable", `no peer ${nodeId}`);
     if (peer.blocked) throw new DialError("unreachable", "this peer is blocked; unblock it first");
-    if (!peer.lastAddress) throw new DialError("unreachable", "no address is known for this peer");
-    return this.dial(peer.lastAddress, {
+    const paths = this.#d.peers.paths.list(nodeId);
+    if (paths.length === 0) throw new DialError("unreachable", "no address is known for this peer");
+    return this.dial(paths, {
       expectKey: Buffer.from(peer.publicKey, "base64"),
       expectId: nodeId,
     });
@@ -293,7 +309,13 @@ export class PeerHub {
   }
 
   #toRow(rec: PeerRecord): PeerRow {
-    return toPeerRow(rec, this.#sessions.get(rec.nodeId), this.#dialing.has(rec.nodeId));
+    const first = this.#d.peers.paths.list(rec.nodeId)[0];
+    return toPeerRow(
+      rec,
+      this.#sessions.get(rec.nodeId),
+      this.#dialing.has(rec.nodeId),
+      first?.address ?? null,
+    );
   }
 
   #common() {
@@ -368,7 +390,7 @@ export class PeerHub {
   }
 
   #sendPresence(session: PeerSession): void {
-    session.send("presence", { node_name: this.#d.nodeName(), addresses: this.#d.addresses().slice(0, 16) });
+    session.send("presence", { node_name: this.#d.nodeName(), paths: this.#d.paths().slice(0, 16) });
   }
 
   #dispatch(session: PeerSession, type: string, data: unknown, env: SealedHeader): void {
@@ -392,11 +414,11 @@ export class PeerHub {
         return;
       }
       case "presence": {
-        const p = data as { node_name: string; addresses?: string[] };
+        const p = data as PresenceData;
         session.peerName = p.node_name;
-        const address =
-          p.addresses?.find((a) => !/\/\/(localhost|127\.|\[::1\])/.test(a)) ?? p.addresses?.[0];
-        this.#d.peers.touch(session.peerId, { nodeName: p.node_name, ...(address ? { address } : {}) });
+        this.#d.peers.touch(session.peerId, { nodeName: p.node_name });
+        const paths = p.paths ?? p.addresses?.map((address) => ({ transport: DIRECT, address }));
+        if (paths) this.#d.peers.paths.learn(session.peerId, paths, "presence");
         this.#emitRow(session.peerId);
         return;
       }

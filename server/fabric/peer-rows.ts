@@ -2,8 +2,16 @@ import type { PeerMetrics, PeerRow } from "../../protocol/network.ts";
 import type { PeerSession } from "./peer-session.ts";
 import type { PeerRecord } from "./peer-store.ts";
 
-/** A stored peer as the UI sees it, with the live state of its session when it has one. */
-export function toPeerRow(rec: PeerRecord, session: PeerSession | undefined, dialing: boolean): PeerRow {
+/**
+ * A stored peer as the UI sees it, with the live state of its session when it has one; `address`
+ * is where it is reached first (the path that last worked).
+ */
+export function toPeerRow(
+  rec: PeerRecord,
+  session: PeerSession | undefined,
+  dialing: boolean,
+  address: string | null,
+): PeerRow {
   return {
     node_id: rec.nodeId,
     node_name: session?.peerName ?? rec.nodeName,
@@ -13,7 +21,7 @@ export function toPeerRow(rec: PeerRecord, session: PeerSession | undefined, dia
     trusted: rec.trusted,
     via: rec.via as PeerRow["via"],
     blocked: rec.blocked,
-    address: rec.lastAddress,
+    address,
     last_seen: session ? session.lastSeen : rec.lastSeen,
     rtt_ms: session?.rttMs ?? null,
   };

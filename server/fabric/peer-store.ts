@@ -1,6 +1,8 @@
 import { eq, sql } from "drizzle-orm";
+import type { PeerPath } from "../../protocol/peer.ts";
 import type { WeftDb } from "../db/database.ts";
 import { peers } from "../db/schema.ts";
+import { PeerPathStore } from "./peer-path-store.ts";
 
 export type PeerRecord = typeof peers.$inferSelect;
 export type PeerVia = "invite" | "open-lan" | "directory" | "dialed";
@@ -22,16 +24,6 @@ function prepare(db: WeftDb) {
       .set({ trusted: true, nodeName: param("nodeName"), lastSeen: param("now") })
       .where(eq(peers.nodeId, nodeIdParam))
       .prepare(),
-    retrustAt: db
-      .update(peers)
-      .set({
-        trusted: true,
-        nodeName: param("nodeName"),
-        lastSeen: param("now"),
-        lastAddress: param("address"),
-      })
-      .where(eq(peers.nodeId, nodeIdParam))
-      .prepare(),
     insert: db
       .insert(peers)
       .values({
@@ -41,14 +33,13 @@ function prepare(db: WeftDb) {
         via: sql.placeholder("via"),
         trusted: true,
         blocked: false,
-        lastAddress: sql.placeholder("address"),
         lastSeen: sql.placeholder("now"),
         createdAt: sql.placeholder("now"),
       })
       .prepare(),
-    presence: db
+    rename: db
       .update(peers)
-      .set({ nodeName: param("nodeName"), lastAddress: param("address") })
+      .set({ nodeName: param("nodeName") })
       .where(eq(peers.nodeId, nodeIdParam))
       .prepare(),
     lastSeen: db
@@ -68,6 +59,8 @@ function prepare(db: WeftDb) {
  * it holds only rows that exist, so ids that were never stored cannot grow it.
  */
 export class PeerStore {
+  /** How to reach each peer; rows go with their peer when it is forgotten. */
+  readonly paths: PeerPathStore;
   readonly #db: WeftDb;
   readonly #q: ReturnType<typeof prepare>;
   readonly #rows = new Map<string, Readonly<PeerRecord>>();
@@ -75,6 +68,7 @@ export class PeerStore {
   constructor(db: WeftDb) {
     this.#db = db;
     this.#q = prepare(db);
+    this.paths = new PeerPathStore(db);
   }
 
   get(nodeId: string): PeerRecord | undefined {
@@ -89,52 +83,42 @@ export class PeerStore {
     return this.#q.list.all();
   }
 
-  /** Records a peer as trusted with its pinned key (first pairing, or re-pairing after forget). */
+  /**
+   * Records a peer as trusted with its pinned key (first pairing, or re-pairing after forget);
+   * `path` is the one the link came over when this node dialed it.
+   */
   trust(p: {
     nodeId: string;
     publicKey: string;
     nodeName: string;
     via: PeerVia;
-    address?: string | null;
+    path?: PeerPath;
   }): PeerRecord {
     const now = Date.now();
     const existing = this.get(p.nodeId);
     this.#rows.delete(p.nodeId);
-    if (existing) {
-      const args = { nodeId: p.nodeId, nodeName: p.nodeName, now };
-      if (p.address) this.#q.retrustAt.run({ ...args, address: p.address });
-      else this.#q.retrust.run(args);
-    } else {
-      this.#q.insert.run({
-        nodeId: p.nodeId,
-        publicKey: p.publicKey,
-        nodeName: p.nodeName,
-        via: p.via,
-        address: p.address ?? null,
-        now,
-      });
+    if (existing) this.#q.retrust.run({ nodeId: p.nodeId, nodeName: p.nodeName, now });
+    else {
+      this.#q.insert.run({ nodeId: p.nodeId, publicKey: p.publicKey, nodeName: p.nodeName, via: p.via, now });
     }
+    if (p.path) this.paths.worked(p.nodeId, p.path);
     return this.get(p.nodeId)!;
   }
 
   /** Updates what we last saw of a peer; never touches trust or the pinned key. */
-  touch(nodeId: string, fields: { nodeName?: string; address?: string; lastSeen?: number }): void {
-    const { nodeName, address, lastSeen } = fields;
+  touch(nodeId: string, fields: { nodeName?: string; lastSeen?: number }): void {
+    const { nodeName, lastSeen } = fields;
     this.#rows.delete(nodeId);
     // The common cases, every link that opens (presence) and closes, have statements of their own.
-    if (nodeName === undefined && address === undefined) {
+    if (nodeName === undefined) {
       if (lastSeen !== undefined) this.#q.lastSeen.run({ nodeId, lastSeen });
       return;
     }
-    if (nodeName !== undefined && address !== undefined && lastSeen === undefined) {
-      this.#q.presence.run({ nodeId, nodeName, address });
+    if (lastSeen === undefined) {
+      this.#q.rename.run({ nodeId, nodeName });
       return;
     }
-    const set: Partial<PeerRecord> = {};
-    if (nodeName !== undefined) set.nodeName = nodeName;
-    if (address !== undefined) set.lastAddress = address;
-    if (lastSeen !== undefined) set.lastSeen = lastSeen;
-    this.#db.update(peers).set(set).where(eq(peers.nodeId, nodeId)).run();
+    this.#db.update(peers).set({ nodeName, lastSeen }).where(eq(peers.nodeId, nodeId)).run();
   }
 
   setBlocked(nodeId: string, blocked: boolean): boolean {

@@ -77,7 +77,8 @@ export class Redialer {
 
   async #attempt(nodeId: string): Promise<void> {
     const peer = this.#peers.get(nodeId);
-    if (!this.#running || this.#hub.stopping || !peer || !peer.trusted || peer.blocked || !peer.lastAddress)
+    const paths = this.#peers.paths.list(nodeId);
+    if (!this.#running || this.#hub.stopping || !peer || !peer.trusted || peer.blocked || paths.length === 0)
       return;
     if (
       !this.#enabled() ||
@@ -88,7 +89,7 @@ export class Redialer {
       return;
     this.#attempts.set(nodeId, (this.#attempts.get(nodeId) ?? 0) + 1);
     try {
-      await this.#hub.dial(peer.lastAddress, {
+      await this.#hub.dial(paths, {
         expectKey: Buffer.from(peer.publicKey, "base64"),
         expectId: nodeId,
       });

@@ -1,10 +1,9 @@
+import type { PeerPath } from "../../../protocol/peer.ts";
 import { DialError, type DialOptions, type Link, type Transport } from "./link.ts";
 
-/** One address tried while reaching a node, and why it did not work out. */
+/** One path tried while reaching a node, and why it did not work out. */
 export interface DialAttempt {
-  address: string;
-  /** The transport that took it, or undefined when none handles the address. */
-  transport: string | undefined;
+  path: PeerPath;
   error: Error;
 }
 
@@ -12,7 +11,7 @@ export interface DialAttempt {
 export class UnreachableError extends DialError {
   readonly attempts: DialAttempt[];
   constructor(attempts: DialAttempt[]) {
-    super("unreachable", attempts.map((a) => `${a.address}: ${a.error.message}`).join("; "));
+    super("unreachable", attempts.map((a) => `${a.path.address}: ${a.error.message}`).join("; "));
     this.attempts = attempts;
   }
 }
@@ -20,15 +19,16 @@ export class UnreachableError extends DialError {
 export interface ReachOptions extends DialOptions {
   /** An error after which no other address is tried (a node that refused us refuses everywhere). */
   final?: (err: unknown) => boolean;
-  /** Called as each address is dialed, for progress shown to a person. */
-  onAttempt?: (address: string, transport: string) => void;
+  /** Called as each path is dialed, for progress shown to a person. */
+  onAttempt?: (path: PeerPath) => void;
 }
 
 /**
- * Holds the node's transports and reaches a node by trying its addresses in the order given
- * (callers put the preferred first), each on the transport that handles it: dial, then
- * `establish` (the handshake) on the link. A transport switched off in settings is skipped with
- * its reason. The first address that establishes wins; a link whose establishing failed is closed.
+ * Holds the node's transports and reaches a node by trying its typed paths in the order given
+ * (callers put the preferred first), each on the transport it names: dial, then `establish` (the
+ * handshake) on the link. A path of a transport this node lacks, or one a setting switched off,
+ * is skipped with its reason. The first path that establishes wins; a link whose establishing
+ * failed is closed.
  */
 export class Dialer {
   readonly #transports: Transport[];
@@ -43,9 +43,16 @@ export class Dialer {
     this.#disabled = opts.disabled ?? (() => undefined);
   }
 
-  /** The transport that dials `address`, if any. */
-  transportFor(address: string): Transport | undefined {
-    return this.#transports.find((t) => t.handles(address));
+  /** The transport that dials `path`, if this node has it. */
+  transportFor(path: PeerPath): Transport | undefined {
+    return this.#transports.find((t) => t.name === path.transport && t.handles(path.address));
+  }
+
+  /** The path of an address a person typed (a `ws://` URL): the first transport that handles it. */
+  pathOf(address: string): PeerPath | undefined {
+    const trimmed = address.trim();
+    const transport = this.#transports.find((t) => t.handles(trimmed));
+    return transport ? { transport: transport.name, address: trimmed } : undefined;
   }
 
   /** Hands every link any transport accepts to `accept`; returns how to stop them all. */
@@ -57,27 +64,26 @@ export class Dialer {
   }
 
   /**
-   * Tries `addresses` until one links up and `establish` resolves on it. With one address its
-   * own error is thrown as it was; with several, an `UnreachableError` listing each attempt,
-   * unless `final` stops the search first (then that error). Nothing to try is a `DialError`.
+   * Tries `paths` until one links up and `establish` resolves on it. With one path its own error
+   * is thrown as it was; with several, an `UnreachableError` listing each attempt, unless `final`
+   * stops the search first (then that error). Nothing to try is a `DialError`.
    */
   async reach<T>(
-    addresses: readonly string[],
-    establish: (link: Link, address: string) => Promise<T>,
+    paths: readonly PeerPath[],
+    establish: (link: Link, path: PeerPath) => Promise<T>,
     options: ReachOptions = {},
   ): Promise<T> {
     const attempts: DialAttempt[] = [];
     let skipped: DialError | undefined;
-    for (const address of addresses) {
+    for (const path of paths) {
       if (options.signal?.aborted) throw new DialError("aborted", "the dial was cancelled");
-      const transport = this.transportFor(address);
+      const transport = this.transportFor(path);
       if (!transport) {
         attempts.push({
-          address,
-          transport: undefined,
+          path,
           error: new DialError(
             "bad_address",
-            `"${address.slice(0, 120)}" is not an address this node can dial (like ws://host:7420/peer-ws)`,
+            `"${path.address.slice(0, 120)}" is not a ${path.transport.slice(0, 16)} address this node can dial`,
           ),
         });
         continue;
@@ -87,19 +93,19 @@ export class Dialer {
         skipped = new DialError("disabled", why);
         continue;
       }
-      options.onAttempt?.(address, transport.name);
+      options.onAttempt?.(path);
       let link: Link | undefined;
       try {
-        link = await transport.dial(address, options);
-        return await establish(link, address);
+        link = await transport.dial(path.address, options);
+        return await establish(link, path);
       } catch (err) {
         if (link?.isOpen) link.close();
         if (options.final?.(err)) throw err;
-        attempts.push({ address, transport: transport.name, error: err as Error });
+        attempts.push({ path, error: err as Error });
       }
     }
     if (attempts.length === 0) {
-      throw skipped ?? new DialError("unreachable", "no address is known for this node");
+      throw skipped ?? new DialError("unreachable", "no way to reach this node is known");
     }
     if (attempts.length === 1 && skipped === undefined) throw attempts[0]!.error;
     throw new UnreachableError(attempts);

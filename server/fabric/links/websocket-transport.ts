@@ -1,10 +1,11 @@
 import type { ServerWebSocket } from "bun";
+import { DIRECT } from "../../../protocol/peer.ts";
 import type { SocketEndpoint } from "../../wire/socket-endpoint.ts";
 import { DialError, type Link, LinkBase, type Transport } from "./link.ts";
 import type { PendingHandshakes, PendingSlot } from "./pending-handshakes.ts";
 
-/** The direct transport: `ws://host:port/peer-ws`, dialed with Bun's WebSocket client. */
-export const DIRECT = "direct";
+/** The direct transport's path type (protocol/peer.ts): `ws://host:port/peer-ws`. */
+export { DIRECT };
 
 /** WebSocket close code 1013: the server is overloaded, the client may come back later. */
 export const TRY_AGAIN_LATER = 1013;

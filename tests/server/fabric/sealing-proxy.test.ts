@@ -159,7 +159,10 @@ describe("a link through a recording proxy", () => {
     const proxy = startProxy(a.port);
     const invite = await mintInvite(a);
     const payload = decodeInvite(invite);
-    const paired = await pair(b, encodeInvite({ ...payload, a: [proxy.url] }));
+    const paired = await pair(
+      b,
+      encodeInvite({ ...payload, p: [{ transport: "direct", address: proxy.url }] }),
+    );
     expect(paired.body).toMatchObject({ ok: true, peer: { node_id: aId, address: proxy.url } });
 
     a.settings.update({ "network.nodeName": marker });

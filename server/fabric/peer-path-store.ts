@@ -1,0 +1,124 @@
+import { and, desc, eq, notInArray, sql } from "drizzle-orm";
+import type { PeerPath } from "../../protocol/peer.ts";
+import type { WeftDb } from "../db/database.ts";
+import { peerPaths } from "../db/schema.ts";
+
+/** Where a path was learned. */
+export type PathSource = "invite" | "presence" | "dialed";
+
+/** Paths kept per peer; a presence lists at most 16, and the dialed ones stay beside them. */
+export const MAX_PATHS_PER_PEER = 24;
+
+const isLoopback = (address: string) => /\/\/(localhost|127\.|\[::1\])/.test(address);
+
+/**
+ * The typed paths of every peer (transport + address), in the order to try them: the one that
+ * last completed a handshake first, then the others newest first, loopback addresses last (a
+ * peer's `localhost` only works when it runs on this very machine).
+ */
+export class PeerPathStore {
+  readonly #db: WeftDb;
+  readonly #list;
+  readonly #upsert;
+  readonly #worked;
+  #lastStamp = 0;
+
+  constructor(db: WeftDb) {
+    this.#db = db;
+    const nodeId = sql.placeholder("nodeId");
+    this.#list = db
+      .select()
+      .from(peerPaths)
+      .where(eq(peerPaths.nodeId, nodeId))
+      .orderBy(sql`${peerPaths.workedAt} IS NULL`, desc(peerPaths.workedAt), desc(peerPaths.learnedAt))
+      .prepare();
+    const values = {
+      nodeId,
+      transport: sql.placeholder("transport"),
+      address: sql.placeholder("address"),
+      source: sql.placeholder("source"),
+      learnedAt: sql.placeholder("now"),
+    };
+    const key = [peerPaths.nodeId, peerPaths.transport, peerPaths.address];
+    this.#upsert = db
+      .insert(peerPaths)
+      .values(values)
+      .onConflictDoUpdate({ target: key, set: { learnedAt: sql`excluded.learned_at` } })
+      .prepare();
+    this.#worked = db
+      .insert(peerPaths)
+      .values({ ...values, workedAt: sql.placeholder("now") })
+      .onConflictDoUpdate({ target: key, set: { workedAt: sql`excluded.worked_at` } })
+      .prepare();
+  }
+
+  /** A peer's paths in the order to try them. */
+  list(nodeId: string): PeerPath[] {
+    const rows = this.#list.all({ nodeId });
+    const worked = rows.filter((r) => r.workedAt !== null);
+    const rest = rows.filter((r) => r.workedAt === null);
+    return [
+      ...worked,
+      ...rest.filter((r) => !isLoopback(r.address)),
+      ...rest.filter((r) => isLoopback(r.address)),
+    ].map((r) => ({ transport: r.transport, address: r.address }));
+  }
+
+  /**
+   * Records what a peer said of itself (or an invite said of it). A presence replaces the paths an
+   * earlier presence gave, so addresses the peer no longer has are not tried for ever.
+   */
+  learn(nodeId: string, paths: readonly PeerPath[], source: Exclude<PathSource, "dialed">): void {
+    this.#db.transaction(() => {
+      // The first path is the peer's preferred one: written last, so it has the newest stamp.
+      for (const p of [...paths].reverse()) this.#upsert.run({ nodeId, ...p, source, now: this.#stamp() });
+      if (source === "presence") {
+        const kept = paths.map((p) => `${p.transport} ${p.address}`);
+        this.#db
+          .delete(peerPaths)
+          .where(
+            and(
+              eq(peerPaths.nodeId, nodeId),
+              eq(peerPaths.source, "presence"),
+              notInArray(
+                sql`${peerPaths.transport} || ' ' || ${peerPaths.address}`,
+                kept.length ? kept : [""],
+              ),
+            ),
+          )
+          .run();
+      }
+      this.#prune(nodeId);
+    });
+  }
+
+  /** A link over `path` completed its handshake: it is tried first next time. */
+  worked(nodeId: string, path: PeerPath): void {
+    this.#worked.run({ nodeId, ...path, source: "dialed", now: this.#stamp() });
+    this.#prune(nodeId);
+  }
+
+  /** Milliseconds, but never the same twice: two writes in one millisecond keep their order. */
+  #stamp(): number {
+    this.#lastStamp = Math.max(Date.now(), this.#lastStamp + 1);
+    return this.#lastStamp;
+  }
+
+  /** Keeps the best `MAX_PATHS_PER_PEER`: a peer cannot grow the table by changing addresses. */
+  #prune(nodeId: string): void {
+    const all = this.list(nodeId);
+    if (all.length <= MAX_PATHS_PER_PEER) return;
+    for (const p of all.slice(MAX_PATHS_PER_PEER)) {
+      this.#db
+        .delete(peerPaths)
+        .where(
+          and(
+            eq(peerPaths.nodeId, nodeId),
+            eq(peerPaths.transport, p.transport),
+            eq(peerPaths.address, p.address),
+          ),
+        )
+        .run();
+    }
+  }
+}
