@@ -125,6 +125,8 @@ export const sessionData = {
 export type SessionType = keyof typeof sessionData;
 
 export type PresenceData = z.infer<typeof presenceData>;
+export type GoodbyeData = z.infer<typeof goodbyeData>;
+export type ErrorData = z.infer<typeof errorData>;
 export type HelloData = z.infer<typeof helloData>;
 export type HelloAckData = z.infer<typeof helloAckData>;
 export type AuthData = z.infer<typeof authData>;

@@ -1,52 +1,42 @@
 import { hostname } from "node:os";
 import { builtinManifests } from "../plugins/builtin-manifests.ts";
-import { systemClientEvent } from "../protocol/browser.ts";
-import { PROTOCOL_VERSION } from "../protocol/version.ts";
-import { registerChatPeerWire } from "./chat/chat-peer-wire.ts";
-import { ChatService } from "./chat/chat-service.ts";
-import { chatSettings, maxMessageBytes } from "./chat/chat-settings.ts";
-import { MessageStore } from "./chat/message-store.ts";
+import { chatFeature } from "./chat/chat-feature.ts";
+import type { ChatService } from "./chat/chat-service.ts";
 import type { NodeOptions } from "./cli/args.ts";
-import { registerCollabChannel } from "./collab/collab-channel.ts";
-import { registerCollabPeerWire } from "./collab/collab-peer-wire.ts";
-import { CollabService } from "./collab/collab-service.ts";
-import { RoomStore } from "./collab/room-store.ts";
+import { collabFeature } from "./collab/collab-feature.ts";
+import type { CollabService } from "./collab/collab-service.ts";
 import { openDataDir } from "./data-dir.ts";
 import { openDatabase } from "./db/database.ts";
 import { createFabric, type Fabric } from "./fabric/fabric.ts";
 import { warmUpFabric } from "./fabric/warm-up.ts";
+import { composeFeatures } from "./features/compose.ts";
+import type { FeatureApis, FeatureContext, FeatureDefinition } from "./features/feature.ts";
+import { nodeFeatures } from "./features/node-features.ts";
 import { createHttpApp } from "./http/app.ts";
 import { browserEndpoint } from "./http/browser-endpoint.ts";
-import type { HttpContext } from "./http/context.ts";
 import { listen } from "./http/listener.ts";
 import { loadOrCreateIdentity, type NodeIdentity } from "./identity/identity.ts";
 import type { Logger } from "./log.ts";
 import { peerAddresses } from "./network-addresses.ts";
 import { NoticeService } from "./notices/notice-service.ts";
 import { NoticeStore } from "./notices/notice-store.ts";
-import { registerTrustNotices } from "./notices/trust-notices.ts";
 import { PaneCatalog } from "./panes/pane-catalog.ts";
 import { loadPlugins } from "./panes/plugin-loader.ts";
 import { appearanceSettings } from "./settings/appearance-settings.ts";
 import { httpSettings } from "./settings/http-settings.ts";
-import {
-  advertisedAddress,
-  maxFrameBytes,
-  maxJsonDepth,
-  networkSettings,
-  nodeName,
-} from "./settings/network-settings.ts";
+import { advertisedAddress, maxFrameBytes, maxJsonDepth, nodeName } from "./settings/network-settings.ts";
 import { SettingsRegistry } from "./settings/registry.ts";
 import { SettingsStore } from "./settings/settings-store.ts";
 import { WEFT_VERSION } from "./version.ts";
 import { BrowserHub } from "./ws/browser-hub.ts";
-import { registerNetworkChannel } from "./ws/network-channel.ts";
 
 export type NodeConfig = Omit<NodeOptions, "dataDir" | "open"> & {
   dataDir: string;
   uiDir?: string;
   /** Liveness ping interval; tests shorten it. */
   pingIntervalMs?: number;
+  /** The features to compose; every node feature by default (server/features/node-features.ts). */
+  features?: readonly FeatureDefinition[];
 };
 
 /** A started node; `stop()` undoes `startNode` in reverse and may be called more than once. */
@@ -62,6 +52,8 @@ export interface RunningNode {
   chat: ChatService;
   /** The inbox; features `add()` notices to it. */
   notices: NoticeService;
+  /** Every feature's `api`, by definition (`node.features.get(chatFeature)`). */
+  features: FeatureApis;
   /**
    * The start-up crypto self-test, run once the listener is up (server/fabric/warm-up.ts); a
    * failure is logged as an error, and this resolves either way.
@@ -83,9 +75,9 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     const database = openDatabase(dir.paths.database);
     undo.push(() => database.close());
 
+    const features = config.features ?? nodeFeatures;
     const registry = new SettingsRegistry().declare(
-      ...networkSettings,
-      ...chatSettings,
+      ...features.flatMap((f) => f.settings ?? []),
       ...appearanceSettings,
       ...httpSettings,
     );
@@ -109,20 +101,13 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       addresses,
       pingIntervalMs: config.pingIntervalMs,
     });
-    const chat = new ChatService({
-      hub: fabric.hub,
-      browsers,
-      store: new MessageStore(database.db, identity.nodeId),
-      log,
-      maxMessageBytes: () => settings.get(maxMessageBytes),
-    });
-    const notices = new NoticeService({ store: new NoticeStore(database.db), browsers });
-    const ctx: HttpContext = {
+    const ctx: FeatureContext = {
       identity,
+      db: database.db,
       settings,
       fabric,
-      chat,
-      notices,
+      browsers,
+      notices: new NoticeService({ store: new NoticeStore(database.db), browsers }),
       panes,
       log,
       dataDir: dir.paths.root,
@@ -131,56 +116,9 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       nodeName: effectiveName,
       addresses,
     };
+    const composed = composeFeatures(features, ctx);
 
-    const welcome = () => ({
-      channel: "system",
-      event: "welcome",
-      data: {
-        node_id: identity.nodeId,
-        node_name: effectiveName(),
-        version: WEFT_VERSION,
-        protocol_version: PROTOCOL_VERSION,
-        started_at: startedAt,
-      },
-    });
-    browsers.onOpen((socket) => browsers.send(socket, welcome()));
-    browsers.channel("system", systemClientEvent, (socket, msg) => {
-      switch (msg.event) {
-        case "hello":
-          browsers.send(socket, welcome());
-          return;
-        default: {
-          const never: never = msg.event;
-          return never;
-        }
-      }
-    });
-    const offNetwork = registerNetworkChannel(browsers, ctx);
-    const collab = new CollabService({
-      hub: fabric.hub,
-      browsers,
-      store: new RoomStore(database.db),
-      log,
-      nodeId: identity.nodeId,
-      nodeName: effectiveName,
-      notify: (notice) => notices.add(notice),
-      // Asked for every collab frame: a map lookup, not a scan of the listing.
-      knowsPane: (id) => panes.usable(id) !== undefined,
-      hostsRooms: (id) => panes.usable(id)?.collab !== undefined,
-      paneTitle: (id) => panes.usable(id)?.title ?? id,
-      autoShares: (id) => panes.usable(id)?.collab?.autoShare === true,
-    });
-    registerCollabChannel(collab, browsers);
-    const offCollabWire = registerCollabPeerWire({ hub: fabric.hub, collab, log });
-    chat.registerBrowserChannel();
-    const offChatWire = registerChatPeerWire(fabric.hub, chat);
-    notices.registerBrowserChannel();
-    const offTrustNotices = registerTrustNotices(fabric.trust, notices);
-    settings.onChange((changed) =>
-      browsers.broadcast({ channel: "system", event: "settings_changed", data: { values: changed } }),
-    );
-
-    const app = createHttpApp(ctx, { uiDir: config.uiDir });
+    const app = createHttpApp(ctx, { uiDir: config.uiDir, routes: composed.routes });
     const server = listen({
       host: config.host,
       port: config.port,
@@ -199,16 +137,13 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       maxFrameBytes: settings.get(maxFrameBytes),
       maxJsonDepth: settings.get(maxJsonDepth),
     }).catch((err: Error) => log.error("fabric self-test failed", { error: err.message }));
-    // Started last and stopped first: goodbyes go out while the sockets still work.
+    // Started last and stopped first: goodbyes go out while the sockets still work, and every
+    // feature has stopped (collab flushed its rooms) before the database closes.
+    composed.start();
     fabric.start();
     undo.push(() => {
-      offNetwork();
-      offCollabWire();
-      offChatWire();
-      offTrustNotices();
       fabric.stop();
-      // Before the database closes (an earlier undo step): nothing typed is lost on a clean stop.
-      collab.stop();
+      composed.stop();
     });
 
     let stopped = false;
@@ -220,9 +155,10 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       settings,
       browsers,
       fabric,
-      collab,
-      chat,
-      notices,
+      collab: composed.apis.get(collabFeature),
+      chat: composed.apis.get(chatFeature),
+      notices: ctx.notices,
+      features: composed.apis,
       warmedUp,
       async stop() {
         if (stopped) return;

@@ -1,10 +1,5 @@
 import { randomBytes } from "node:crypto";
-import {
-  type ChatClientEvent,
-  type ChatMessage,
-  type ChatStatus,
-  chatClientEvent,
-} from "../../protocol/chat.ts";
+import type { ChatClientEvent, ChatMessage, ChatStatus } from "../../protocol/chat.ts";
 import type { PeerHub } from "../fabric/peer-hub.ts";
 import type { Logger } from "../log.ts";
 import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
@@ -43,54 +38,57 @@ export class ChatService {
     this.#d = deps;
   }
 
-  registerBrowserChannel(): void {
-    this.#d.browsers.channel("chat", chatClientEvent, (socket, msg: ChatClientEvent) => {
-      switch (msg.event) {
-        case "open": {
-          const set = this.#viewing.get(socket) ?? new Set<string>();
-          set.delete(msg.data.nodeId);
-          set.add(msg.data.nodeId);
-          // A tab shows a few conversations at once; the one it opened longest ago gives way, so
-          // no stream of `open`s grows what the node keeps per tab.
-          for (const old of set) {
-            if (set.size <= MAX_VIEWED_PER_TAB) break;
-            set.delete(old);
-          }
-          this.#viewing.set(socket, set);
-          const page = this.#d.store.page(msg.data.nodeId, HISTORY_PAGE);
-          return this.#send(socket, "history", {
+  /** A frame of a tab on the `chat` channel, already parsed. */
+  onTab(socket: BrowserSocket, msg: ChatClientEvent) {
+    switch (msg.event) {
+      case "open": {
+        const set = this.#viewing.get(socket) ?? new Set<string>();
+        set.delete(msg.data.nodeId);
+        set.add(msg.data.nodeId);
+        // A tab shows a few conversations at once; the one it opened longest ago gives way, so
+        // no stream of `open`s grows what the node keeps per tab.
+        for (const old of set) {
+          if (set.size <= MAX_VIEWED_PER_TAB) break;
+          set.delete(old);
+        }
+        this.#viewing.set(socket, set);
+        const page = this.#d.store.page(msg.data.nodeId, HISTORY_PAGE);
+        return this.#send(socket, "history", {
+          nodeId: msg.data.nodeId,
+          messages: page.rows.map((r) => this.#d.store.toMessage(r)),
+          unread: this.#d.store.unreadCounts()[msg.data.nodeId] ?? 0,
+          hasMore: page.hasMore,
+        });
+      }
+      case "close":
+        this.#viewing.get(socket)?.delete(msg.data.nodeId);
+        return;
+      case "send":
+        try {
+          this.send(msg.data.nodeId, msg.data.text, msg.data.clientId, socket);
+        } catch (err) {
+          if (!(err instanceof ChatRefused)) throw err;
+          this.#send(socket, "error", {
+            message: err.message,
             nodeId: msg.data.nodeId,
-            messages: page.rows.map((r) => this.#d.store.toMessage(r)),
-            unread: this.#d.store.unreadCounts()[msg.data.nodeId] ?? 0,
-            hasMore: page.hasMore,
+            clientId: msg.data.clientId,
           });
         }
-        case "close":
-          this.#viewing.get(socket)?.delete(msg.data.nodeId);
-          return;
-        case "send":
-          try {
-            this.send(msg.data.nodeId, msg.data.text, msg.data.clientId, socket);
-          } catch (err) {
-            if (!(err instanceof ChatRefused)) throw err;
-            this.#send(socket, "error", {
-              message: err.message,
-              nodeId: msg.data.nodeId,
-              clientId: msg.data.clientId,
-            });
-          }
-          return;
-        case "read":
-          return this.read(msg.data.nodeId, msg.data.upTo);
-        case "list_unread":
-          return this.#send(socket, "unread", { counts: this.#d.store.unreadCounts() });
-        default: {
-          const never: never = msg;
-          return never;
-        }
+        return;
+      case "read":
+        return this.read(msg.data.nodeId, msg.data.upTo);
+      case "list_unread":
+        return this.#send(socket, "unread", { counts: this.#d.store.unreadCounts() });
+      default: {
+        const never: never = msg;
+        return never;
       }
-    });
-    this.#d.browsers.onClose((socket) => this.#viewing.delete(socket));
+    }
+  }
+
+  /** A tab went away: it shows no conversation any more. */
+  tabClosed(socket: BrowserSocket): void {
+    this.#viewing.delete(socket);
   }
 
   /** A page of a conversation for `GET /api/chat/:node_id/messages`, oldest first. */

@@ -1,4 +1,5 @@
 import { type CollabClientEvent, collabClientEvent, paneIdOf } from "../../protocol/collab.ts";
+import { type BrowserChannel, browserChannel } from "../features/feature.ts";
 import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
 import { type CollabRoom, CollabUpdateError } from "./collab-room.ts";
 import type { CollabService } from "./collab-service.ts";
@@ -8,7 +9,7 @@ import { AwarenessUpdateError } from "./room-awareness.ts";
  * The `/ws` `collab` channel: tabs open rooms, edit them, share their own, list a pane's rooms and
  * delete them. A read-only room (its owner stopped sharing) refuses edits with a reason.
  */
-export function registerCollabChannel(collab: CollabService, browsers: BrowserHub): void {
+export function collabChannel(collab: CollabService, browsers: BrowserHub): BrowserChannel {
   const error = (socket: BrowserSocket, message: string, paneKey?: string) =>
     browsers.send(socket, {
       channel: "collab",
@@ -23,7 +24,7 @@ export function registerCollabChannel(collab: CollabService, browsers: BrowserHu
     return null;
   };
 
-  browsers.channel("collab", collabClientEvent, (socket, msg) => {
+  const onFrame = (socket: BrowserSocket, msg: CollabClientEvent) => {
     if (msg.event === "rooms") {
       const why = noRooms(msg.data.paneId);
       return why ? error(socket, why) : collab.watchList(socket, msg.data.paneId);
@@ -50,7 +51,7 @@ export function registerCollabChannel(collab: CollabService, browsers: BrowserHu
       // A room loaded only to answer this frame (a leave, a refused update) goes back to SQLite.
       collab.releaseIfIdle(room);
     }
-  });
+  };
 
   function handle(
     socket: BrowserSocket,
@@ -102,5 +103,5 @@ export function registerCollabChannel(collab: CollabService, browsers: BrowserHu
       }
     }
   }
-  browsers.onClose((socket) => collab.tabClosed(socket));
+  return browserChannel({ name: "collab", schema: collabClientEvent, handle: onFrame });
 }

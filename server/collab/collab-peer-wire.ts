@@ -5,8 +5,8 @@ import {
   collabUnshareData,
   collabUpdateData,
 } from "../../protocol/collab.ts";
-import type { PeerHub } from "../fabric/peer-hub.ts";
 import type { PeerSession } from "../fabric/peer-session.ts";
+import { type PeerMessageType, peerMessageType } from "../features/feature.ts";
 import type { Logger } from "../log.ts";
 import { type CollabRoom, CollabUpdateError } from "./collab-room.ts";
 import type { CollabService } from "./collab-service.ts";
@@ -16,19 +16,14 @@ import { AwarenessUpdateError } from "./room-awareness.ts";
  * The `collab_*` peer messages (protocol/collab.ts). Every frame names the room's owner, which
  * must be the sender or this node: a room of mine the sender was given (and still has), or a room
  * of the sender's that this node has opened. Anything else — a third node's room, a room never
- * shared, unshared since, or not yet opened here — is dropped, as is anything from a peer that is
- * not trusted. Nothing a peer sends reaches a room it was not given, and no share merges.
+ * shared, unshared since, or not yet opened here — is dropped (the hub already dropped anything
+ * from a peer that is not trusted). Nothing a peer sends reaches a room it was not given, and no share merges.
  */
-export function registerCollabPeerWire(deps: {
-  hub: PeerHub;
-  collab: CollabService;
-  log: Logger;
-}): () => void {
-  const { hub, collab, log } = deps;
+export function collabPeerTypes(deps: { collab: CollabService; log: Logger }): PeerMessageType[] {
+  const { collab, log } = deps;
   const self = collab.nodeId;
   /** Why the sender may not touch the room, or null when it may. */
   const refusal = (peer: PeerSession, room: CollabRoom | undefined, owner: string): string | null => {
-    if (!hub.isTrusted(peer.peerId)) return "peer not trusted";
     if (!room) return owner === self || owner === peer.peerId ? "no such room here" : "room of a third node";
     if (owner === self) return room.sharedWith.has(peer.peerId) ? null : "room not shared with the peer";
     return room.access === "guest" ? null : "room not open here";
@@ -56,62 +51,58 @@ export function registerCollabPeerWire(deps: {
     }
   };
 
-  hub.handle("collab_share", collabShareData, (peer, data) => {
-    if (!hub.isTrusted(peer.peerId)) return;
-    const refused = collab.received({ id: peer.peerId, name: peer.peerName }, data.room, data.title);
-    if (refused) peer.send("error", { code: "share_refused", message: refused });
-  });
+  return [
+    peerMessageType("collab_share", collabShareData, (peer, data) => {
+      const refused = collab.received({ id: peer.peerId, name: peer.peerName }, data.room, data.title);
+      if (refused) peer.send("error", { code: "share_refused", message: refused });
+    }),
 
-  hub.handle("collab_unshare", collabUnshareData, (peer, data) => {
-    if (!hub.isTrusted(peer.peerId) || (data.owner !== self && data.owner !== peer.peerId)) return;
-    const room = collab.roomOf(data.owner, data.room);
-    if (!room) return;
-    try {
-      if (data.owner === self) {
-        // A guest removed its copy: stop sharing with it.
-        if (!room.sharedWith.delete(peer.peerId)) return;
-        collab.unlinked(room, peer.peerId);
-        collab.sharingChanged(room);
-      } else if (room.access !== "revoked") {
-        collab.revoked(room, peer.peerName);
+    peerMessageType("collab_unshare", collabUnshareData, (peer, data) => {
+      if (data.owner !== self && data.owner !== peer.peerId) return;
+      const room = collab.roomOf(data.owner, data.room);
+      if (!room) return;
+      try {
+        if (data.owner === self) {
+          // A guest removed its copy: stop sharing with it.
+          if (!room.sharedWith.delete(peer.peerId)) return;
+          collab.unlinked(room, peer.peerId);
+          collab.sharingChanged(room);
+        } else if (room.access !== "revoked") {
+          collab.revoked(room, peer.peerName);
+        }
+      } finally {
+        collab.releaseIfIdle(room);
       }
-    } finally {
-      collab.releaseIfIdle(room);
-    }
-  });
-
-  hub.handle("collab_sync", collabSyncData, (peer, data) =>
-    withRoom(peer, data.room, data.owner, (room) => {
-      collab.linkedBy(room, peer.peerId);
-      if (data.update !== undefined) room.apply(data.update, { kind: "peer", nodeId: peer.peerId });
-      if (data.sv === undefined) return;
-      // An opener (no update) is answered with our vector too, so the exchange runs both ways once.
-      const answer = {
-        room: room.key,
-        owner: data.owner,
-        update: room.diffFor(data.sv),
-        ...(data.update === undefined ? { sv: room.stateVectorB64() } : {}),
-      };
-      peer.send("collab_sync", answer);
     }),
-  );
 
-  hub.handle("collab_update", collabUpdateData, (peer, data) =>
-    withRoom(peer, data.room, data.owner, (room) =>
-      room.apply(data.update, { kind: "peer", nodeId: peer.peerId }),
+    peerMessageType("collab_sync", collabSyncData, (peer, data) =>
+      withRoom(peer, data.room, data.owner, (room) => {
+        collab.linkedBy(room, peer.peerId);
+        if (data.update !== undefined) room.apply(data.update, { kind: "peer", nodeId: peer.peerId });
+        if (data.sv === undefined) return;
+        // An opener (no update) is answered with our vector too, so the exchange runs both ways once.
+        const answer = {
+          room: room.key,
+          owner: data.owner,
+          update: room.diffFor(data.sv),
+          ...(data.update === undefined ? { sv: room.stateVectorB64() } : {}),
+        };
+        peer.send("collab_sync", answer);
+      }),
     ),
-  );
 
-  // Only from a peer that has the room open on this link, like the edits it goes along with.
-  hub.handle("collab_awareness", collabAwarenessData, (peer, data) =>
-    withRoom(peer, data.room, data.owner, (room) => {
-      if (room.linked.has(peer.peerId))
-        collab.awareness(room, data.update, { kind: "peer", nodeId: peer.peerId });
-    }),
-  );
+    peerMessageType("collab_update", collabUpdateData, (peer, data) =>
+      withRoom(peer, data.room, data.owner, (room) =>
+        room.apply(data.update, { kind: "peer", nodeId: peer.peerId }),
+      ),
+    ),
 
-  return hub.on({
-    peerOnline: (id) => collab.peerLinkChanged(id, true),
-    peerOffline: (id) => collab.peerLinkChanged(id, false),
-  });
+    // Only from a peer that has the room open on this link, like the edits it goes along with.
+    peerMessageType("collab_awareness", collabAwarenessData, (peer, data) =>
+      withRoom(peer, data.room, data.owner, (room) => {
+        if (room.linked.has(peer.peerId))
+          collab.awareness(room, data.update, { kind: "peer", nodeId: peer.peerId });
+      }),
+    ),
+  ];
 }

@@ -1,4 +1,5 @@
 import type { LinkTotals, MetricsSample, PeerMetrics } from "../../protocol/network.ts";
+import { pingData, pongData } from "../../protocol/peer.ts";
 import { CLOSE } from "./links/link.ts";
 import { MetricsHistory } from "./metrics-history.ts";
 import type { PeerHub } from "./peer-hub.ts";
@@ -76,6 +77,25 @@ export class LinkMonitor {
     this.#hub = hub;
     this.#intervalMs = options.intervalMs ?? PING_INTERVAL_MS;
     this.history = new MetricsHistory({ intervalMs: this.#intervalMs });
+    // Ping and pong are the monitor's: it sends the pings and measures the RTT with the pongs.
+    hub.handle(
+      "ping",
+      pingData,
+      (session, data, env) => {
+        session.send("pong", data, env.msg_id);
+      },
+      { fromAnyPeer: true },
+    );
+    hub.handle(
+      "pong",
+      pongData,
+      (session, data) => {
+        session.rttMs = Math.round((performance.now() - data.sent) * 10) / 10;
+        session.missedPings = 0;
+        hub.emitRow(session.peerId);
+      },
+      { fromAnyPeer: true },
+    );
     // Subscribed for the hub's whole life, not just while ticking: a link that opens and closes
     // between two ticks, or while the pings are stopped, still counts toward its peer's totals.
     hub.on({

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { PairResult, PairStage, PeerMetrics, PeerRow } from "../../protocol/network.ts";
-import { DIRECT, type PeerPath, type PresenceData, sessionData } from "../../protocol/peer.ts";
+import { DIRECT, type PeerPath } from "../../protocol/peer.ts";
 import { SEALED_BINARY } from "../../protocol/peer-binary.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
 import type { Logger } from "../log.ts";
@@ -14,6 +14,7 @@ import { CLOSE, DialError, type Link, type LinkCloseInfo } from "./links/link.ts
 import { toPeerMetrics, toPeerRow } from "./peer-rows.ts";
 import { PeerSession, type SealedHeader, type SessionLimits } from "./peer-session.ts";
 import type { PeerRecord, PeerStore } from "./peer-store.ts";
+import { registerSessionTypes } from "./session-types.ts";
 import type { Trust } from "./trust.ts";
 
 /** A feature's handler for one peer message type; `data` is already parsed with its schema. */
@@ -64,7 +65,11 @@ export class PeerHub {
   readonly #dialing = new Set<string>();
   /** Peers a person disconnected (here or there): not redialed until a link is made on purpose. */
   readonly #held = new Set<string>();
-  readonly #handlers = new Map<string, { schema: z.ZodType; handler: PeerHandler<unknown> }>();
+  readonly #handlers = new Map<
+    string,
+    { schema: z.ZodType; handler: PeerHandler<unknown>; fromAnyPeer: boolean }
+  >();
+  readonly #capabilities: string[];
   readonly #listeners = new Set<Partial<HubEvents>>();
   readonly #seen = new SeenGuard();
   readonly rejects: RejectCounts = {};
@@ -72,13 +77,45 @@ export class PeerHub {
 
   constructor(deps: PeerHubDeps) {
     this.#d = deps;
+    this.#capabilities = [...deps.capabilities];
+    registerSessionTypes(this, {
+      presence: (session, p) => {
+        session.peerName = p.node_name;
+        deps.peers.touch(session.peerId, { nodeName: p.node_name });
+        const paths = p.paths ?? p.addresses?.map((address) => ({ transport: DIRECT, address }));
+        if (paths) deps.peers.paths.learn(session.peerId, paths, "presence");
+        this.#emitRow(session.peerId);
+      },
+      goodbye: (session, bye) => {
+        if (bye.hold) this.#held.add(session.peerId);
+        session.close(CLOSE.normal, bye.reason ?? "goodbye");
+      },
+      error: (session, e) => deps.log.debug("peer reported an error", { node: session.peerId, ...e }),
+    });
   }
 
-  /** Registers a feature message type; only registered and built-in types are accepted. */
-  handle<S extends z.ZodType>(type: string, schema: S, handler: PeerHandler<z.output<S>>): void {
-    if (Object.hasOwn(sessionData, type) || this.#handlers.has(type))
-      throw new Error(`peer type ${type} registered twice`);
-    this.#handlers.set(type, { schema, handler: handler as PeerHandler<unknown> });
+  /**
+   * Registers a peer message type: frames of it are parsed with `schema`, and reach `handler` only
+   * from a trusted, unblocked peer unless `fromAnyPeer` (the session's own types). Only
+   * registered types are accepted; any other gets `error`.
+   */
+  handle<S extends z.ZodType>(
+    type: string,
+    schema: S,
+    handler: PeerHandler<z.output<S>>,
+    options: { fromAnyPeer?: boolean } = {},
+  ): void {
+    if (this.#handlers.has(type)) throw new Error(`peer type ${type} registered twice`);
+    this.#handlers.set(type, {
+      schema,
+      handler: handler as PeerHandler<unknown>,
+      fromAnyPeer: options.fromAnyPeer === true,
+    });
+  }
+
+  /** Adds capabilities to what this node lists in its hello (features do, before links open). */
+  advertise(...capabilities: string[]): void {
+    for (const c of capabilities) if (!this.#capabilities.includes(c)) this.#capabilities.push(c);
   }
 
   on(listener: Partial<HubEvents>): () => void {
@@ -92,7 +129,7 @@ export class PeerHub {
 
   /** What this node lists in its hello: wire forms it reads and features it offers. */
   get capabilities(): readonly string[] {
-    return this.#d.capabilities;
+    return this.#capabilities;
   }
 
   sessions(): PeerSession[] {
@@ -105,8 +142,7 @@ export class PeerHub {
 
   /** Paired and not blocked: the only peers a feature may share anything with. */
   isTrusted(nodeId: string): boolean {
-    const rec = this.#d.peers.get(nodeId);
-    return rec?.trusted === true && !rec.blocked;
+    return this.#d.peers.isTrusted(nodeId);
   }
 
   isHeld(nodeId: string): boolean {
@@ -338,13 +374,9 @@ export class PeerHub {
       handshake: result,
       selfId: this.#d.identity.nodeId,
       limits: this.#d.limits(),
-      binaryFrames:
-        this.#d.capabilities.includes(SEALED_BINARY) && result.capabilities.includes(SEALED_BINARY),
-      // Own keys only: a type named "__proto__" or "toString" must find nothing, not Object's.
-      types: (type) =>
-        Object.hasOwn(sessionData, type)
-          ? (sessionData as Record<string, z.ZodType>)[type]
-          : this.#handlers.get(type)?.schema,
+      binaryFrames: this.#capabilities.includes(SEALED_BINARY) && result.capabilities.includes(SEALED_BINARY),
+      // A Map, not an object: a type named "__proto__" or "toString" finds nothing.
+      types: (type) => this.#handlers.get(type)?.schema,
       events: {
         frame: (s, type, data, env) => this.#dispatch(s, type, data, env),
         rejected: (s, err) => this.#count(err, s),
@@ -394,47 +426,17 @@ export class PeerHub {
   }
 
   #dispatch(session: PeerSession, type: string, data: unknown, env: SealedHeader): void {
-    const run = (fn: () => void | Promise<void>) => {
-      try {
-        const r = fn();
-        if (r instanceof Promise) r.catch((err) => this.#handlerFailed(type, err));
-      } catch (err) {
-        this.#handlerFailed(type, err);
-      }
-    };
-    switch (type) {
-      case "ping":
-        session.send("pong", data, env.msg_id);
-        return;
-      case "pong": {
-        const sent = (data as { sent: number }).sent;
-        session.rttMs = Math.round((performance.now() - sent) * 10) / 10;
-        session.missedPings = 0;
-        this.#emitRow(session.peerId);
-        return;
-      }
-      case "presence": {
-        const p = data as PresenceData;
-        session.peerName = p.node_name;
-        this.#d.peers.touch(session.peerId, { nodeName: p.node_name });
-        const paths = p.paths ?? p.addresses?.map((address) => ({ transport: DIRECT, address }));
-        if (paths) this.#d.peers.paths.learn(session.peerId, paths, "presence");
-        this.#emitRow(session.peerId);
-        return;
-      }
-      case "goodbye": {
-        const bye = data as { reason?: string; hold?: boolean };
-        if (bye.hold) this.#held.add(session.peerId);
-        session.close(CLOSE.normal, bye.reason ?? "goodbye");
-        return;
-      }
-      case "error":
-        this.#d.log.debug("peer reported an error", { node: session.peerId, ...(data as object) });
-        return;
-      default: {
-        const feature = this.#handlers.get(type);
-        if (feature) run(() => feature.handler(session, data, env));
-      }
+    const entry = this.#handlers.get(type);
+    if (!entry) return;
+    if (!entry.fromAnyPeer && !this.isTrusted(session.peerId)) {
+      this.#count({ code: "untrusted" }, session);
+      return;
+    }
+    try {
+      const r = entry.handler(session, data, env);
+      if (r instanceof Promise) r.catch((err) => this.#handlerFailed(type, err));
+    } catch (err) {
+      this.#handlerFailed(type, err);
     }
   }
 

@@ -79,6 +79,13 @@ export class PeerStore {
     return row;
   }
 
+  /** Paired and not blocked. Asked for every feature frame, so read from the kept row, uncopied. */
+  isTrusted(nodeId: string): boolean {
+    if (!this.#rows.has(nodeId)) this.get(nodeId);
+    const kept = this.#rows.get(nodeId);
+    return kept?.trusted === true && !kept.blocked;
+  }
+
   list(): PeerRecord[] {
     return this.#q.list.all();
   }

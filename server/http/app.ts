@@ -1,13 +1,10 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ApiError } from "../../protocol/rest.ts";
-import { noticeRoutes } from "../notices/notice-routes.ts";
 import { maxBodyBytes } from "../settings/http-settings.ts";
 import { bodyGuard } from "./body-guard.ts";
-import { chatRoutes } from "./chat-routes.ts";
 import type { HttpContext, HttpEnv } from "./context.ts";
 import { checkLocalRequest } from "./local-guard.ts";
-import { networkRoutes } from "./network-routes.ts";
 import { pluginRoutes } from "./plugin-routes.ts";
 import { errorResponse, internalError, malformedRequest, throttledWarn } from "./request-edge.ts";
 import { settingsRoutes } from "./settings-routes.ts";
@@ -19,7 +16,14 @@ import { uiRoutes } from "./ui-routes.ts";
  * front of all of it a malformed-request check, the local-surface guard and the body guard, in
  * that order, so a stranger's body is never read. WebSocket upgrades are handled by the listener.
  */
-export function createHttpApp(ctx: HttpContext, options: { uiDir?: string } = {}) {
+export function createHttpApp(
+  ctx: HttpContext,
+  options: {
+    uiDir?: string;
+    /** Each feature's routes, mounted at `/api/<mount>`. */
+    routes?: ReadonlyArray<{ mount: string; app: Hono<HttpEnv> }>;
+  } = {},
+) {
   const app = new Hono<HttpEnv>();
   const warnRefused = throttledWarn(ctx.log);
 
@@ -54,10 +58,8 @@ export function createHttpApp(ctx: HttpContext, options: { uiDir?: string } = {}
   );
 
   app.route("/api", systemRoutes(ctx));
-  app.route("/api/network", networkRoutes(ctx));
   app.route("/api/settings", settingsRoutes(ctx));
-  app.route("/api/chat", chatRoutes(ctx));
-  app.route("/api/notices", noticeRoutes(ctx));
+  for (const r of options.routes ?? []) app.route(`/api/${r.mount}`, r.app);
   app.all("/api/*", (c) =>
     c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` } satisfies ApiError, 404),
   );

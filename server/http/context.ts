@@ -1,4 +1,3 @@
-import type { ChatService } from "../chat/chat-service.ts";
 import type { Fabric } from "../fabric/fabric.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
 import type { Logger } from "../log.ts";
@@ -11,7 +10,7 @@ export interface HttpContext {
   identity: NodeIdentity;
   settings: SettingsStore;
   fabric: Fabric;
-  chat: ChatService;
+  /** The inbox: features `add()` notices to it. */
   notices: NoticeService;
   panes: PaneCatalog;
   log: Logger;

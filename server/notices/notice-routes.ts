@@ -1,11 +1,12 @@
 import { Hono } from "hono";
 import type { NoticesResponse } from "../../protocol/notices.ts";
 import type { ApiError } from "../../protocol/rest.ts";
-import type { HttpContext, HttpEnv } from "../http/context.ts";
+import type { HttpEnv } from "../http/context.ts";
+import type { NoticeService } from "./notice-service.ts";
 import { MAX_NOTICES } from "./notice-store.ts";
 
 /** `GET /api/notices?limit=<n>`: the newest notices first, and the unread count. */
-export function noticeRoutes(ctx: HttpContext) {
+export function noticeRoutes(notices: NoticeService) {
   return new Hono<HttpEnv>().get("/", (c) => {
     const limit = Number(c.req.query("limit") ?? 100);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_NOTICES) {
@@ -14,6 +15,6 @@ export function noticeRoutes(ctx: HttpContext) {
         400,
       );
     }
-    return c.json(ctx.notices.list(limit) satisfies NoticesResponse);
+    return c.json(notices.list(limit) satisfies NoticesResponse);
   });
 }

@@ -1,5 +1,4 @@
 import type { Notice, NoticesClientEvent, NoticesList } from "../../protocol/notices.ts";
-import { noticesClientEvent } from "../../protocol/notices.ts";
 import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
 import type { NoticeInput, NoticeStore } from "./notice-store.ts";
 
@@ -21,24 +20,22 @@ export class NoticeService {
     this.#d = deps;
   }
 
-  registerBrowserChannel(): void {
-    this.#d.browsers.channel("notices", noticesClientEvent, (socket, msg: NoticesClientEvent) => {
-      switch (msg.event) {
-        case "list":
-          return this.#send(socket, "list", this.list());
-        case "read":
-          this.read(msg.data.ids);
-          return;
-        case "dismiss":
-          if (!this.dismiss(msg.data.id))
-            this.#send(socket, "error", { message: `no notice ${msg.data.id}` });
-          return;
-        default: {
-          const never: never = msg;
-          return never;
-        }
+  /** A frame of a tab on the `notices` channel, already parsed. */
+  onTab(socket: BrowserSocket, msg: NoticesClientEvent) {
+    switch (msg.event) {
+      case "list":
+        return this.#send(socket, "list", this.list());
+      case "read":
+        this.read(msg.data.ids);
+        return;
+      case "dismiss":
+        if (!this.dismiss(msg.data.id)) this.#send(socket, "error", { message: `no notice ${msg.data.id}` });
+        return;
+      default: {
+        const never: never = msg;
+        return never;
       }
-    });
+    }
   }
 
   /** Stores a notice (or updates its coalesced twin) and tells every tab. */

@@ -1,17 +1,16 @@
 import { join } from "node:path";
 import { builtinManifests } from "../../plugins/builtin-manifests.ts";
-import { ChatService } from "../../server/chat/chat-service.ts";
-import { chatSettings } from "../../server/chat/chat-settings.ts";
-import { MessageStore } from "../../server/chat/message-store.ts";
 import { openDatabase } from "../../server/db/database.ts";
 import { createFabric } from "../../server/fabric/fabric.ts";
-import type { HttpContext } from "../../server/http/context.ts";
+import { type ComposedFeatures, composeFeatures } from "../../server/features/compose.ts";
+import type { FeatureContext } from "../../server/features/feature.ts";
+import { nodeFeatures } from "../../server/features/node-features.ts";
 import { loadOrCreateIdentity } from "../../server/identity/identity.ts";
 import { silentLogger } from "../../server/log.ts";
 import { NoticeService } from "../../server/notices/notice-service.ts";
 import { NoticeStore } from "../../server/notices/notice-store.ts";
 import { PaneCatalog } from "../../server/panes/pane-catalog.ts";
-import { networkSettings } from "../../server/settings/network-settings.ts";
+import { httpSettings } from "../../server/settings/http-settings.ts";
 import { SettingsRegistry } from "../../server/settings/registry.ts";
 import { SettingsStore } from "../../server/settings/settings-store.ts";
 import { BrowserHub } from "../../server/ws/browser-hub.ts";
@@ -19,14 +18,17 @@ import { tempDir } from "./temp-dir.ts";
 
 export const TEST_PORT = 7420;
 
-/** A context of real parts (identity file, SQLite settings) for `app.request()` tests. */
-export async function realHttpContext(): Promise<HttpContext> {
+/**
+ * A context of real parts (identity file, SQLite settings, every node feature composed the way a
+ * node composes them) for `app.request()` tests; pass `routes` to `createHttpApp`.
+ */
+export async function realHttpContext(): Promise<FeatureContext & { routes: ComposedFeatures["routes"] }> {
   const dir = tempDir();
   const identity = await loadOrCreateIdentity(join(dir, "identity.key"));
   const database = openDatabase(join(dir, "weft.db"));
   const settings = new SettingsStore(
     database.db,
-    new SettingsRegistry().declare(...networkSettings, ...chatSettings),
+    new SettingsRegistry().declare(...nodeFeatures.flatMap((f) => f.settings ?? []), ...httpSettings),
   );
   const nodeName = () => "test-node";
   const addresses = () => [`ws://192.0.2.1:${TEST_PORT}/peer-ws`];
@@ -39,18 +41,12 @@ export async function realHttpContext(): Promise<HttpContext> {
     addresses,
   });
   const browsers = new BrowserHub(silentLogger);
-  const chat = new ChatService({
-    hub: fabric.hub,
-    browsers,
-    store: new MessageStore(database.db, identity.nodeId),
-    log: silentLogger,
-    maxMessageBytes: () => 16 * 1024,
-  });
-  return {
+  const ctx: FeatureContext = {
     identity,
+    db: database.db,
     settings,
     fabric,
-    chat,
+    browsers,
     notices: new NoticeService({ store: new NoticeStore(database.db), browsers }),
     panes: new PaneCatalog().addBuiltin(builtinManifests),
     log: silentLogger,
@@ -60,6 +56,7 @@ export async function realHttpContext(): Promise<HttpContext> {
     nodeName,
     addresses,
   };
+  return { ...ctx, routes: composeFeatures(nodeFeatures, ctx).routes };
 }
 
 /** Env as the listener passes it for a request from this machine. */

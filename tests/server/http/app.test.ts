@@ -6,7 +6,6 @@ import {
   settingsSchemaResponse,
 } from "../../../protocol/rest.ts";
 import { createHttpApp } from "../../../server/http/app.ts";
-import type { HttpContext } from "../../../server/http/context.ts";
 import {
   fromLan,
   fromLoopback,
@@ -16,11 +15,11 @@ import {
   TEST_PORT,
 } from "../../helpers/http-context.ts";
 
-let ctx: HttpContext;
+let ctx: Awaited<ReturnType<typeof realHttpContext>>;
 let app: ReturnType<typeof createHttpApp>;
 beforeAll(async () => {
   ctx = await realHttpContext();
-  app = createHttpApp(ctx, { uiDir: "/nonexistent-ui" });
+  app = createHttpApp(ctx, { routes: ctx.routes, uiDir: "/nonexistent-ui" });
 });
 
 const get = (path: string, env = fromLoopback, headers: Record<string, string> = localHeaders) =>

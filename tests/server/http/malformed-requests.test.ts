@@ -114,7 +114,7 @@ describe("unexpected failures", () => {
     ctx.panes.list = () => {
       throw new Error(`cannot read ${process.cwd()}/secret.json`);
     };
-    const app = createHttpApp(ctx, { uiDir: "/nonexistent-ui" });
+    const app = createHttpApp(ctx, { routes: ctx.routes, uiDir: "/nonexistent-ui" });
     const res = await app.request("/api/panes", { headers: localHeaders }, fromLoopback);
     expect(res.status).toBe(500);
     const text = await res.text();

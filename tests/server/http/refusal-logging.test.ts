@@ -9,7 +9,7 @@ describe("logging what strangers send", () => {
     const ctx = await realHttpContext();
     const lines: string[] = [];
     ctx.log = createLogger("info", (l) => lines.push(l));
-    const app = createHttpApp(ctx, { uiDir: "/nonexistent-ui" });
+    const app = createHttpApp(ctx, { routes: ctx.routes, uiDir: "/nonexistent-ui" });
     for (let i = 0; i < 1000; i++) {
       const res = await app.request(
         `/api/settings/${"x".repeat(i)}`,

@@ -3,18 +3,17 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { apiError } from "../../../protocol/rest.ts";
 import { createHttpApp } from "../../../server/http/app.ts";
-import type { HttpContext } from "../../../server/http/context.ts";
 import { maxBodyBytes } from "../../../server/settings/http-settings.ts";
 import { fromLoopback, realHttpContext, sameOriginHeaders } from "../../helpers/http-context.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 
-let ctx: HttpContext;
+let ctx: Awaited<ReturnType<typeof realHttpContext>>;
 let app: ReturnType<typeof createHttpApp>;
 beforeAll(async () => {
   ctx = await realHttpContext();
   const uiDir = tempDir();
   writeFileSync(join(uiDir, "index.html"), "<!doctype html><div id=app></div>");
-  app = createHttpApp(ctx, { uiDir });
+  app = createHttpApp(ctx, { routes: ctx.routes, uiDir });
 });
 
 const LIMIT = maxBodyBytes.default;

@@ -1,11 +1,13 @@
 import { Hono } from "hono";
 import type { ChatPage } from "../../protocol/chat.ts";
 import type { ApiError } from "../../protocol/rest.ts";
+import type { PeerHub } from "../fabric/peer-hub.ts";
+import type { HttpEnv } from "../http/context.ts";
 import { isNodeId } from "../identity/node-id.ts";
-import type { HttpContext, HttpEnv } from "./context.ts";
+import type { ChatService } from "./chat-service.ts";
 
 /** `GET /api/chat/:node_id/messages?before=<seq>&limit=<n>`: pages a conversation, oldest first. */
-export function chatRoutes(ctx: HttpContext) {
+export function chatRoutes(hub: PeerHub, chat: ChatService) {
   return new Hono<HttpEnv>().get("/:node_id/messages", (c) => {
     const nodeId = c.req.param("node_id");
     if (!isNodeId(nodeId))
@@ -22,7 +24,7 @@ export function chatRoutes(ctx: HttpContext) {
     if (before !== undefined && (!Number.isInteger(before) || before < 1)) {
       return c.json({ error: "before must be a message seq", field: "before" } satisfies ApiError, 400);
     }
-    if (!ctx.fabric.hub.row(nodeId)) return c.json({ error: `no peer ${nodeId}` } satisfies ApiError, 404);
-    return c.json(ctx.chat.page(nodeId, limit, before) satisfies ChatPage);
+    if (!hub.row(nodeId)) return c.json({ error: `no peer ${nodeId}` } satisfies ApiError, 404);
+    return c.json(chat.page(nodeId, limit, before) satisfies ChatPage);
   });
 }

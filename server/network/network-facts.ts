@@ -1,7 +1,7 @@
 import type { InviteResponse, SelfRow } from "../../protocol/network.ts";
+import type { Fabric } from "../fabric/fabric.ts";
+import { encodeInvite } from "../fabric/invite-codec.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
-import type { Fabric } from "./fabric.ts";
-import { encodeInvite } from "./invite-codec.ts";
 
 interface Facts {
   identity: NodeIdentity;

@@ -1,23 +1,24 @@
 import { type NetworkClientEvent, networkClientEvent } from "../../protocol/network.ts";
 import type { Fabric } from "../fabric/fabric.ts";
-import { mintInvite, selfRow } from "../fabric/network-facts.ts";
+import { type BrowserChannel, browserChannel } from "../features/feature.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
-import type { BrowserHub, BrowserSocket } from "./browser-hub.ts";
+import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
+import { mintInvite, selfRow } from "./network-facts.ts";
 
 /**
  * The `network` channel of `/ws` (docs/architecture.md): a live view of the hub for every tab, and the
  * controls the Peers pane uses. Progress of a pairing goes only to the tab that asked.
  */
-export function registerNetworkChannel(
+export function networkChannel(
   browsers: BrowserHub,
   f: { identity: NodeIdentity; fabric: Fabric; nodeName(): string; addresses(): string[] },
-): () => void {
+): { channel: BrowserChannel; watch(): () => void } {
   const { hub, monitor } = f.fabric;
   const send = (socket: BrowserSocket, event: string, data: unknown) =>
     browsers.send(socket, { channel: "network", event, data });
   const peers = () => ({ self: selfRow(f), peers: hub.rows() });
 
-  browsers.channel("network", networkClientEvent, async (socket, msg: NetworkClientEvent) => {
+  const handle = async (socket: BrowserSocket, msg: NetworkClientEvent) => {
     switch (msg.event) {
       case "list_peers":
         return send(socket, "peers", peers());
@@ -56,24 +57,28 @@ export function registerNetworkChannel(
         return never;
       }
     }
-  });
-
-  const offHub = hub.on({
-    peerUpdate: (peer) => browsers.broadcast({ channel: "network", event: "peer_update", data: { peer } }),
-    peerRemoved: (nodeId) =>
-      browsers.broadcast({ channel: "network", event: "peer_removed", data: { nodeId } }),
-  });
-  // Every tick reaches every tab; with no tab open there is nothing to serialize.
-  const offTicks = monitor.onTick((tick) => {
-    if (browsers.size > 0) browsers.broadcast({ channel: "network", event: "peer_metrics", data: tick });
-  });
-  const offTrust = f.fabric.trust.on({
-    inviteUsed: (id, peer) =>
-      browsers.broadcast({ channel: "network", event: "invite_used", data: { id, peer } }),
-  });
-  return () => {
-    offHub();
-    offTicks();
-    offTrust();
   };
+
+  /** Live updates to every tab: peer rows, monitor ticks, used invites. Returns how to stop. */
+  const watch = () => {
+    const offHub = hub.on({
+      peerUpdate: (peer) => browsers.broadcast({ channel: "network", event: "peer_update", data: { peer } }),
+      peerRemoved: (nodeId) =>
+        browsers.broadcast({ channel: "network", event: "peer_removed", data: { nodeId } }),
+    });
+    // Every tick reaches every tab; with no tab open there is nothing to serialize.
+    const offTicks = monitor.onTick((tick) => {
+      if (browsers.size > 0) browsers.broadcast({ channel: "network", event: "peer_metrics", data: tick });
+    });
+    const offTrust = f.fabric.trust.on({
+      inviteUsed: (id, peer) =>
+        browsers.broadcast({ channel: "network", event: "invite_used", data: { id, peer } }),
+    });
+    return () => {
+      offHub();
+      offTicks();
+      offTrust();
+    };
+  };
+  return { channel: browserChannel({ name: "network", schema: networkClientEvent, handle }), watch };
 }

@@ -3,12 +3,13 @@ import { auditKindQuery, connectRequest, inviteRequest, pairRequest } from "../.
 import type { ApiError, IdentityResponse } from "../../protocol/rest.ts";
 import { decodeInvite, InviteFormatError } from "../fabric/invite-codec.ts";
 import { DialError } from "../fabric/links/link.ts";
-import { mintInvite, selfRow } from "../fabric/network-facts.ts";
-import type { HttpContext, HttpEnv } from "./context.ts";
-import { jsonBody } from "./zod-body.ts";
+import type { FeatureContext } from "../features/feature.ts";
+import type { HttpEnv } from "../http/context.ts";
+import { jsonBody } from "../http/zod-body.ts";
+import { mintInvite, selfRow } from "./network-facts.ts";
 
 /** `/api/network/*`: identity, peers, link history, invites, pairing, dialing, block and forget, audit. */
-export function networkRoutes(ctx: HttpContext) {
+export function networkRoutes(ctx: Pick<FeatureContext, "identity" | "fabric" | "nodeName" | "addresses">) {
   const { hub, audit } = ctx.fabric;
   const notFound = (id: string) => ({ error: `no peer ${id}` }) satisfies ApiError;
   return new Hono<HttpEnv>()

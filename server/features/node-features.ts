@@ -1,0 +1,18 @@
+import { chatFeature } from "../chat/chat-feature.ts";
+import { collabFeature } from "../collab/collab-feature.ts";
+import { networkFeature } from "../network/network-feature.ts";
+import { noticesFeature } from "../notices/notices-feature.ts";
+import type { FeatureDefinition } from "./feature.ts";
+import { systemFeature } from "./system-feature.ts";
+
+/**
+ * The features a node runs, in the order they are built and started (stopped in reverse). A new
+ * feature is a folder with a `defineFeature` and a line here.
+ */
+export const nodeFeatures: readonly FeatureDefinition[] = [
+  systemFeature,
+  networkFeature,
+  noticesFeature,
+  chatFeature,
+  collabFeature,
+];
