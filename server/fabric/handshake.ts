@@ -61,7 +61,8 @@ export interface HandshakeResult {
   leftover: Array<string | Uint8Array>;
 }
 
-interface Common {
+/** What both sides of a handshake need: who this node is, what it offers, and the frame limits. */
+export interface HandshakeCommon {
   identity: NodeIdentity;
   nodeName: string;
   capabilities: string[];
@@ -73,7 +74,7 @@ interface Common {
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 const bytes = (s: string) => new Uint8Array(Buffer.from(s, "base64"));
 
-function helloOf(c: Common, nonce: Uint8Array, eph: Ephemeral): HelloData {
+function helloOf(c: HandshakeCommon, nonce: Uint8Array, eph: Ephemeral): HelloData {
   return {
     node_name: c.nodeName,
     public_key: c.identity.publicKeyBase64,
@@ -89,7 +90,7 @@ const unsigned = (env: SignedEnvelope) => {
 };
 
 /** Reads the next frame, or fails the handshake when the link closed. */
-async function read(queue: FrameQueue, c: Common): Promise<unknown> {
+async function read(queue: FrameQueue, c: HandshakeCommon): Promise<unknown> {
   const frame = await queue.next();
   if (frame === undefined)
     throw new HandshakeError("closed", "the other node closed the link during the handshake");
@@ -152,7 +153,7 @@ async function withTimeout<T>(link: Link, ms: number, run: () => Promise<T>): Pr
  */
 export function dialHandshake(
   link: Link,
-  c: Common & {
+  c: HandshakeCommon & {
     expectKey?: Uint8Array;
     token?: string;
     /** Our own objection to this peer (blocked, key mismatch), checked before we authenticate. */
@@ -240,7 +241,9 @@ export interface DialerClaim {
  */
 export function acceptHandshake(
   link: Link,
-  c: Common & { decide: (claim: DialerClaim) => Promise<{ ok: true } | { ok: false; reason: string }> },
+  c: HandshakeCommon & {
+    decide: (claim: DialerClaim) => Promise<{ ok: true } | { ok: false; reason: string }>;
+  },
 ): Promise<HandshakeResult> {
   return withTimeout(link, c.timeoutMs ?? HANDSHAKE_TIMEOUT_MS, async () => {
     const queue = new FrameQueue(link);

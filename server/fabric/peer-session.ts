@@ -219,3 +219,19 @@ export class PeerSession {
     }
   }
 }
+
+/** Within this long after a link opens, a crossing link in the other direction is a dial race. */
+const CROSSING_WINDOW_MS = 5_000;
+
+/**
+ * Whether a second session with a peer replaces the first: it does, except when two nodes dialed
+ * each other at once; then both keep the link dialed by the smaller node id, so they agree
+ * without talking.
+ */
+export function keepsNewLink(existing: PeerSession, fresh: PeerSession, selfId: string): boolean {
+  const crossing =
+    existing.direction !== fresh.direction && Date.now() - existing.establishedAt < CROSSING_WINDOW_MS;
+  if (!crossing) return true;
+  const weAreSmaller = selfId < fresh.peerId;
+  return weAreSmaller === (fresh.direction === "outbound");
+}
