@@ -1,4 +1,6 @@
-import type { LogLevel } from "./cli/args.ts";
+/** How much the node logs, least first (`--log-level`). */
+export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 

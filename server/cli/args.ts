@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
 import { StartupError } from "../errors.ts";
+import { LOG_LEVELS, type LogLevel } from "../log.ts";
 
-export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel };
 
 export const DEFAULT_NODE_PORT = 7420;
 export const DEFAULT_LOBBY_PORT = 7400;
