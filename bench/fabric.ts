@@ -147,7 +147,7 @@ async function redialToFirstFrame(a: RunningNode, b: RunningNode, arrived: () =>
   const first = arrived();
   const started = performance.now();
   await b.fabric.hub.dial(peerAddress(a), { expectKey, expectId: aId });
-  if (!b.fabric.hub.send(aId, "bench", { seq: 0, body: "first" } satisfies BenchData))
+  if (!b.fabric.hub.sendRaw(aId, "bench", { seq: 0, body: "first" } satisfies BenchData))
     throw new Error("the new link closed before its first frame");
   return (await within(5_000, "the first sealed frame", first)) - started;
 }
@@ -235,7 +235,8 @@ async function sealedFlow(): Promise<Flow & { frameBytes(): number }> {
   const msgsBefore = session.stats.msgsOut;
   return {
     send(seq) {
-      if (!session.send("bench", { seq, body: payload } satisfies BenchData)) throw new Error("link closed");
+      if (!session.sendRaw("bench", { seq, body: payload } satisfies BenchData))
+        throw new Error("link closed");
     },
     delivered: () => count,
     onDelivery(wake) {

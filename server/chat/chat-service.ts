@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
+import type { ServerDataOf, ServerEventOf } from "../../protocol/channels.ts";
 import type { ChatClientEvent, ChatMessage, ChatStatus } from "../../protocol/chat.ts";
 import type { PeerHub } from "../fabric/peer-hub.ts";
 import type { Logger } from "../log.ts";
-import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
+import { type BrowserHub, type BrowserSocket, channelSender } from "../ws/browser-hub.ts";
 import type { MessageStore } from "./message-store.ts";
 
 export const HISTORY_PAGE = 50;
@@ -176,10 +177,15 @@ export class ChatService {
   }
 
   /** To every tab showing the conversation, and the tab that caused it even if it does not. */
-  #toViewers(nodeId: string, event: string, data: unknown, also?: BrowserSocket): void {
+  #toViewers<E extends ServerEventOf<"chat">["event"]>(
+    nodeId: string,
+    event: E,
+    data: ServerDataOf<"chat", E>,
+    also?: BrowserSocket,
+  ): void {
     const targets = new Set(this.#viewersOf(nodeId));
     if (also) targets.add(also);
-    for (const socket of targets) this.#send(socket, event, data);
+    for (const socket of targets) this.#send(socket, event, data as never); // the same E, which TS cannot correlate here
   }
 
   #broadcastUnread(): void {
@@ -190,8 +196,12 @@ export class ChatService {
     });
   }
 
-  #send(socket: BrowserSocket, event: string, data: unknown): void {
-    this.#d.browsers.send(socket, { channel: "chat", event, data });
+  #send<E extends ServerEventOf<"chat">["event"]>(
+    socket: BrowserSocket,
+    event: E,
+    data: ServerDataOf<"chat", E>,
+  ): void {
+    channelSender(this.#d.browsers, "chat").send(socket, event, data);
   }
 }
 

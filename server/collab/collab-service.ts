@@ -1,3 +1,4 @@
+import type { ServerDataOf, ServerEventOf } from "../../protocol/channels.ts";
 import {
   type CollabMember,
   paneIdOf,
@@ -5,10 +6,11 @@ import {
   type RoomListing,
   roomAddressOf,
 } from "../../protocol/collab.ts";
+import type { PeerDataOf } from "../../protocol/peer-messages.ts";
 import type { PeerHub } from "../fabric/peer-hub.ts";
 import type { Logger } from "../log.ts";
 import type { NoticeInput } from "../notices/notice-store.ts";
-import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
+import { type BrowserHub, type BrowserSocket, channelSender } from "../ws/browser-hub.ts";
 import { CollabRoom, type UpdateOrigin } from "./collab-room.ts";
 import { type AwarenessOrigin, RoomAwareness } from "./room-awareness.ts";
 import { RoomLists } from "./room-lists.ts";
@@ -406,8 +408,12 @@ export class CollabService {
   #fanOut(
     room: CollabRoom,
     from: { kind: "tab"; socket: BrowserSocket } | { kind: "peer"; nodeId: string } | null,
-    [event, tabData]: [string, unknown],
-    [type, peerData]: [string, unknown],
+    [event, tabData]:
+      | ["update", ServerDataOf<"collab", "update">]
+      | ["awareness", ServerDataOf<"collab", "awareness">],
+    [type, peerData]:
+      | ["collab_update", PeerDataOf<"collab_update">]
+      | ["collab_awareness", PeerDataOf<"collab_awareness">],
   ): void {
     for (const socket of room.tabs.keys()) {
       if (from?.kind !== "tab" || socket !== from.socket) this.#send(socket, event, tabData);
@@ -478,8 +484,12 @@ export class CollabService {
     return true;
   }
 
-  #send(socket: BrowserSocket, event: string, data: unknown): void {
-    this.#d.browsers.send(socket, { channel: "collab", event, data });
+  #send<E extends ServerEventOf<"collab">["event"]>(
+    socket: BrowserSocket,
+    event: E,
+    data: ServerDataOf<"collab", E>,
+  ): void {
+    channelSender(this.#d.browsers, "collab").send(socket, event, data);
   }
 }
 

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { PairResult, PairStage, PeerMetrics, PeerRow } from "../../protocol/network.ts";
 import type { PeerPath } from "../../protocol/peer.ts";
 import { SEALED_BINARY } from "../../protocol/peer-binary.ts";
+import type { PeerDataOf, PeerMessageName } from "../../protocol/peer-messages.ts";
 import type { FrameRejected } from "../wire/json-guard.ts";
 import { SeenGuard } from "../wire/seen-guard.ts";
 import { acceptHandshake } from "./handshake.ts";
@@ -126,8 +127,13 @@ export class PeerHub {
   }
 
   /** Sends a sealed frame to a connected peer; false when it is not connected. */
-  send(nodeId: string, type: string, data: unknown, re?: string): boolean {
+  send<T extends PeerMessageName>(nodeId: string, type: T, data: PeerDataOf<T>, re?: string): boolean {
     return this.#sessions.get(nodeId)?.send(type, data, re) ?? false;
+  }
+
+  /** `send` for a type outside the protocol's table (tests, benches); see `PeerSession.sendRaw`. */
+  sendRaw(nodeId: string, type: string, data: unknown): boolean {
+    return this.#sessions.get(nodeId)?.sendRaw(type, data) ?? false;
   }
 
   /** An inbound link from a transport: run the acceptor handshake and trust, then link up. */

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { type SealedEnvelope, sealedEnvelope } from "../../protocol/peer.ts";
 import { BinaryFrameError, readBinaryHeader, SEALED_BINARY_KIND } from "../../protocol/peer-binary.ts";
+import type { PeerDataOf, PeerMessageName } from "../../protocol/peer-messages.ts";
 import { newHeader, open, seal } from "../wire/envelope-crypto.ts";
 import { FrameRejected, parseGuardedJson } from "../wire/json-guard.ts";
 import { TokenBucket } from "../wire/rate-limiter.ts";
@@ -101,8 +102,16 @@ export class PeerSession {
     this.link.onClose((info) => this.#events.closed(this, info));
   }
 
-  /** Seals and sends one frame; false when the link is already closed. */
-  send(type: string, data: unknown, re?: string): boolean {
+  /** Seals and sends one frame of a type in protocol/peer-messages.ts; false once the link closed. */
+  send<T extends PeerMessageName>(type: T, data: PeerDataOf<T>, re?: string): boolean {
+    return this.sendRaw(type, data, re);
+  }
+
+  /**
+   * Seals and sends a frame of a type outside the protocol's table: one a test, a bench or the
+   * start-up self-test registered for itself. Features use `send`.
+   */
+  sendRaw(type: string, data: unknown, re?: string): boolean {
     if (!this.link.isOpen) return false;
     this.#sendN += 1;
     const header = newHeader(type, this.#selfId, { dst: this.peerId, re });

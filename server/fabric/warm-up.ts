@@ -145,7 +145,8 @@ function sealedRoundTrip(
     });
     receiver.start(accepted.leftover);
     sender.start(dialed.leftover);
-    if (!sender.send("warm_up", { probe: "sealed" })) reject(new SelfTestError("the in-memory link closed"));
+    if (!sender.sendRaw("warm_up", { probe: "sealed" }))
+      reject(new SelfTestError("the in-memory link closed"));
   });
 }
 

@@ -2,7 +2,7 @@ import { type NetworkClientEvent, networkClientEvent } from "../../protocol/netw
 import type { Fabric } from "../fabric/fabric.ts";
 import { type BrowserChannel, browserChannel } from "../features/feature.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
-import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
+import { type BrowserHub, type BrowserSocket, channelSender } from "../ws/browser-hub.ts";
 import { mintInvite, selfRow } from "./network-facts.ts";
 
 /**
@@ -14,8 +14,7 @@ export function networkChannel(
   f: { identity: NodeIdentity; fabric: Fabric; nodeName(): string; addresses(): string[] },
 ): { channel: BrowserChannel; watch(): () => void } {
   const { hub, monitor } = f.fabric;
-  const send = (socket: BrowserSocket, event: string, data: unknown) =>
-    browsers.send(socket, { channel: "network", event, data });
+  const { send } = channelSender(browsers, "network");
   const peers = () => ({ self: selfRow(f), peers: hub.rows() });
 
   const handle = async (socket: BrowserSocket, msg: NetworkClientEvent) => {

@@ -1,5 +1,6 @@
+import type { ServerDataOf, ServerEventOf } from "../../protocol/channels.ts";
 import type { Notice, NoticesClientEvent, NoticesList } from "../../protocol/notices.ts";
-import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
+import { type BrowserHub, type BrowserSocket, channelSender } from "../ws/browser-hub.ts";
 import type { NoticeInput, NoticeStore } from "./notice-store.ts";
 
 export type { NoticeInput } from "./notice-store.ts";
@@ -65,11 +66,15 @@ export class NoticeService {
     this.#broadcast("changed", { unread: this.#d.store.unread() });
   }
 
-  #broadcast(event: string, data: unknown): void {
-    this.#d.browsers.broadcast({ channel: "notices", event, data });
+  #broadcast<E extends ServerEventOf<"notices">["event"]>(event: E, data: ServerDataOf<"notices", E>): void {
+    channelSender(this.#d.browsers, "notices").broadcast(event, data);
   }
 
-  #send(socket: BrowserSocket, event: string, data: unknown): void {
-    this.#d.browsers.send(socket, { channel: "notices", event, data });
+  #send<E extends ServerEventOf<"notices">["event"]>(
+    socket: BrowserSocket,
+    event: E,
+    data: ServerDataOf<"notices", E>,
+  ): void {
+    channelSender(this.#d.browsers, "notices").send(socket, event, data);
   }
 }

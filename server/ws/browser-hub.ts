@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { browserFrameShape, errorFrame } from "../../protocol/browser.ts";
+import type { ChannelName, ServerDataOf, ServerEventOf, ServerFrame } from "../../protocol/channels.ts";
 import type { Logger } from "../log.ts";
 
 /** A browser tab's socket as the hub sees it; the listener adapts Bun's WebSocket to this. */
@@ -96,11 +97,17 @@ export class BrowserHub {
         event,
         error: (err as Error).message,
       });
-      this.send(socket, errorFrame(name, `could not handle "${event}"`));
+      this.#write(socket, errorFrame(name, `could not handle "${event}"`));
     }
   }
 
-  send(socket: BrowserSocket, frame: { channel: string; event: string; data: unknown }): void {
+  /** Sends one tab a frame of a channel in protocol/channels.ts. */
+  send(socket: BrowserSocket, frame: ServerFrame): void {
+    this.#write(socket, frame);
+  }
+
+  /** Any frame, including `error` on a channel the tab made up. */
+  #write(socket: BrowserSocket, frame: object): void {
     try {
       socket.send(JSON.stringify(frame));
     } catch (err) {
@@ -108,7 +115,8 @@ export class BrowserHub {
     }
   }
 
-  broadcast(frame: { channel: string; event: string; data: unknown }): void {
+  /** Sends every tab a frame of a channel in protocol/channels.ts. */
+  broadcast(frame: ServerFrame): void {
     const text = JSON.stringify(frame);
     for (const socket of this.#sockets) {
       try {
@@ -126,6 +134,26 @@ export class BrowserHub {
   }
 
   #reject(socket: BrowserSocket, channel: string, message: string): void {
-    this.send(socket, errorFrame(channel, message));
+    this.#write(socket, errorFrame(channel, message));
   }
+}
+
+/**
+ * A typed sender for one channel: `event` must be one of the channel's server events and `data`
+ * its shape, so a misspelt event is a type error, not a frame the tab drops.
+ */
+export function channelSender<C extends ChannelName>(hub: BrowserHub, channel: C) {
+  const frame = (event: string, data: unknown) => ({ channel, event, data }) as ServerFrame;
+  return {
+    send<E extends ServerEventOf<C>["event"]>(
+      socket: BrowserSocket,
+      event: E,
+      data: ServerDataOf<C, E>,
+    ): void {
+      hub.send(socket, frame(event, data));
+    },
+    broadcast<E extends ServerEventOf<C>["event"]>(event: E, data: ServerDataOf<C, E>): void {
+      hub.broadcast(frame(event, data));
+    },
+  };
 }

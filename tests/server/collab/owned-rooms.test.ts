@@ -262,7 +262,7 @@ describe("peers outside a room", () => {
     forged.getText("text").insert(0, "overwritten ");
     const update = Buffer.from(Y.encodeStateAsUpdate(forged)).toString("base64");
     const send = (type: string, data: unknown) =>
-      expect(mallory.fabric.hub.send(alice.identity.nodeId, type, data)).toBe(true);
+      expect(mallory.fabric.hub.sendRaw(alice.identity.nodeId, type, data)).toBe(true);
     // Alice's own room, never shared with mallory.
     send("collab_update", { room: ROOM, owner: alice.identity.nodeId, update });
     send("collab_sync", { room: ROOM, owner: alice.identity.nodeId, sv: "AA==" });

@@ -78,7 +78,7 @@ describe("a session between two nodes", () => {
     const atB: string[] = [];
     b.fabric.hub.handle("test_echo", text, (peer, d) => {
       atB.push(d.text);
-      peer.send("test_echo", { text: `back ${d.text}` });
+      peer.sendRaw("test_echo", { text: `back ${d.text}` });
     });
     const atA: string[] = [];
     a.fabric.hub.handle("test_echo", text, (_p, d) => {
@@ -88,7 +88,7 @@ describe("a session between two nodes", () => {
     const [toB, toA] = [a.fabric.hub.session(b.identity.nodeId), b.fabric.hub.session(a.identity.nodeId)];
     expect(toB?.binaryFrames).toBe(true);
     expect(toA?.binaryFrames).toBe(true);
-    expect(a.fabric.hub.send(b.identity.nodeId, "test_echo", { text: "hi" })).toBe(true);
+    expect(a.fabric.hub.sendRaw(b.identity.nodeId, "test_echo", { text: "hi" })).toBe(true);
     await eventually(() => atA.includes("back hi"), "the reply");
     expect(atB).toEqual(["hi"]);
   });

@@ -48,7 +48,7 @@ describe("the fabric core over the in-memory transport", () => {
       "alice to link",
     );
 
-    expect(bob.fabric.hub.send(alice.identity.nodeId, "note", { text: "hello over memory" })).toBe(true);
+    expect(bob.fabric.hub.sendRaw(alice.identity.nodeId, "note", { text: "hello over memory" })).toBe(true);
     await eventually(() => got.length === 1, "the note");
     expect(got).toEqual(["hello over memory"]);
 

@@ -90,7 +90,7 @@ describe("the link monitor", () => {
     const before = { alice: metricsOf(alice, bob)!, bob: metricsOf(bob, alice)! };
 
     const text = "ünïcödé 🧵".repeat(100);
-    expect(alice.fabric.hub.send(bob.identity.nodeId, "test_blob", { text })).toBe(true);
+    expect(alice.fabric.hub.sendRaw(bob.identity.nodeId, "test_blob", { text })).toBe(true);
     await eventually(() => got.length === 1, "bob to get the blob");
     expect(got[0]).toBe(text);
 
@@ -201,7 +201,7 @@ describe("the link monitor", () => {
       got += 1;
     });
     const text = "x".repeat(20_000);
-    for (let i = 0; i < 3; i++) expect(alice.fabric.hub.send(bobId, "test_blob", { text })).toBe(true);
+    for (let i = 0; i < 3; i++) expect(alice.fabric.hub.sendRaw(bobId, "test_blob", { text })).toBe(true);
     await eventually(() => got === 3, "bob to get three blobs");
     const before = totalsOf(alice, bob)!;
     const bobBefore = totalsOf(bob, alice)!;
@@ -223,7 +223,7 @@ describe("the link monitor", () => {
     expect(totalsOf(bob, alice)!.bytes_in).toBeGreaterThanOrEqual(bobBefore.bytes_in);
 
     const mid = totalsOf(alice, bob)!;
-    for (let i = 0; i < 2; i++) expect(alice.fabric.hub.send(bobId, "test_blob", { text })).toBe(true);
+    for (let i = 0; i < 2; i++) expect(alice.fabric.hub.sendRaw(bobId, "test_blob", { text })).toBe(true);
     await eventually(() => got === 5, "bob to get two more blobs");
     const after = totalsOf(alice, bob)!;
     expect(after.bytes_out - mid.bytes_out).toBeGreaterThan(40_000);

@@ -150,7 +150,7 @@ describe("a link through a recording proxy", () => {
     const backAtA: string[] = [];
     b.fabric.hub.handle("test_echo", text, (peer, d) => {
       atB.push(d.text);
-      peer.send("test_echo_back", { text: d.text });
+      peer.sendRaw("test_echo_back", { text: d.text });
     });
     a.fabric.hub.handle("test_echo_back", text, (_peer, d) => {
       backAtA.push(d.text);
@@ -167,7 +167,7 @@ describe("a link through a recording proxy", () => {
 
     a.settings.update({ "network.nodeName": marker });
     await eventually(() => peerRow(b, aId)?.node_name === marker, "B to see A's new name", 10_000);
-    expect(a.fabric.hub.send(bId, "test_echo", { text: marker })).toBe(true);
+    expect(a.fabric.hub.sendRaw(bId, "test_echo", { text: marker })).toBe(true);
     await eventually(() => atB.includes(marker), "the marker to reach B's feature", 10_000);
     await eventually(() => backAtA.includes(marker), "B's reply to reach A's feature", 10_000);
     // Everything above travelled over the proxied link, not a second one around it.
