@@ -27,7 +27,8 @@ let invite = "";
 beforeAll(async () => {
   target = await startFuzzTarget();
   // Every route the node's hono app declares, middleware aside.
-  const app = createHttpApp(await realHttpContext());
+  const ctx = await realHttpContext();
+  const app = createHttpApp(ctx, { routes: ctx.routes });
   const seen = new Set<string>();
   routes = app.routes
     .filter((r) => r.path !== "/*" || r.method !== "ALL")
