@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hexId128, nodeId } from "./primitives.ts";
 
 /**
  * Peer chat (the `chat` channel; docs/architecture.md): one conversation per peer, kept in SQLite on both
@@ -9,8 +10,7 @@ import { z } from "zod";
 export const chatStatus = z.enum(["queued", "sent", "delivered", "read", "failed"]);
 export type ChatStatus = z.infer<typeof chatStatus>;
 
-const messageId = z.string().regex(/^[0-9a-f]{32}$/, "must be 128-bit lowercase hex");
-const nodeId = z.string().regex(/^[a-z2-7]{16}$/, "must be a node id");
+const messageId = hexId128;
 
 /** One message as a tab sees it. `seq` orders a conversation on this node and pages history. */
 export const chatMessage = z.object({

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { base64Text } from "./base64.ts";
 import { paneId } from "./pane.ts";
+import { base64Text, NODE_ID, nodeId } from "./primitives.ts";
 
 /**
  * Shared panes (docs/architecture.md, "Shared panes"). A room belongs to the node that made it and
@@ -23,15 +23,12 @@ export const COLLAB_TITLE = "title";
 export const MAX_TITLE = 120;
 
 const PANE_KEY = /^[a-z][a-z0-9-]{0,39}:[a-z0-9-]{1,64}$/;
-const NODE_ID = /^[a-z2-7]{16}$/;
 
 export const paneKey = z
   .string()
   .max(106)
   .refine((k) => PANE_KEY.test(k), "must be <paneId>:<key>");
 export type PaneKey = z.infer<typeof paneKey>;
-
-const nodeId = z.string().regex(NODE_ID);
 
 /** A room as a tab names it: `<paneKey>` (mine) or `<paneKey>@<ownerNodeId>` (shared with me). */
 export const roomAddress = z
@@ -219,27 +216,3 @@ export const collabCaretState = z.object({
   typing: z.boolean().optional(),
 });
 export type CollabCaretState = z.infer<typeof collabCaretState>;
-
-/** `pane.json` of a third-party pane in `<data-dir>/plugins/<id>/` (docs/architecture.md). */
-export const pluginManifest = z.strictObject({
-  id: paneId,
-  name: z.string().min(1).max(60),
-  version: z.string().regex(/^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, "must be a semver version like 1.0.0"),
-  /** Range of weft versions the pane works with, e.g. `>=0.1.0 <1`. */
-  engine: z.string().min(1).max(60),
-  /** The ESM bundle, relative to the pane's folder. */
-  entry: z.string().min(1).max(200),
-  icon: z.string().max(8).optional(),
-  description: z.string().max(200).optional(),
-  collab: z
-    .strictObject({
-      room: z.enum(["shared", "instance"]),
-      key: z
-        .string()
-        .regex(/^[a-z0-9-]{1,40}$/)
-        .optional(),
-      autoShare: z.boolean().optional(),
-    })
-    .optional(),
-});
-export type PluginManifest = z.infer<typeof pluginManifest>;

@@ -44,3 +44,18 @@ export const paneListing = paneManifest.extend({
   entry: z.string().optional(),
 });
 export type PaneListing = z.infer<typeof paneListing>;
+
+/** `pane.json` of a third-party pane in `<data-dir>/plugins/<id>/` (docs/architecture.md). */
+export const pluginManifest = z.strictObject({
+  id: paneId,
+  name: z.string().min(1).max(60),
+  version: z.string().regex(/^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, "must be a semver version like 1.0.0"),
+  /** Range of weft versions the pane works with, e.g. `>=0.1.0 <1`. */
+  engine: z.string().min(1).max(60),
+  /** The ESM bundle, relative to the pane's folder. */
+  entry: z.string().min(1).max(200),
+  icon: z.string().max(8).optional(),
+  description: z.string().max(200).optional(),
+  collab: collabDecl.optional(),
+});
+export type PluginManifest = z.infer<typeof pluginManifest>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { base64Text } from "./base64.ts";
+import { b64Bytes, base64Text, hexId128, nodeId } from "./primitives.ts";
 import { PROTOCOL_VERSION } from "./version.ts";
 
 /**
@@ -10,25 +10,12 @@ import { PROTOCOL_VERSION } from "./version.ts";
  * the feature types registered with the hub (`collab_*`, `chat_*`); anything else gets `error`.
  */
 
-export const nodeIdSchema = z.string().regex(/^[a-z2-7]{16}$/, "must be a 16-character node id");
+/** A node id (protocol/primitives.ts), under the name this file always gave it. */
+export const nodeIdSchema = nodeId;
+export { b64Bytes };
+
 const b64 = base64Text();
-/**
- * Standard base64 that decodes to exactly `bytes` bytes. Checked by length and padding alone, so
- * `protocol/` stays free of Node APIs and runs in the browser too.
- */
-export const b64Bytes = (bytes: number) => {
-  const padding = (3 - (bytes % 3)) % 3;
-  return b64.refine(
-    (s) =>
-      s.length === Math.ceil(bytes / 3) * 4 &&
-      s.endsWith("=".repeat(padding)) &&
-      !s.endsWith("=".repeat(padding + 1)),
-    {
-      message: `must be ${bytes} bytes of base64`,
-    },
-  );
-};
-const msgId = z.string().regex(/^[0-9a-f]{32}$/, "must be 128-bit lowercase hex");
+const msgId = hexId128;
 
 /** A transport's name on the wire: `direct` today, `relay` and `webrtc` next. */
 export const transportName = z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, "must be a transport name");

@@ -9,7 +9,7 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { SveltePlugin } from "bun-plugin-svelte";
-import { pluginManifest } from "../protocol/collab.ts";
+import { pluginManifest } from "../protocol/pane.ts";
 
 const root = join(import.meta.dir, "..");
 const examples = join(root, "plugins", "examples");

@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod";
-import { type PluginManifest, pluginManifest } from "../../protocol/collab.ts";
-import { type PaneListing, paneId } from "../../protocol/pane.ts";
+import { type PaneListing, type PluginManifest, paneId, pluginManifest } from "../../protocol/pane.ts";
 import type { Logger } from "../log.ts";
 import { engineProblem } from "./engine-range.ts";
 import type { PaneCatalog } from "./pane-catalog.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { isBase64 } from "../../protocol/base64.ts";
+import { isBase64 } from "../../protocol/primitives.ts";
 
 describe("isBase64", () => {
   test("accepts what Buffer and btoa write, for every length up to 64 bytes", () => {
