@@ -139,12 +139,14 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     }).catch((err: Error) => log.error("fabric self-test failed", { error: err.message }));
     // Started last and stopped first: goodbyes go out while the sockets still work, and every
     // feature has stopped (collab flushed its rooms) before the database closes.
-    composed.start();
-    fabric.start();
+    // A start that fails part-way stops what it started (the undo steps are synchronous, so a
+    // feature's async stop is not awaited there; a clean stop below awaits it).
     undo.push(() => {
       fabric.stop();
-      composed.stop();
+      void composed.stop();
     });
+    await composed.start();
+    fabric.start();
 
     let stopped = false;
     return {
@@ -163,6 +165,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       async stop() {
         if (stopped) return;
         stopped = true;
+        fabric.stop();
+        await composed.stop();
         runUndo(undo, log);
       },
     };

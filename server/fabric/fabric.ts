@@ -103,6 +103,7 @@ export function createFabric(deps: {
     if (nodeName.key in changed) hub.announce();
   });
   let stopListening = () => {};
+  let stopped = false;
   return {
     hub,
     peers,
@@ -118,6 +119,8 @@ export function createFabric(deps: {
       redialer.start();
     },
     stop() {
+      if (stopped) return;
+      stopped = true;
       stopListening();
       offSettings();
       redialer.stop();

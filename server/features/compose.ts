@@ -6,10 +6,13 @@ import type { Feature, FeatureApis, FeatureContext, FeatureDefinition } from "./
 export interface ComposedFeatures {
   apis: FeatureApis;
   routes: Array<{ mount: string; app: Hono<HttpEnv> }>;
-  /** Starts every feature in list order. */
-  start(): void;
-  /** Stops the started features in reverse order; a failing stop is logged and the rest go on. */
-  stop(): void;
+  /** Starts every feature in list order, each awaited. */
+  start(): Promise<void>;
+  /**
+   * Stops the started features in reverse order, each awaited; a failing stop is logged and the
+   * rest go on. Calling it again does nothing.
+   */
+  stop(): Promise<void>;
 }
 
 /**
@@ -46,21 +49,20 @@ export function composeFeatures(
   return {
     apis,
     routes,
-    start() {
+    async start() {
       for (const [definition, feature] of built) {
-        feature.start?.();
+        await feature.start?.();
         started.push([definition.name, feature]);
       }
     },
-    stop() {
-      for (const [name, feature] of started.reverse()) {
+    async stop() {
+      for (const [name, feature] of started.splice(0).reverse()) {
         try {
-          feature.stop?.();
+          await feature.stop?.();
         } catch (err) {
           ctx.log.warn("a feature failed to stop", { feature: name, error: (err as Error).message });
         }
       }
-      started.length = 0;
     },
   };
 }

@@ -42,10 +42,10 @@ export interface Feature<Api = unknown> {
   readonly peerTypes?: readonly PeerMessageType[];
   /** REST routes, mounted at `/api/<mount>`. */
   readonly routes?: { mount: string; app: Hono<HttpEnv> };
-  /** Runs once every feature is registered and the listener is up. */
-  start?(): void;
-  /** Runs in reverse order of start, before the fabric stops and the database closes. */
-  stop?(): void;
+  /** Runs once every feature is registered and the listener is up; awaited in list order. */
+  start?(): void | Promise<void>;
+  /** Runs in reverse order of start, before the database closes; awaited. */
+  stop?(): void | Promise<void>;
 }
 
 /**
