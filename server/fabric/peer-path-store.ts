@@ -22,6 +22,14 @@ export class PeerPathStore {
   readonly #upsert;
   readonly #worked;
   #lastStamp = 0;
+  /**
+   * Each peer's list as last read: rows and every dial ask for it, and the SQLite read with its
+   * mapping cost more than the rest of a row. Every write here drops the peer's entry; only
+   * peers that have paths are kept, so ids that have none cannot grow it.
+   */
+  readonly #kept = new Map<string, readonly PeerPath[]>();
+  /** What each peer's last presence said, to spot a repeat; bounded like the peers themselves. */
+  readonly #lastPresence = new Map<string, string>();
 
   constructor(db: WeftDb) {
     this.#db = db;
@@ -53,7 +61,21 @@ export class PeerPathStore {
   }
 
   /** A peer's paths in the order to try them. */
-  list(nodeId: string): PeerPath[] {
+  list(nodeId: string): readonly PeerPath[] {
+    const kept = this.#kept.get(nodeId);
+    if (kept) return kept;
+    const read = this.#read(nodeId);
+    if (read.length > 0) this.#kept.set(nodeId, read);
+    return read;
+  }
+
+  /** The peer's rows went with it (the table cascades): forget what was kept. */
+  forgotten(nodeId: string): void {
+    this.#kept.delete(nodeId);
+    this.#lastPresence.delete(nodeId);
+  }
+
+  #read(nodeId: string): readonly PeerPath[] {
     const rows = this.#list.all({ nodeId });
     const worked = rows.filter((r) => r.workedAt !== null);
     const rest = rows.filter((r) => r.workedAt === null);
@@ -69,6 +91,9 @@ export class PeerPathStore {
    * earlier presence gave, so addresses the peer no longer has are not tried for ever.
    */
   learn(nodeId: string, paths: readonly PeerPath[], source: Exclude<PathSource, "dialed">): void {
+    // A peer that relinks tells the same paths again: nothing to write then.
+    if (source === "presence" && this.#sameAsLastPresence(nodeId, paths)) return;
+    this.#kept.delete(nodeId);
     this.#db.transaction(() => {
       // The first path is the peer's preferred one: written last, so it has the newest stamp.
       for (const p of [...paths].reverse()) this.#upsert.run({ nodeId, ...p, source, now: this.#stamp() });
@@ -94,8 +119,19 @@ export class PeerPathStore {
 
   /** A link over `path` completed its handshake: it is tried first next time. */
   worked(nodeId: string, path: PeerPath): void {
+    // Already the first to try: the order it gives would not change.
+    const first = this.list(nodeId)[0];
+    if (first?.transport === path.transport && first.address === path.address) return;
+    this.#kept.delete(nodeId);
     this.#worked.run({ nodeId, ...path, source: "dialed", now: this.#stamp() });
     this.#prune(nodeId);
+  }
+
+  #sameAsLastPresence(nodeId: string, paths: readonly PeerPath[]): boolean {
+    const said = JSON.stringify(paths);
+    if (this.#lastPresence.get(nodeId) === said && this.#kept.has(nodeId)) return true;
+    this.#lastPresence.set(nodeId, said);
+    return false;
   }
 
   /** Milliseconds, but never the same twice: two writes in one millisecond keep their order. */
@@ -106,7 +142,7 @@ export class PeerPathStore {
 
   /** Keeps the best `MAX_PATHS_PER_PEER`: a peer cannot grow the table by changing addresses. */
   #prune(nodeId: string): void {
-    const all = this.list(nodeId);
+    const all = this.#read(nodeId);
     if (all.length <= MAX_PATHS_PER_PEER) return;
     for (const p of all.slice(MAX_PATHS_PER_PEER)) {
       this.#db

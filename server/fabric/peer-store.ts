@@ -137,6 +137,7 @@ export class PeerStore {
 
   forget(nodeId: string): boolean {
     this.#rows.delete(nodeId);
+    this.paths.forgotten(nodeId);
     return this.#db.delete(peers).where(eq(peers.nodeId, nodeId)).returning().all().length > 0;
   }
 }
