@@ -32,11 +32,14 @@ export const MAX_VIEWED_PER_TAB = 32;
  */
 export class ChatService {
   readonly #d: ChatDeps;
+  /** Typed sends on the `chat` channel, made once: every edit and message goes through it. */
+  readonly #tabs: ReturnType<typeof channelSender<"chat">>;
   /** Which conversations each tab shows now. */
   readonly #viewing = new Map<BrowserSocket, Set<string>>();
 
   constructor(deps: ChatDeps) {
     this.#d = deps;
+    this.#tabs = channelSender(deps.browsers, "chat");
   }
 
   /** A frame of a tab on the `chat` channel, already parsed. */
@@ -201,7 +204,7 @@ export class ChatService {
     event: E,
     data: ServerDataOf<"chat", E>,
   ): void {
-    channelSender(this.#d.browsers, "chat").send(socket, event, data);
+    this.#tabs.send(socket, event, data);
   }
 }
 

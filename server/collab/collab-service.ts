@@ -51,6 +51,8 @@ export interface CollabDeps {
  */
 export class CollabService {
   readonly #d: CollabDeps;
+  /** Typed sends on the `collab` channel, made once: every edit and message goes through it. */
+  readonly #tabs: ReturnType<typeof channelSender<"collab">>;
   readonly #rooms = new Map<string, CollabRoom>();
   readonly #saveTimers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #lists: RoomLists;
@@ -60,6 +62,7 @@ export class CollabService {
 
   constructor(deps: CollabDeps) {
     this.#d = deps;
+    this.#tabs = channelSender(deps.browsers, "collab");
     this.#lists = new RoomLists({
       store: deps.store,
       loaded: () => this.#rooms.values(),
@@ -489,7 +492,7 @@ export class CollabService {
     event: E,
     data: ServerDataOf<"collab", E>,
   ): void {
-    channelSender(this.#d.browsers, "collab").send(socket, event, data);
+    this.#tabs.send(socket, event, data);
   }
 }
 

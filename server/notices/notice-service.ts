@@ -16,9 +16,12 @@ export interface NoticeDeps {
  */
 export class NoticeService {
   readonly #d: NoticeDeps;
+  /** Typed sends on the `notices` channel, made once: every edit and message goes through it. */
+  readonly #tabs: ReturnType<typeof channelSender<"notices">>;
 
   constructor(deps: NoticeDeps) {
     this.#d = deps;
+    this.#tabs = channelSender(deps.browsers, "notices");
   }
 
   /** A frame of a tab on the `notices` channel, already parsed. */
@@ -67,7 +70,7 @@ export class NoticeService {
   }
 
   #broadcast<E extends ServerEventOf<"notices">["event"]>(event: E, data: ServerDataOf<"notices", E>): void {
-    channelSender(this.#d.browsers, "notices").broadcast(event, data);
+    this.#tabs.broadcast(event, data);
   }
 
   #send<E extends ServerEventOf<"notices">["event"]>(
@@ -75,6 +78,6 @@ export class NoticeService {
     event: E,
     data: ServerDataOf<"notices", E>,
   ): void {
-    channelSender(this.#d.browsers, "notices").send(socket, event, data);
+    this.#tabs.send(socket, event, data);
   }
 }
