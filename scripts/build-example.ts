@@ -56,7 +56,7 @@ async function buildExample(id: string): Promise<void> {
   if (css.length > 0) {
     fail(
       `${id}: component styles went to ${basename(css[0]!.path)}, which the host never loads; give each ` +
-        'styled component <svelte:options css="injected" /> and import SDK modules one by one',
+        'styled component <svelte:options css="injected" /> (the SDK\'s own components already inject theirs)',
     );
   }
   copyFileSync(join(source, "pane.json"), join(outdir, "pane.json"));
