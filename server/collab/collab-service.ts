@@ -1,4 +1,4 @@
-import type { ServerDataOf, ServerEventOf } from "../../protocol/channels.ts";
+import type { ServerDataOf } from "../../protocol/channels.ts";
 import {
   type CollabMember,
   paneIdOf,
@@ -67,7 +67,7 @@ export class CollabService {
       store: deps.store,
       loaded: () => this.#rooms.values(),
       peerRef: (id) => this.#peerRef(id),
-      send: (socket, data) => this.#send(socket, "rooms", data),
+      send: (socket, data) => this.#tabs.send(socket, "rooms", data),
     });
   }
 
@@ -139,7 +139,7 @@ export class CollabService {
       },
     });
     const carets = room.awareness?.snapshot();
-    if (carets) this.#send(socket, "awareness", { paneKey: room.address, update: b64(carets) });
+    if (carets) this.#tabs.send(socket, "awareness", { paneKey: room.address, update: b64(carets) });
     this.#presence(room);
     // After the tab has its state, so the sharing frame that follows applies to a joined room.
     if (this.#autoSharePending.delete(room.address)) this.share(room, undefined);
@@ -257,7 +257,7 @@ export class CollabService {
     this.#autoSharePending.delete(room.address);
     this.#d.store.delete(room.ref);
     this.#rooms.delete(room.address);
-    for (const socket of room.tabs.keys()) this.#send(socket, "deleted", { paneKey: room.address });
+    for (const socket of room.tabs.keys()) this.#tabs.send(socket, "deleted", { paneKey: room.address });
     room.destroy();
     this.#lists.changed(room.key);
   }
@@ -356,7 +356,7 @@ export class CollabService {
   sharingChanged(room: CollabRoom): void {
     this.#autoSharePending.delete(room.address);
     for (const socket of room.tabs.keys()) {
-      this.#send(socket, "sharing", {
+      this.#tabs.send(socket, "sharing", {
         paneKey: room.address,
         sharedWith: [...room.sharedWith],
         access: room.access,
@@ -419,7 +419,7 @@ export class CollabService {
       | ["collab_awareness", PeerDataOf<"collab_awareness">],
   ): void {
     for (const socket of room.tabs.keys()) {
-      if (from?.kind !== "tab" || socket !== from.socket) this.#send(socket, event, tabData);
+      if (from?.kind !== "tab" || socket !== from.socket) this.#tabs.send(socket, event, tabData);
     }
     for (const id of room.linked) {
       if (from?.kind !== "peer" || id !== from.nodeId) this.#d.hub.send(id, type, peerData);
@@ -454,7 +454,7 @@ export class CollabService {
 
   #presence(room: CollabRoom): void {
     for (const socket of room.tabs.keys()) {
-      this.#send(socket, "presence", { paneKey: room.address, members: this.#members(room, socket) });
+      this.#tabs.send(socket, "presence", { paneKey: room.address, members: this.#members(room, socket) });
     }
   }
 
@@ -485,14 +485,6 @@ export class CollabService {
     // Titles live in the document; lists hear of a rename once it is saved.
     if (before !== room.savedTitle) this.#lists.changed(room.key);
     return true;
-  }
-
-  #send<E extends ServerEventOf<"collab">["event"]>(
-    socket: BrowserSocket,
-    event: E,
-    data: ServerDataOf<"collab", E>,
-  ): void {
-    this.#tabs.send(socket, event, data);
   }
 }
 
