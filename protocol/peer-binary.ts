@@ -35,6 +35,8 @@ const RE_FLAG = 0x01;
 const ID_BYTES = 16;
 /** The smallest box: the tag and two bytes of JSON (`{}`), as the JSON form's 24 base64 chars. */
 const MIN_BOX_BYTES = 18;
+/** Where the fixed part of the header ends: `re` (when flagged) and the type follow. */
+const FIXED_END = 68;
 const MAX_TYPE_BYTES = 32;
 
 /** The header of a binary sealed frame, as the JSON form's fields, and where its box starts. */
@@ -100,7 +102,8 @@ function readSafeU64(frame: Uint8Array, at: number, what: string): number {
  * JSON form's schema. Throws `BinaryFrameError`; never returns a partial header.
  */
 export function readBinaryHeader(frame: Uint8Array): BinaryHeader {
-  if (frame.length < AAD_START + 52 + 1 + MIN_BOX_BYTES) throw new BinaryFrameError("frame too short");
+  // The shortest frame: the fixed part, a type of one byte with its length, the smallest box.
+  if (frame.length < FIXED_END + 2 + MIN_BOX_BYTES) throw new BinaryFrameError("frame too short");
   if (frame[0] !== SEALED_BINARY_KIND) throw new BinaryFrameError("not a binary sealed frame");
   const ttl = frame[1] ?? 0;
   if (ttl > INITIAL_TTL) throw new BinaryFrameError(`ttl above ${INITIAL_TTL}`);
@@ -114,7 +117,7 @@ export function readBinaryHeader(frame: Uint8Array): BinaryHeader {
   const ts = readSafeU64(frame, 28, "ts");
   const msg_id = readHex(frame, 36);
   const src = readNodeId(frame, 52, "src");
-  let at = 68;
+  let at = FIXED_END;
   let re: string | undefined;
   if (flags & RE_FLAG) {
     re = readHex(frame, at);
@@ -184,7 +187,7 @@ function writeSafeU64(out: Uint8Array, at: number, value: number, what: string):
 
 /** Bytes the header of `h` takes; the box starts there. */
 export function binaryHeaderLength(h: Pick<BinaryHeaderFields, "re" | "type">): number {
-  return 68 + (h.re === undefined ? 0 : ID_BYTES) + 1 + h.type.length;
+  return FIXED_END + (h.re === undefined ? 0 : ID_BYTES) + 1 + h.type.length;
 }
 
 /**
@@ -212,7 +215,7 @@ export function writeBinaryHeader(h: BinaryHeaderFields, out: Uint8Array): void 
   writeSafeU64(out, 28, h.ts, "ts");
   writeHex(out, 36, h.msg_id, "msg_id");
   writeAscii(out, 52, h.src, isNodeIdByte, "src");
-  let at = 68;
+  let at = FIXED_END;
   if (h.re !== undefined) {
     writeHex(out, at, h.re, "re");
     at += ID_BYTES;

@@ -47,6 +47,14 @@ describe("the binary form of a sealed frame", () => {
     }
   });
 
+  test("reads the shortest frame there is: a one-letter type and a box of a tag and two bytes", () => {
+    const h = { ...base, type: "x" };
+    const frame = frameOf(h, 18);
+    expect(frame.length).toBe(88);
+    expect(readBinaryHeader(frame)).toMatchObject({ type: "x", boxStart: 70 });
+    expect(() => readBinaryHeader(frame.subarray(0, 87))).toThrow(BinaryFrameError);
+  });
+
   test("keeps ttl and dst before the associated data, so a relay can route and count hops", () => {
     const frame = frameOf(base);
     expect(frame[1]).toBe(8);
