@@ -45,6 +45,8 @@ export class MemoryNetwork {
       name: "memory",
       handles: (address) => address.startsWith("memory://"),
       dial: async (address, options) => {
+        // Connecting takes a turn of the event loop, as a socket's does, so an abort can land.
+        await new Promise((resolve) => setTimeout(resolve, 0));
         if (options?.signal?.aborted) throw new DialError("aborted", "the dial was cancelled");
         const accept = this.#listeners.get(address);
         if (!accept) throw new DialError("unreachable", `nothing listens at ${address}`);
