@@ -192,11 +192,7 @@ export class ChatService {
   }
 
   #broadcastUnread(): void {
-    this.#d.browsers.broadcast({
-      channel: "chat",
-      event: "unread",
-      data: { counts: this.#d.store.unreadCounts() },
-    });
+    this.#tabs.broadcast("unread", { counts: this.#d.store.unreadCounts() });
   }
 
   #send<E extends ServerEventOf<"chat">["event"]>(

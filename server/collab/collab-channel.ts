@@ -1,6 +1,6 @@
 import { type CollabClientEvent, collabClientEvent, paneIdOf } from "../../protocol/collab.ts";
 import { type BrowserChannel, browserChannel } from "../features/feature.ts";
-import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
+import { type BrowserHub, type BrowserSocket, channelSender } from "../ws/browser-hub.ts";
 import { type CollabRoom, CollabUpdateError } from "./collab-room.ts";
 import type { CollabService } from "./collab-service.ts";
 import { AwarenessUpdateError } from "./room-awareness.ts";
@@ -10,12 +10,9 @@ import { AwarenessUpdateError } from "./room-awareness.ts";
  * delete them. A read-only room (its owner stopped sharing) refuses edits with a reason.
  */
 export function collabChannel(collab: CollabService, browsers: BrowserHub): BrowserChannel {
+  const tabs = channelSender(browsers, "collab");
   const error = (socket: BrowserSocket, message: string, paneKey?: string) =>
-    browsers.send(socket, {
-      channel: "collab",
-      event: "error",
-      data: { message, ...(paneKey ? { paneKey } : {}) },
-    });
+    tabs.send(socket, "error", { message, ...(paneKey ? { paneKey } : {}) });
 
   /** Why a pane has no rooms here, or null when it has. */
   const noRooms = (paneId: string) => {

@@ -125,18 +125,14 @@ export class CollabService {
       this.#lists.changed(room.key);
       this.#openSync(room);
     }
-    this.#d.browsers.send(socket, {
-      channel: "collab",
-      event: "state",
-      data: {
-        paneKey: room.address,
-        rev: room.rev,
-        update: room.stateB64(),
-        members: this.#members(room, socket),
-        sharedWith: [...room.sharedWith],
-        access: room.access,
-        owner: room.ref.owner === null ? null : this.#peerRef(room.ref.owner),
-      },
+    this.#tabs.send(socket, "state", {
+      paneKey: room.address,
+      rev: room.rev,
+      update: room.stateB64(),
+      members: this.#members(room, socket),
+      sharedWith: [...room.sharedWith],
+      access: room.access,
+      owner: room.ref.owner === null ? null : this.#peerRef(room.ref.owner),
     });
     const carets = room.awareness?.snapshot();
     if (carets) this.#tabs.send(socket, "awareness", { paneKey: room.address, update: b64(carets) });

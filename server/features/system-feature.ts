@@ -1,7 +1,7 @@
 import { systemClientEvent } from "../../protocol/browser.ts";
 import { PROTOCOL_VERSION } from "../../protocol/version.ts";
 import { WEFT_VERSION } from "../version.ts";
-import type { BrowserSocket } from "../ws/browser-hub.ts";
+import { type BrowserSocket, channelSender } from "../ws/browser-hub.ts";
 import { browserChannel, defineFeature } from "./feature.ts";
 
 /**
@@ -12,17 +12,14 @@ export const systemFeature = defineFeature({
   name: "system",
   create(ctx) {
     const { browsers } = ctx;
+    const tabs = channelSender(browsers, "system");
     const welcome = (socket: BrowserSocket) =>
-      browsers.send(socket, {
-        channel: "system",
-        event: "welcome",
-        data: {
-          node_id: ctx.identity.nodeId,
-          node_name: ctx.nodeName(),
-          version: WEFT_VERSION,
-          protocol_version: PROTOCOL_VERSION,
-          started_at: ctx.startedAt,
-        },
+      tabs.send(socket, "welcome", {
+        node_id: ctx.identity.nodeId,
+        node_name: ctx.nodeName(),
+        version: WEFT_VERSION,
+        protocol_version: PROTOCOL_VERSION,
+        started_at: ctx.startedAt,
       });
     browsers.onOpen(welcome);
     let offSettings = () => {};
@@ -30,7 +27,7 @@ export const systemFeature = defineFeature({
       api: undefined,
       start() {
         offSettings = ctx.settings.onChange((changed) =>
-          browsers.broadcast({ channel: "system", event: "settings_changed", data: { values: changed } }),
+          tabs.broadcast("settings_changed", { values: changed }),
         );
       },
       stop() {

@@ -14,7 +14,7 @@ export function networkChannel(
   f: { identity: NodeIdentity; fabric: Fabric; nodeName(): string; addresses(): string[] },
 ): { channel: BrowserChannel; watch(): () => void } {
   const { hub, monitor } = f.fabric;
-  const { send } = channelSender(browsers, "network");
+  const { send, broadcast } = channelSender(browsers, "network");
   const peers = () => ({ self: selfRow(f), peers: hub.rows() });
 
   const handle = async (socket: BrowserSocket, msg: NetworkClientEvent) => {
@@ -61,17 +61,15 @@ export function networkChannel(
   /** Live updates to every tab: peer rows, monitor ticks, used invites. Returns how to stop. */
   const watch = () => {
     const offHub = hub.on({
-      peerUpdate: (peer) => browsers.broadcast({ channel: "network", event: "peer_update", data: { peer } }),
-      peerRemoved: (nodeId) =>
-        browsers.broadcast({ channel: "network", event: "peer_removed", data: { nodeId } }),
+      peerUpdate: (peer) => broadcast("peer_update", { peer }),
+      peerRemoved: (nodeId) => broadcast("peer_removed", { nodeId }),
     });
     // Every tick reaches every tab; with no tab open there is nothing to serialize.
     const offTicks = monitor.onTick((tick) => {
-      if (browsers.size > 0) browsers.broadcast({ channel: "network", event: "peer_metrics", data: tick });
+      if (browsers.size > 0) broadcast("peer_metrics", tick);
     });
     const offTrust = f.fabric.trust.on({
-      inviteUsed: (id, peer) =>
-        browsers.broadcast({ channel: "network", event: "invite_used", data: { id, peer } }),
+      inviteUsed: (id, peer) => broadcast("invite_used", { id, peer }),
     });
     return () => {
       offHub();
