@@ -156,13 +156,12 @@ function sendOne(run: FuzzRun, doc: Y.Doc, sent: Array<string | Uint8Array>): { 
     kind = "binary-bent";
   } else if (roll === 11) {
     const big = run.chance(0.5);
+    const n = run.pick([1, Math.max(1, peer.counter), 2 ** 40]);
     frame = big
       ? peer.sealBinary("chat_message", { id: hexId(), text: "x".repeat(1024 * 1024), ts: Date.now() })
-      : peer.sealBinary(
-          "ping",
-          { sent: Date.now() },
-          { n: run.pick([1, Math.max(1, peer.counter), 2 ** 40]) },
-        );
+      : peer.sealBinary("ping", { sent: Date.now() }, { n });
+    // A counter far ahead is authentic and accepted: the peer's later frames count on from it.
+    if (!big) peer.counter = Math.max(peer.counter, n);
     kind = big ? "binary-too-big" : "binary-bad-n";
   } else {
     const env = JSON.stringify(ping());
