@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { systemClientEvent, systemServerEvent } from "./browser.ts";
 import { chatClientEvent, chatServerEvent } from "./chat.ts";
 import { collabClientEvent, collabServerEvent } from "./collab.ts";
+import { lobbyClientEvent, lobbyServerEvent } from "./lobby-channel.ts";
 import { networkClientEvent, networkServerEvent } from "./network.ts";
 import { noticesClientEvent, noticesServerEvent } from "./notices.ts";
 
@@ -16,6 +17,7 @@ export const browserChannels = {
   chat: { client: chatClientEvent, server: chatServerEvent },
   collab: { client: collabClientEvent, server: collabServerEvent },
   notices: { client: noticesClientEvent, server: noticesServerEvent },
+  lobby: { client: lobbyClientEvent, server: lobbyServerEvent },
 } as const;
 
 export type ChannelName = keyof typeof browserChannels;

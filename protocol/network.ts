@@ -1,7 +1,10 @@
 import { z } from "zod";
 
 /** How a peer came to be trusted (docs/architecture.md). */
-export const peerVia = z.enum(["invite", "open-lan", "directory", "dialed"]);
+export const peerVia = z.enum(["invite", "open-lan", "directory", "room", "dialed"]);
+/** Which paths a person lets the node use for a peer (docs/architecture.md, path choice). */
+export const pathPolicy = z.enum(["any", "direct-only", "never-relay"]);
+export type PathPolicy = z.infer<typeof pathPolicy>;
 export const peerStatus = z.enum(["connected", "connecting", "offline"]);
 
 /** One peer as the UI and `/api/network/peers` show it (docs/architecture.md). */
@@ -17,6 +20,9 @@ export const peerRow = z.object({
   address: z.string().nullable(),
   last_seen: z.number().nullable(),
   rtt_ms: z.number().nullable(),
+  /** Why the link runs over its transport (`relayed: no direct path answered`), null when offline. */
+  path_reason: z.string().nullable(),
+  path_policy: pathPolicy,
 });
 export type PeerRow = z.infer<typeof peerRow>;
 export type PeerStatus = z.infer<typeof peerStatus>;

@@ -15,6 +15,10 @@ const VIA_LABELS: Record<PeerRow["via"], { label: string; detail: string }> = {
     detail: "They connected while this node let anyone on the network in (open LAN).",
   },
   directory: { label: "Met in a lobby room", detail: "A lobby room you share admitted them." },
+  room: {
+    label: "Met in a lobby room",
+    detail: "They joined a lobby room (or you joined theirs) and the host admitted them.",
+  },
 };
 
 /** How the pairing came about, from this node's side, in words a person would use. */

@@ -13,8 +13,12 @@ export const peers = sqliteTable("peers", {
   nodeId: text("node_id").primaryKey(),
   publicKey: text("public_key").notNull(),
   nodeName: text("node_name").notNull().default(""),
-  /** How trust was established: invite | open-lan | directory | dialed. */
+  /** How trust was established: invite | open-lan | directory | room | dialed. */
   via: text("via").notNull(),
+  /** Which paths the person allows for this peer: any | direct-only | never-relay. */
+  pathPolicy: text("path_policy", { enum: ["any", "direct-only", "never-relay"] })
+    .notNull()
+    .default("any"),
   trusted: integer("trusted", { mode: "boolean" }).notNull().default(false),
   blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
   lastSeen: integer("last_seen"),
@@ -155,3 +159,16 @@ export const notices = sqliteTable(
     index("notices_unread_idx").on(t.read).where(sql`${t.read} = 0`),
   ],
 );
+
+/**
+ * Rooms this node hosts on its lobby, kept so they come back after the lobby or the node
+ * restarts. The token is the host's own copy: it checks a guest's token against it in `auth`.
+ */
+export const lobbyRooms = sqliteTable("lobby_rooms", {
+  roomId: text("room_id").primaryKey(),
+  name: text("name").notNull(),
+  visibility: text("visibility", { enum: ["public", "unlisted"] }).notNull(),
+  policy: text("policy", { enum: ["open", "token"] }).notNull(),
+  token: text("token"),
+  createdAt: integer("created_at").notNull(),
+});

@@ -24,6 +24,8 @@ export function toPeerRow(
     address,
     last_seen: session ? session.lastSeen : rec.lastSeen,
     rtt_ms: session?.rttMs ?? null,
+    path_reason: session ? (session.pathReason ?? null) : null,
+    path_policy: rec.pathPolicy,
   };
 }
 

@@ -47,6 +47,8 @@ export class PeerSession {
   readonly establishedAt = Date.now();
   peerName: string;
   rttMs: number | null = null;
+  /** Why the link runs over its transport, shown in the peer row (`relayed: no direct path answered`). */
+  pathReason: string | undefined;
   lastSeen = Date.now();
   missedPings = 0;
   readonly stats = { bytesIn: 0, bytesOut: 0, msgsIn: 0, msgsOut: 0, rejected: 0 };

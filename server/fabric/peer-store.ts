@@ -5,7 +5,7 @@ import { peers } from "../db/schema.ts";
 import { PeerPathStore } from "./peer-path-store.ts";
 
 export type PeerRecord = typeof peers.$inferSelect;
-export type PeerVia = "invite" | "open-lan" | "directory" | "dialed";
+export type PeerVia = "invite" | "open-lan" | "directory" | "room" | "dialed";
 
 const nodeIdParam = sql.placeholder("nodeId");
 /** A placeholder where drizzle's `set()` types accept only SQL. */

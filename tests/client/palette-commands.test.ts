@@ -28,6 +28,8 @@ function peer(node_id: string, node_name: string, extra: Partial<PeerRow> = {}):
     address: null,
     last_seen: null,
     rtt_ms: null,
+    path_reason: null,
+    path_policy: "any",
     ...extra,
   };
 }

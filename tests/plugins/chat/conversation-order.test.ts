@@ -14,6 +14,8 @@ const peer = (node_id: string, node_name: string): PeerRow => ({
   address: null,
   last_seen: null,
   rtt_ms: null,
+  path_reason: null,
+  path_policy: "any",
 });
 
 describe("the conversation list", () => {

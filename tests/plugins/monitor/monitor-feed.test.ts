@@ -55,6 +55,8 @@ function row(nodeId: string, over: Partial<PeerRow> = {}): PeerRow {
     address: null,
     last_seen: 5,
     rtt_ms: 0.7,
+    path_reason: null,
+    path_policy: "any",
     ...over,
   };
 }

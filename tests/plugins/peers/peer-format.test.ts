@@ -21,6 +21,8 @@ function peer(over: Partial<PeerRow>): PeerRow {
     address: null,
     last_seen: null,
     rtt_ms: null,
+    path_reason: null,
+    path_policy: "any",
     ...over,
   };
 }

@@ -15,6 +15,8 @@ function peer(nodeId: string, status: PeerRow["status"] = "offline"): PeerRow {
     address: null,
     last_seen: null,
     rtt_ms: null,
+    path_reason: null,
+    path_policy: "any",
   };
 }
 

@@ -22,6 +22,8 @@ function peer(node_id: string, node_name: string, overrides: Partial<PeerRow> = 
     address: null,
     last_seen: null,
     rtt_ms: null,
+    path_reason: null,
+    path_policy: "any",
     ...overrides,
   };
 }
