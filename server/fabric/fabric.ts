@@ -22,6 +22,7 @@ import { Dialer } from "./links/dialer.ts";
 import type { Transport } from "./links/link.ts";
 import { PendingHandshakes } from "./links/pending-handshakes.ts";
 import { createWebSocketTransport, DIRECT } from "./links/websocket-transport.ts";
+import { PathUpgrader } from "./path-upgrader.ts";
 import { PeerHub } from "./peer-hub.ts";
 import { PeerStore } from "./peer-store.ts";
 import { Redialer } from "./redialer.ts";
@@ -54,6 +55,10 @@ export function createFabric(deps: {
   addresses(): string[];
   /** The transports to dial and listen on; the direct WebSocket one by default. */
   transports?: Transport[];
+  /** Transports beside the default ones (the relay over the node's lobby socket). */
+  moreTransports?: Transport[];
+  /** How often relayed peers' better paths are tried again; tests shorten it. */
+  upgradeIntervalMs?: number;
   pingIntervalMs?: number;
 }): Fabric {
   const peers = new PeerStore(deps.db);
@@ -63,14 +68,17 @@ export function createFabric(deps: {
   const s = deps.settings;
   const directOff = () =>
     s.get(enableDirect) ? undefined : "direct links are turned off in settings (network.enableDirect)";
-  const transports = deps.transports ?? [
-    createWebSocketTransport({
-      refuseAll: () => (s.get(enableDirect) ? undefined : "this node does not accept direct links"),
-      pending: new PendingHandshakes(() => ({
-        total: s.get(maxPendingHandshakes),
-        perAddress: s.get(maxPendingHandshakesPerAddress),
-      })),
-    }),
+  const transports = [
+    ...(deps.transports ?? [
+      createWebSocketTransport({
+        refuseAll: () => (s.get(enableDirect) ? undefined : "this node does not accept direct links"),
+        pending: new PendingHandshakes(() => ({
+          total: s.get(maxPendingHandshakes),
+          perAddress: s.get(maxPendingHandshakesPerAddress),
+        })),
+      }),
+    ]),
+    ...(deps.moreTransports ?? []),
   ];
   const dialer = new Dialer({ transports, disabled: (name) => (name === DIRECT ? directOff() : undefined) });
   // Each address this node listens at, typed by the transport that serves it.
@@ -88,6 +96,10 @@ export function createFabric(deps: {
     log: deps.log,
     nodeName: deps.nodeName,
     paths,
+    relayPath: (nodeId) => {
+      const path = { transport: "relay", address: `relay:${nodeId}` };
+      return dialer.transportFor(path) ? path : undefined;
+    },
     // Wire forms this node reads and writes; features add theirs when they have any to announce.
     capabilities: [SEALED_BINARY],
     limits: () => ({
@@ -98,7 +110,8 @@ export function createFabric(deps: {
     }),
   });
   const monitor = new LinkMonitor(hub, { intervalMs: deps.pingIntervalMs });
-  const redialer = new Redialer({ hub, peers, log: deps.log, enabled: () => s.get(enableDirect) });
+  const redialer = new Redialer({ hub, peers, log: deps.log, enabled: () => true });
+  const upgrader = new PathUpgrader({ hub, peers, log: deps.log, intervalMs: deps.upgradeIntervalMs });
   const offSettings = s.onChange((changed) => {
     if (nodeName.key in changed) hub.announce();
   });
@@ -117,6 +130,7 @@ export function createFabric(deps: {
       stopListening = dialer.listen((link) => hub.accept(link));
       monitor.start();
       redialer.start();
+      upgrader.start();
     },
     stop() {
       if (stopped) return;
@@ -124,6 +138,7 @@ export function createFabric(deps: {
       stopListening();
       offSettings();
       redialer.stop();
+      upgrader.stop();
       monitor.stop();
       hub.stop();
     },

@@ -36,6 +36,8 @@ export interface PeerHubDeps {
   nodeName(): string;
   /** How other nodes reach this one, the preferred first (told in presence and invites). */
   paths(): PeerPath[];
+  /** The relay path to a node, when this node has a relay transport (tried after the others). */
+  relayPath?(nodeId: string): PeerPath | undefined;
   limits(): SessionLimits;
   capabilities: string[];
 }

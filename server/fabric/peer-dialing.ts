@@ -1,4 +1,4 @@
-import type { PairResult, PairStage, PeerRow } from "../../protocol/network.ts";
+import type { PairResult, PairStage, PathPolicy, PeerRow } from "../../protocol/network.ts";
 import type { PeerPath } from "../../protocol/peer.ts";
 import type { AuditLog } from "./audit-log.ts";
 import { dialHandshake, type HandshakeCommon, HandshakeError, type HandshakeResult } from "./handshake.ts";
@@ -16,6 +16,8 @@ export interface DialOptions {
   token?: string;
   /** The node expected, shown as `connecting` while the dial runs. */
   expectId?: string;
+  /** How a new pairing is remembered: `dialed` by default, `room` for a lobby room's join. */
+  via?: "dialed" | "room";
   onStage?: (stage: PairStage, address: string) => void;
 }
 
@@ -27,13 +29,22 @@ export interface DialingDeps {
   audit: AuditLog;
   trust: Trust;
   common(): HandshakeCommon;
-  /** A link whose handshake completed becomes a session. */
-  register(link: Link, result: HandshakeResult): void;
+  /** A link whose handshake completed becomes a session; `reason` says why over that path. */
+  register(link: Link, result: HandshakeResult, reason: string | undefined): void;
   /** A frame the other side sent during the handshake was refused. */
   count(code: string): void;
   row(nodeId: string): PeerRow | undefined;
   /** A node's `connecting` state changed. */
   dialingChanged(nodeId: string): void;
+  /** The relay path to a node, when this node has a relay transport. */
+  relayPath?(nodeId: string): PeerPath | undefined;
+}
+
+/** Whether a peer's path policy lets a link run over `transport`. */
+export function allowedBy(policy: PathPolicy, transport: string): boolean {
+  if (policy === "any") return true;
+  if (transport === "relay") return false;
+  return policy === "never-relay" || transport !== "webrtc";
 }
 
 /**
@@ -67,7 +78,7 @@ export class PeerDialing {
     try {
       return await this.#d.dialer.reach(
         this.#pathsOf(target),
-        (link, path) => this.#linkUp(link, path, options),
+        (link, path, reason) => this.#linkUp(link, path, options, reason),
         {
           final: (err) => err instanceof HandshakeError && err.code === "refused",
           onAttempt: (path) => onStage?.("dialing", path.address),
@@ -92,10 +103,22 @@ export class PeerDialing {
     if (!peer) return Promise.reject(new DialError("unreachable", `no peer ${nodeId}`));
     if (peer.blocked)
       return Promise.reject(new DialError("unreachable", "this peer is blocked; unblock it first"));
-    const paths = this.#d.peers.paths.list(nodeId);
+    const paths = this.pathsOf(nodeId, peer.pathPolicy);
     if (paths.length === 0)
       return Promise.reject(new DialError("unreachable", "no address is known for this peer"));
     return this.dial(paths, { expectKey: Buffer.from(peer.publicKey, "base64"), expectId: nodeId });
+  }
+
+  /**
+   * The paths to try for a known peer, the one that last worked first, as its path policy allows:
+   * its stored paths, then the lobby's relay (every trusted peer may be reachable there, so no new
+   * invite is needed after either side moved or restarted).
+   */
+  pathsOf(nodeId: string, policy: PathPolicy): PeerPath[] {
+    const stored = this.#d.peers.paths.list(nodeId);
+    const relay = this.#d.relayPath?.(nodeId);
+    const all = relay && !stored.some((p) => p.transport === relay.transport) ? [...stored, relay] : stored;
+    return all.filter((p) => allowedBy(policy, p.transport));
   }
 
   /** A person's `ws://` address becomes the path of the transport that dials it. */
@@ -112,7 +135,12 @@ export class PeerDialing {
   }
 
   /** The dialer's side of the handshake on a fresh link, then the pairing is remembered. */
-  async #linkUp(link: Link, path: PeerPath, options: DialOptions): Promise<PeerRow> {
+  async #linkUp(
+    link: Link,
+    path: PeerPath,
+    options: DialOptions,
+    reason: string | undefined,
+  ): Promise<PeerRow> {
     const { address } = path;
     try {
       options.onStage?.("handshaking", address);
@@ -127,12 +155,16 @@ export class PeerDialing {
         nodeId: result.peerId,
         publicKey: Buffer.from(result.peerPublicKey).toString("base64"),
         nodeName: result.peerName,
-        via: "dialed",
+        via: options.via ?? "dialed",
         path,
       });
       if (!known)
-        this.#d.audit.record("pair", result.peerId, { via: "dialed", address, name: result.peerName });
-      this.#d.register(link, result);
+        this.#d.audit.record("pair", result.peerId, {
+          via: options.via ?? "dialed",
+          address,
+          name: result.peerName,
+        });
+      this.#d.register(link, result, reason);
       options.onStage?.("connected", address);
       return this.#d.row(result.peerId)!;
     } catch (err) {

@@ -11,7 +11,7 @@ import type { HubEvents, PeerHubDeps, RejectCounts } from "./hub-contract.ts";
 import { CLOSE, type Link, type LinkCloseInfo } from "./links/link.ts";
 import { MessageRegistry, type PeerHandler } from "./message-registry.ts";
 import { PeerControls } from "./peer-controls.ts";
-import { type DialOptions, PeerDialing } from "./peer-dialing.ts";
+import { allowedBy, type DialOptions, PeerDialing } from "./peer-dialing.ts";
 import { toPeerMetrics, toPeerRow } from "./peer-rows.ts";
 import { keepsNewLink, PeerSession } from "./peer-session.ts";
 import type { PeerRecord } from "./peer-store.ts";
@@ -54,10 +54,11 @@ export class PeerHub {
       audit: deps.audit,
       trust: deps.trust,
       common: () => this.#common(),
-      register: (link, result) => this.#register(link, result),
+      register: (link, result, reason) => this.#register(link, result, reason),
       count: (code) => this.#count({ code }),
       row: (nodeId) => this.row(nodeId),
       dialingChanged: (nodeId) => this.emitRow(nodeId),
+      relayPath: deps.relayPath,
     });
     this.#controls = new PeerControls({
       peers: deps.peers,
@@ -142,9 +143,16 @@ export class PeerHub {
     try {
       const result = await acceptHandshake(link, {
         ...this.#common(),
-        decide: async (claim) => this.#d.trust.decide(claim, link.remoteAddress),
+        decide: async (claim) => {
+          // A person who said "never relay" for a peer means both ways.
+          const policy = this.#d.peers.get(claim.peerId)?.pathPolicy ?? "any";
+          if (!allowedBy(policy, link.transport)) {
+            return { ok: false, reason: `this node takes no ${link.transport} links from you` };
+          }
+          return this.#d.trust.decide(claim, link.remoteAddress);
+        },
       });
-      this.#register(link, result);
+      this.#register(link, result, undefined);
     } catch (err) {
       reportHandshakeFailure(err, link, {
         count: (code) => this.#count({ code }),
@@ -231,7 +239,11 @@ export class PeerHub {
     };
   }
 
-  #register(link: Link, result: Awaited<ReturnType<typeof acceptHandshake>>): void {
+  #register(
+    link: Link,
+    result: Awaited<ReturnType<typeof acceptHandshake>>,
+    reason: string | undefined,
+  ): void {
     if (this.#stopping) {
       link.close(CLOSE.goingAway, "node is stopping");
       return;
@@ -250,6 +262,7 @@ export class PeerHub {
         closed: (s, info) => this.#closed(s, info),
       },
     });
+    session.pathReason = pathReasonOf(link, reason);
     const existing = this.#sessions.get(session.peerId);
     if (existing && !keepsNewLink(existing, session, this.#d.identity.nodeId)) {
       session.close(CLOSE.policy, "a link to this node already exists");
@@ -268,6 +281,11 @@ export class PeerHub {
     });
     this.emitRow(session.peerId);
     for (const l of this.#listeners) l.peerOnline?.(session.peerId);
+  }
+
+  /** The paths to try for a known peer, as its policy allows (peer-dialing.ts). */
+  pathsOf(nodeId: string): PeerPath[] {
+    return this.#dialing.pathsOf(nodeId, this.#d.peers.get(nodeId)?.pathPolicy ?? "any");
   }
 
   #sendPresence(session: PeerSession): void {
@@ -294,4 +312,13 @@ export class PeerHub {
     if (!row) return;
     for (const l of this.#listeners) l.peerUpdate?.(row);
   }
+}
+
+/** What the peer row says about the path: the dialer's reason, or what the transport implies. */
+function pathReasonOf(link: Link, reason: string | undefined): string {
+  if (link.transport !== "relay") return link.transport;
+  if (reason) return `relayed: ${reason}`;
+  return link.direction === "inbound"
+    ? "relayed: the peer reached this node through the lobby"
+    : "relayed through the lobby";
 }

@@ -33,6 +33,13 @@ export interface SessionEvents {
   closed(session: PeerSession, info: LinkCloseInfo): void;
 }
 
+/** How good a path is: a direct socket beats a WebRTC channel, which beats the lobby's relay. */
+export function pathRank(transport: string): number {
+  if (transport === "relay") return 0;
+  if (transport === "webrtc") return 1;
+  return 2;
+}
+
 /**
  * One authenticated link to a peer after the handshake. Every inbound frame runs the pipeline of
  * In the order docs/architecture.md gives: size → JSON depth and keys → envelope schema → this session's peer →
@@ -240,6 +247,10 @@ const CROSSING_WINDOW_MS = 5_000;
  * without talking.
  */
 export function keepsNewLink(existing: PeerSession, fresh: PeerSession, selfId: string): boolean {
+  // A better path always wins and a worse one never displaces it: an upgrade from the relay to a
+  // direct link replaces the relayed one, and a relayed dial racing a direct one does not undo it.
+  const better = pathRank(fresh.link.transport) - pathRank(existing.link.transport);
+  if (better !== 0 && existing.link.isOpen) return better > 0;
   const crossing =
     existing.direction !== fresh.direction && Date.now() - existing.establishedAt < CROSSING_WINDOW_MS;
   if (!crossing) return true;

@@ -1,10 +1,12 @@
 import { eq, sql } from "drizzle-orm";
+import type { PathPolicy } from "../../protocol/network.ts";
 import type { PeerPath } from "../../protocol/peer.ts";
 import type { WeftDb } from "../db/database.ts";
 import { peers } from "../db/schema.ts";
 import { PeerPathStore } from "./peer-path-store.ts";
 
 export type PeerRecord = typeof peers.$inferSelect;
+export type { PathPolicy };
 export type PeerVia = "invite" | "open-lan" | "directory" | "room" | "dialed";
 
 const nodeIdParam = sql.placeholder("nodeId");
@@ -132,6 +134,14 @@ export class PeerStore {
     this.#rows.delete(nodeId);
     return (
       this.#db.update(peers).set({ blocked }).where(eq(peers.nodeId, nodeId)).returning().all().length > 0
+    );
+  }
+
+  /** Which paths the person allows for this peer; false for a peer this node does not know. */
+  setPathPolicy(nodeId: string, pathPolicy: PathPolicy): boolean {
+    this.#rows.delete(nodeId);
+    return (
+      this.#db.update(peers).set({ pathPolicy }).where(eq(peers.nodeId, nodeId)).returning().all().length > 0
     );
   }
 

@@ -77,7 +77,8 @@ export class Redialer {
 
   async #attempt(nodeId: string): Promise<void> {
     const peer = this.#peers.get(nodeId);
-    const paths = this.#peers.paths.list(nodeId);
+    // Its stored paths and the relay, as its path policy allows.
+    const paths = this.#hub.pathsOf(nodeId);
     if (!this.#running || this.#hub.stopping || !peer || !peer.trusted || peer.blocked || paths.length === 0)
       return;
     if (

@@ -28,9 +28,20 @@ export interface TrustEvents {
 }
 
 /**
+ * A source of admissions beside invites: the lobby's rooms. It answers for a dialer this node is
+ * expecting (a guest its person accepted, a token room's guest, the host of a room it joined):
+ * `admit` with how the pairing came about, `refuse` with a reason, or undefined when it has no say.
+ * The lobby's word alone never reaches here; only what this node itself decided or checked.
+ */
+export interface AdmissionSource {
+  decide(claim: DialerClaim): { admit: "room" | "directory" } | { refuse: string } | undefined;
+}
+
+/**
  * The acceptor's decision (docs/architecture.md), in order: blocked → refuse; known id with another
- * key → refuse; trusted with the pinned key → admit; open-lan → admit and save; a valid invite →
- * admit and save; else "pairing required". Every refusal and new pairing is audited.
+ * key → refuse; trusted with the pinned key → admit; open-lan → admit and save; an admission
+ * source (a lobby room) → admit and save, or refuse; a valid invite → admit and save; else
+ * "pairing required". Every refusal and new pairing is audited.
  */
 export class Trust {
   readonly #peers: PeerStore;
@@ -38,12 +49,19 @@ export class Trust {
   readonly #audit: AuditLog;
   readonly #settings: SettingsStore;
   readonly #listeners = new Set<Partial<TrustEvents>>();
+  readonly #admissions = new Set<AdmissionSource>();
 
   constructor(deps: { peers: PeerStore; invites: InviteStore; audit: AuditLog; settings: SettingsStore }) {
     this.#peers = deps.peers;
     this.#invites = deps.invites;
     this.#audit = deps.audit;
     this.#settings = deps.settings;
+  }
+
+  /** Adds a source of admissions (the lobby's rooms); returns how to remove it. */
+  admitFrom(source: AdmissionSource): () => void {
+    this.#admissions.add(source);
+    return () => this.#admissions.delete(source);
   }
 
   on(listener: Partial<TrustEvents>): () => void {
@@ -65,6 +83,12 @@ export class Trust {
     }
     if (known?.trusted) return { ok: true };
     if (this.#settings.get(trustMode) === "open-lan") return this.#admit(claim, "open-lan", address);
+    for (const source of this.#admissions) {
+      const said = source.decide(claim);
+      if (!said) continue;
+      if ("refuse" in said) return this.#refuse(claim, said.refuse, address);
+      return this.#admit(claim, said.admit, address);
+    }
     if (claim.token !== undefined) {
       const outcome = this.#invites.redeem(claim.token, claim.peerId);
       if (outcome === "ok") {
@@ -93,7 +117,11 @@ export class Trust {
     return undefined;
   }
 
-  #admit(claim: DialerClaim, via: "open-lan" | "invite", address: string | undefined): TrustVerdict {
+  #admit(
+    claim: DialerClaim,
+    via: "open-lan" | "invite" | "room" | "directory",
+    address: string | undefined,
+  ): TrustVerdict {
     this.#peers.trust({
       nodeId: claim.peerId,
       publicKey: Buffer.from(claim.publicKey).toString("base64"),

@@ -16,11 +16,19 @@ export class UnreachableError extends DialError {
   }
 }
 
+/** How long the preferred paths may try before a last-resort path (the relay) starts beside them. */
+export const LAST_RESORT_DELAY_MS = 3_000;
+
+/** Why a link runs over a last-resort path, in words for the peer row. */
+export type PathReason = string;
+
 export interface ReachOptions extends DialOptions {
   /** An error after which no other address is tried (a node that refused us refuses everywhere). */
   final?: (err: unknown) => boolean;
   /** Called as each path is dialed, for progress shown to a person. */
   onAttempt?: (path: PeerPath) => void;
+  /** How long the preferred paths run alone; `LAST_RESORT_DELAY_MS` by default. */
+  lastResortDelayMs?: number;
 }
 
 /**
@@ -70,11 +78,110 @@ export class Dialer {
    */
   async reach<T>(
     paths: readonly PeerPath[],
-    establish: (link: Link, path: PeerPath) => Promise<T>,
+    establish: (link: Link, path: PeerPath, reason: PathReason | undefined) => Promise<T>,
     options: ReachOptions = {},
   ): Promise<T> {
+    const lastResort = paths.filter((p) => this.transportFor(p)?.lastResort);
+    if (lastResort.length === 0 || lastResort.length === paths.length) {
+      return this.#inOrder(paths, establish, options, [], { skipped: undefined });
+    }
+    return this.#race(
+      paths.filter((p) => !lastResort.includes(p)),
+      lastResort,
+      establish,
+      options,
+    );
+  }
+
+  /**
+   * The preferred paths in order; the last-resort ones start after a delay, or as soon as the
+   * preferred all failed. The first to establish wins and the other is called off (a link it
+   * still completes replaces the first by the hub's rule, which ranks direct above relay).
+   */
+  #race<T>(
+    preferred: readonly PeerPath[],
+    lastResort: readonly PeerPath[],
+    establish: (link: Link, path: PeerPath, reason: PathReason | undefined) => Promise<T>,
+    options: ReachOptions,
+  ): Promise<T> {
     const attempts: DialAttempt[] = [];
-    let skipped: DialError | undefined;
+    const skip = { skipped: undefined as DialError | undefined };
+    const first = new AbortController();
+    const second = new AbortController();
+    const outer = options.signal;
+    const onOuter = () => {
+      first.abort();
+      second.abort();
+    };
+    outer?.addEventListener("abort", onOuter, { once: true });
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      let running = 2;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (err?: unknown, value?: T) => {
+        if (settled) return;
+        if (err === undefined) {
+          settled = true;
+          resolve(value as T);
+        } else if (outer?.aborted) {
+          settled = true;
+          reject(new DialError("aborted", "the dial was cancelled"));
+        } else if (options.final?.(err) || --running === 0) {
+          settled = true;
+          reject(
+            options.final?.(err) || attempts.length === 0
+              ? err
+              : attempts.length === 1 && !skip.skipped
+                ? attempts[0]!.error
+                : new UnreachableError(attempts),
+          );
+        } else return;
+        clearTimeout(timer);
+        first.abort();
+        second.abort();
+        outer?.removeEventListener("abort", onOuter);
+      };
+      let started = false;
+      const startLastResort = (reason: PathReason) => {
+        if (started || settled) return;
+        started = true;
+        clearTimeout(timer);
+        this.#inOrder(
+          lastResort,
+          (l, p) => establish(l, p, reason),
+          { ...options, signal: second.signal },
+          attempts,
+          skip,
+        ).then(
+          (v) => finish(undefined, v),
+          (e) => finish(e),
+        );
+      };
+      const delay = options.lastResortDelayMs ?? LAST_RESORT_DELAY_MS;
+      timer = setTimeout(
+        () => startLastResort(`no direct path answered within ${Math.round(delay / 1000)} s`),
+        delay,
+      );
+      this.#inOrder(preferred, establish, { ...options, signal: first.signal }, attempts, skip).then(
+        (v) => finish(undefined, v),
+        (e) => {
+          if (options.final?.(e)) return finish(e);
+          const why = attempts.map((a) => `${a.path.transport} ${a.error.message}`).join("; ");
+          startLastResort(why ? `direct failed: ${why.slice(0, 160)}` : "no direct path is known");
+          finish(e);
+        },
+      );
+    });
+  }
+
+  async #inOrder<T>(
+    paths: readonly PeerPath[],
+    establish: (link: Link, path: PeerPath, reason: PathReason | undefined) => Promise<T>,
+    options: ReachOptions,
+    attempts: DialAttempt[],
+    skip: { skipped: DialError | undefined },
+  ): Promise<T> {
+    const before = attempts.length;
     for (const path of paths) {
       if (options.signal?.aborted) throw new DialError("aborted", "the dial was cancelled");
       const transport = this.transportFor(path);
@@ -90,24 +197,24 @@ export class Dialer {
       }
       const why = this.#disabled(transport.name);
       if (why) {
-        skipped = new DialError("disabled", why);
+        skip.skipped = new DialError("disabled", why);
         continue;
       }
       options.onAttempt?.(path);
       let link: Link | undefined;
       try {
         link = await transport.dial(path.address, options);
-        return await establish(link, path);
+        return await establish(link, path, undefined);
       } catch (err) {
         if (link?.isOpen) link.close();
         if (options.final?.(err)) throw err;
         attempts.push({ path, error: err as Error });
       }
     }
-    if (attempts.length === 0) {
-      throw skipped ?? new DialError("unreachable", "no way to reach this node is known");
+    if (attempts.length === before) {
+      throw skip.skipped ?? new DialError("unreachable", "no way to reach this node is known");
     }
-    if (attempts.length === 1 && skipped === undefined) throw attempts[0]!.error;
+    if (attempts.length === 1 && skip.skipped === undefined) throw attempts[0]!.error;
     throw new UnreachableError(attempts);
   }
 }

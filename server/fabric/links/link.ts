@@ -57,6 +57,11 @@ export interface Transport {
   listen(accept: (link: Link) => unknown): () => void;
   /** The route it accepts on, for a transport reached through the node's HTTP listener. */
   readonly endpoint?: SocketEndpoint;
+  /**
+   * A way used only when the others fail: the dialer starts its paths after the others had
+   * `LAST_RESORT_DELAY_MS` to link up, or at once when they all failed (the relay).
+   */
+  readonly lastResort?: boolean;
 }
 
 export class LinkClosedError extends Error {
