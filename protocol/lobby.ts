@@ -30,6 +30,8 @@ const tokenHash = z.string().regex(/^[0-9a-f]{64}$/);
 export const relayLinkId = z.string().regex(/^[0-9a-f]{8}$/, "must be 8 hex digits");
 export const roomVisibility = z.enum(["public", "unlisted"]);
 export const roomPolicy = z.enum(["open", "token"]);
+export type RoomVisibility = z.infer<typeof roomVisibility>;
+export type RoomPolicy = z.infer<typeof roomPolicy>;
 
 /** Signaling payloads are opaque to the lobby; the ends parse them with their own schemas. */
 const signalData = z.unknown();
