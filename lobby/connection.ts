@@ -1,0 +1,256 @@
+import { randomBytes } from "node:crypto";
+import type { ServerWebSocket } from "bun";
+import {
+  type LobbyClientMessage,
+  type LobbyErrorCode,
+  type LobbyServerMessage,
+  lobbyClientMessage,
+} from "../protocol/lobby.ts";
+import { FrameRejected, parseGuardedJson } from "../server/wire/json-guard.ts";
+import { Bucket, StrikeCounter } from "./budget.ts";
+import type { Member, MemberSocket } from "./directory.ts";
+import type { LobbyCore } from "./lobby-core.ts";
+import { relayBinary, relayText } from "./relay.ts";
+import { createRoom, joinRoom, leaveRoom, type Refusal } from "./room-ops.ts";
+
+/** Close codes the lobby uses; 4000 is the application's "a newer socket took your place". */
+export const CLOSE = {
+  shutdown: 1001,
+  policy: 1008,
+  tryLater: 1013,
+  replaced: 4000,
+} as const;
+
+const KNOWN_TYPES = new Set<string>(lobbyClientMessage.options.map((o) => o.shape.type.value));
+
+/**
+ * One `/lobby-ws` socket: the edge every frame crosses (size, JSON depth, schema, the per-type
+ * bucket) before the lobby acts on it. Nothing a remote party sends may throw out of here.
+ */
+export class Connection implements MemberSocket {
+  ws: ServerWebSocket<Connection> | undefined;
+  readonly ip: string;
+  /** The challenge's nonce, standard base64: a registration must sign this socket's own. */
+  readonly nonce = randomBytes(32).toString("base64");
+  readonly openedAt = performance.now();
+  lastSeen = this.openedAt;
+  lastPing = this.openedAt;
+  /** Set once registered; the record a newer registration of the same node takes over. */
+  member: Member | undefined;
+  /** Set by the lobby when a newer socket of the same node replaced this one. */
+  replaced = false;
+  closing = false;
+  /** Per-node relay budgets, made at registration. */
+  relayFrames: Bucket | undefined;
+  relayBytes: Bucket | undefined;
+  relayDrops: StrikeCounter | undefined;
+  readonly #core: LobbyCore;
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #refusals: StrikeCounter;
+
+  constructor(core: LobbyCore, ip: string) {
+    this.#core = core;
+    this.ip = ip;
+    this.#refusals = new StrikeCounter(core.limits.badFramesToClose, core.limits.badFrameWindowMs);
+  }
+
+  open(ws: ServerWebSocket<Connection>): void {
+    this.ws = ws;
+    this.#core.opened(this);
+    this.send({
+      type: "challenge",
+      nonce: this.nonce,
+      lobby_id: this.#core.lobbyId,
+      instance: this.#core.instance,
+    });
+  }
+
+  message(raw: string | Buffer): void {
+    if (this.closing) return;
+    this.lastSeen = performance.now();
+    try {
+      if (typeof raw === "string") this.#text(raw);
+      else if (this.member) relayBinary(this.#core, this, this.member, raw);
+      else this.#refuseUnregistered("binary");
+    } catch (err) {
+      this.#core.log.debug("lobby: a frame's handling failed", { error: String(err) });
+    }
+  }
+
+  /** Any sign of life, a WebSocket ping or pong included. */
+  alive(): void {
+    this.lastSeen = performance.now();
+  }
+
+  closed(): void {
+    this.closing = true;
+    this.#core.closed(this);
+  }
+
+  send(msg: LobbyServerMessage): void {
+    this.sendText(JSON.stringify(msg));
+  }
+
+  sendText(text: string): void {
+    const ws = this.ws;
+    if (!ws || this.closing) return;
+    ws.sendText(text);
+    this.#checkBuffer(ws);
+  }
+
+  sendBytes(bytes: Uint8Array): void {
+    const ws = this.ws;
+    if (!ws || this.closing) return;
+    ws.sendBinary(bytes);
+    this.#checkBuffer(ws);
+  }
+
+  error(code: LobbyErrorCode, message: string, re?: string): void {
+    this.send({ type: "error", code, message: message.slice(0, 500), ...(re ? { re } : {}) });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    try {
+      this.ws?.close(code, reason);
+    } catch {
+      this.ws?.terminate();
+    }
+  }
+
+  /** Counts a refused frame; true (and the socket is closing) once they keep coming. */
+  refused(): boolean {
+    this.#core.counters.refused += 1;
+    if (!this.#refusals.strike(performance.now())) return false;
+    this.error("limit", "too many refused frames");
+    this.close(CLOSE.policy, "too many refused frames");
+    return true;
+  }
+
+  /** A peer that stops reading must not grow this process: past the cap the socket goes at once. */
+  #checkBuffer(ws: ServerWebSocket<Connection>): void {
+    if (ws.getBufferedAmount() <= this.#core.limits.sendBufferBytes) return;
+    this.#core.counters.sendBufferCloses += 1;
+    this.closing = true;
+    ws.terminate();
+  }
+
+  #text(raw: string): void {
+    const limits = this.#core.limits;
+    // Three bytes per UTF-16 unit at most: only a frame near the limit needs counting.
+    if (raw.length * 3 > limits.textFrameBytes && Buffer.byteLength(raw) > limits.textFrameBytes) {
+      this.#badFrame(`frame is larger than ${limits.textFrameBytes} bytes`);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = parseGuardedJson(raw, limits.jsonDepth);
+    } catch (err) {
+      this.#badFrame(err instanceof FrameRejected ? err.message : "frame is not JSON");
+      return;
+    }
+    const parsed = lobbyClientMessage.safeParse(value);
+    if (!parsed.success) {
+      const type = (value as { type?: unknown } | null)?.type;
+      const re = typeof type === "string" && KNOWN_TYPES.has(type) ? type : undefined;
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+      this.#badFrame(`${where}${issue?.message ?? "invalid frame"}`, re);
+      return;
+    }
+    const msg = parsed.data;
+    const member = this.member;
+    if (!member) {
+      if (msg.type === "register") this.#core.register(this, msg);
+      else this.#refuseUnregistered(msg.type);
+      return;
+    }
+    if (!this.#withinRate(msg.type)) {
+      this.error("limit", `too many ${msg.type} messages`, msg.type);
+      this.refused();
+      return;
+    }
+    this.#dispatch(member, msg, raw.length);
+  }
+
+  #dispatch(member: Member, msg: LobbyClientMessage, size: number): void {
+    const core = this.#core;
+    switch (msg.type) {
+      case "register":
+        this.#badFrame("this socket is already registered", "register");
+        break;
+      case "update":
+        core.update(member, msg);
+        break;
+      case "list_rooms":
+        this.send({ type: "rooms", rooms: core.listRooms() });
+        break;
+      case "create_room":
+        this.#answer(createRoom(core, this, member, msg), msg.type);
+        break;
+      case "join_room":
+        this.#answer(joinRoom(core, this, member, msg), msg.type);
+        break;
+      case "leave_room":
+        this.#answer(leaveRoom(core, member, msg), msg.type);
+        break;
+      case "signal": {
+        const to = core.directory.get(msg.to);
+        if (to) to.socket.sendText(JSON.stringify({ type: "signal", from: member.id, data: msg.data }));
+        else this.send({ type: "undeliverable", to: msg.to });
+        break;
+      }
+      case "relay_open":
+      case "relay":
+      case "relay_end":
+        relayText(core, this, member, msg, size);
+        break;
+      case "ping":
+        this.send({ type: "pong" });
+        break;
+      case "pong":
+        break;
+      default: {
+        const never: never = msg;
+        throw new Error(`unhandled lobby message ${(never as { type: string }).type}`);
+      }
+    }
+  }
+
+  #answer(refusal: Refusal | undefined, re: string): void {
+    if (refusal) this.error(refusal.code, refusal.message, re);
+  }
+
+  /** Each message type has a bucket of its own; the relay's types are held by the relay budgets. */
+  #withinRate(type: LobbyClientMessage["type"]): boolean {
+    if (type === "relay" || type === "relay_open" || type === "relay_end") return true;
+    let bucket = this.#buckets.get(type);
+    const now = performance.now();
+    if (!bucket) {
+      const l = this.#core.limits;
+      bucket =
+        type === "signal"
+          ? new Bucket(l.signalPerSec, l.signalBurst, now)
+          : new Bucket(l.controlPerSec, l.controlBurst, now);
+      this.#buckets.set(type, bucket);
+    }
+    return bucket.take(1, now);
+  }
+
+  #badFrame(message: string, re?: string): void {
+    this.#core.log.debug("lobby: bad frame", { ip: this.ip, message });
+    if (!this.member) {
+      this.error("bad_frame", message, re);
+      this.close(CLOSE.policy, "bad frame before registration");
+      return;
+    }
+    this.error("bad_frame", message, re);
+    this.refused();
+  }
+
+  #refuseUnregistered(type: string): void {
+    this.error("unregistered", `register first; ${type} is not accepted before registration`);
+    this.close(CLOSE.policy, "unregistered");
+  }
+}

@@ -1,0 +1,106 @@
+import type { DirectoryEntry, JoinParty } from "../protocol/lobby.ts";
+
+/** What a member's socket offers the rest of the lobby: sending it a frame, and closing it. */
+export interface MemberSocket {
+  sendText(text: string): void;
+  sendBytes(bytes: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+/** A registered node. One per node id; a newer registration takes the record over. */
+export interface Member {
+  readonly id: string;
+  /** Standard base64 of the raw key, as it travels. */
+  readonly publicKey: string;
+  name: string;
+  capabilities: string[];
+  /** Where it can be dialed; told only to the other end of a room join. */
+  addresses: string[];
+  listed: boolean;
+  /** When it registered (ms since the epoch); a replacement keeps the first one's. */
+  since: number;
+  socket: MemberSocket;
+  /** Rooms it joined as a guest, so leaving the lobby tells their hosts. */
+  readonly joined: Set<string>;
+}
+
+export function directoryEntry(m: Member): DirectoryEntry {
+  return {
+    node_id: m.id,
+    node_name: m.name,
+    public_key: m.publicKey,
+    capabilities: m.capabilities,
+    since: m.since,
+  };
+}
+
+export function joinParty(m: Member): JoinParty {
+  return { node_id: m.id, node_name: m.name, public_key: m.publicKey, addresses: m.addresses };
+}
+
+/**
+ * The registered nodes, and the listed ones' directory entries kept as JSON text. `registered`
+ * carries the whole directory, so its text is kept joined: a registration appends one entry (the
+ * engine keeps the concatenation as a rope, so a join wave costs no rebuild per node); only a
+ * node leaving the listing makes the next registration join the entries again.
+ */
+export class Directory {
+  readonly #members = new Map<string, Member>();
+  readonly #entries = new Map<string, string>();
+  #joined: string | undefined = "";
+
+  get size(): number {
+    return this.#members.size;
+  }
+
+  get listedCount(): number {
+    return this.#entries.size;
+  }
+
+  get(id: string): Member | undefined {
+    return this.#members.get(id);
+  }
+
+  members(): IterableIterator<Member> {
+    return this.#members.values();
+  }
+
+  /** Adds or replaces a node's record. Listing is separate: call `list` once others may see it. */
+  put(m: Member): void {
+    this.#members.set(m.id, m);
+  }
+
+  /** Removes a node; true when it was listed (others must be told it is gone). */
+  remove(id: string): boolean {
+    this.#members.delete(id);
+    return this.unlist(id);
+  }
+
+  /** Lists `m` (again, after a change); returns the `presence` frame others should get. */
+  list(m: Member): string {
+    const entry = JSON.stringify(directoryEntry(m));
+    const had = this.#entries.has(m.id);
+    this.#entries.set(m.id, entry);
+    if (had) this.#joined = undefined;
+    else if (this.#joined !== undefined)
+      this.#joined = this.#joined === "" ? entry : `${this.#joined},${entry}`;
+    return `{"type":"presence","node":${entry}}`;
+  }
+
+  /** Takes `id` out of the listing; true when it was in it. */
+  unlist(id: string): boolean {
+    if (!this.#entries.delete(id)) return false;
+    this.#joined = undefined;
+    return true;
+  }
+
+  /** The listed entries as the inside of a JSON array. */
+  entriesJson(): string {
+    if (this.#joined === undefined) this.#joined = [...this.#entries.values()].join(",");
+    return this.#joined;
+  }
+}
+
+export function goneFrame(id: string): string {
+  return `{"type":"gone","node_id":"${id}"}`;
+}

@@ -1,0 +1,154 @@
+import { StartupError } from "../server/errors.ts";
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/**
+ * Every limit the lobby enforces (docs/architecture.md, "The lobby"). The lobby is open to the
+ * network by design, so nothing a socket sends may grow memory, CPU or fan-out without one of
+ * these; each is overridable (`--limit NAME=VALUE`, `WEFT_LOBBY_LIMITS="a=1,b=2"`) so tests and
+ * benches can shrink or raise them.
+ */
+export interface LobbyLimits {
+  /** WebSockets one source address may hold; more are refused with 503 before the upgrade. */
+  socketsPerIp: number;
+  /** WebSockets in all, registered or not; more are refused with 503 before the upgrade. */
+  maxSockets: number;
+  /** Registered nodes one instance holds; a registration past it gets `error limit`. */
+  maxNodes: number;
+  /** Rooms one host may hold at once, those in their grace included. */
+  roomsPerHost: number;
+  /** Public rooms one `rooms` answer lists (newest first), so a listing stays one bounded frame. */
+  roomsListed: number;
+  /** How long a socket may stay unregistered after the challenge. */
+  registerTimeoutMs: number;
+  /** How often the lobby pings a registered socket. */
+  heartbeatMs: number;
+  /** A socket that sends nothing (not even a pong) this long is closed. */
+  silenceMs: number;
+  /** How long a disconnected host's rooms wait for it to come back before they close. */
+  hostGraceMs: number;
+  /** A socket whose unsent bytes pass this is closed, never buffered further. */
+  sendBufferBytes: number;
+  /** Largest text frame, in bytes: a relayed 1 MiB peer frame and its JSON around it. */
+  textFrameBytes: number;
+  /** JSON nesting a text frame may have. */
+  jsonDepth: number;
+  /** Largest relayed peer frame, in bytes. */
+  relayFrameBytes: number;
+  /** Relay byte budget per node: the rate, in bytes a second... */
+  relayBytesPerSec: number;
+  /** ...and the burst it may spend at once. */
+  relayBytesBurst: number;
+  /** Relay frame budget per node, frames a second (`relay`, `relay_open`, `relay_end`, binary). */
+  relayFramesPerSec: number;
+  relayFramesBurst: number;
+  /** Relayed frames over budget that, dropped within `relayDropWindowMs`, disconnect the node. */
+  relayDropsToClose: number;
+  relayDropWindowMs: number;
+  /** Every control message type (rooms, update, ping, …) has its own bucket of this rate and burst. */
+  controlPerSec: number;
+  controlBurst: number;
+  /** `signal` has its own, larger bucket: WebRTC trickles candidates. */
+  signalPerSec: number;
+  signalBurst: number;
+  /** Refused frames (bad or over a rate) that, within `badFrameWindowMs`, close the socket. */
+  badFramesToClose: number;
+  badFrameWindowMs: number;
+}
+
+export const DEFAULT_LOBBY_LIMITS: Readonly<LobbyLimits> = Object.freeze({
+  socketsPerIp: 64,
+  maxSockets: 25_000,
+  maxNodes: 20_000,
+  roomsPerHost: 16,
+  roomsListed: 500,
+  registerTimeoutMs: 10_000,
+  heartbeatMs: 25_000,
+  silenceMs: 60_000,
+  hostGraceMs: 30_000,
+  sendBufferBytes: 8 * MiB,
+  textFrameBytes: MiB + 4 * KiB,
+  jsonDepth: 32,
+  relayFrameBytes: MiB,
+  relayBytesPerSec: MiB,
+  relayBytesBurst: 8 * MiB,
+  relayFramesPerSec: 2_000,
+  relayFramesBurst: 4_000,
+  relayDropsToClose: 1_000,
+  relayDropWindowMs: 10_000,
+  controlPerSec: 20,
+  controlBurst: 100,
+  signalPerSec: 200,
+  signalBurst: 400,
+  badFramesToClose: 50,
+  badFrameWindowMs: 10_000,
+});
+
+export type LobbyLimitName = keyof LobbyLimits;
+
+/** Limits that may be 0 (a count of nothing allowed still makes sense); the rest must be ≥ 1. */
+const MAY_BE_ZERO = new Set<LobbyLimitName>(["roomsPerHost", "roomsListed"]);
+
+export function isLimitName(name: string): name is LobbyLimitName {
+  return Object.hasOwn(DEFAULT_LOBBY_LIMITS, name);
+}
+
+/** The defaults with `overrides` applied; throws `StartupError` for a value out of range. */
+export function resolveLimits(overrides: Partial<LobbyLimits> = {}): LobbyLimits {
+  const limits = { ...DEFAULT_LOBBY_LIMITS };
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    if (!isLimitName(name)) throw new StartupError(`unknown lobby limit "${name}"`);
+    checkValue(name, value, `limit ${name}`);
+    limits[name] = value;
+  }
+  return limits;
+}
+
+/**
+ * Reads `NAME=VALUE` pairs (from repeated `--limit` flags, or `WEFT_LOBBY_LIMITS` split on commas).
+ * Throws `StartupError` naming `from` and the bad pair: an unknown name or a value that is not a
+ * whole number in range.
+ */
+export function parseLimitPairs(pairs: readonly string[], from: string): Partial<LobbyLimits> {
+  const out: Partial<LobbyLimits> = {};
+  for (const raw of pairs) {
+    const pair = raw.trim();
+    if (pair === "") continue;
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new StartupError(`${from} takes NAME=VALUE, got "${pair}"`);
+    const name = pair.slice(0, eq).trim();
+    const text = pair
+      .slice(eq + 1)
+      .trim()
+      .replaceAll("_", "");
+    if (!isLimitName(name)) {
+      throw new StartupError(`${from}: unknown lobby limit "${name}" (see weft --help for the names)`);
+    }
+    if (!/^\d{1,15}$/.test(text)) {
+      throw new StartupError(`${from}: ${name} must be a whole number, got "${pair.slice(eq + 1)}"`);
+    }
+    const value = Number(text);
+    checkValue(name, value, `${from}: ${name}`);
+    out[name] = value;
+  }
+  return out;
+}
+
+function checkValue(name: LobbyLimitName, value: number, what: string): void {
+  const min = MAY_BE_ZERO.has(name) ? 0 : 1;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new StartupError(`${what} must be a whole number of at least ${min}, got ${value}`);
+  }
+  // Bun keeps socket sizes in 32 bits; anything larger would wrap there.
+  if (
+    (name === "sendBufferBytes" || name === "textFrameBytes" || name === "relayFrameBytes") &&
+    value > 2 ** 31
+  ) {
+    throw new StartupError(`${what} must be at most ${2 ** 31}, got ${value}`);
+  }
+}
+
+/** The names, for `--help`. */
+export const LIMIT_NAMES: readonly LobbyLimitName[] = Object.keys(DEFAULT_LOBBY_LIMITS) as LobbyLimitName[];
