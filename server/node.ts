@@ -16,6 +16,7 @@ import { createHttpApp } from "./http/app.ts";
 import { browserEndpoint } from "./http/browser-endpoint.ts";
 import { listen } from "./http/listener.ts";
 import { loadOrCreateIdentity, type NodeIdentity } from "./identity/identity.ts";
+import { createLobbyParts } from "./lobby/lobby-parts.ts";
 import type { Logger } from "./log.ts";
 import { peerAddresses } from "./network-addresses.ts";
 import { NoticeService } from "./notices/notice-service.ts";
@@ -92,6 +93,17 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     let boundPort = 0;
     const effectiveName = () => settings.get(nodeName) || hostname();
     const addresses = () => peerAddresses(boundPort, config.host, settings.get(advertisedAddress));
+    // The lobby socket comes first: the fabric dials and accepts over its relay like any transport.
+    let capabilities: () => readonly string[] = () => [];
+    const lobby = createLobbyParts({
+      identity,
+      log,
+      settings,
+      nodeName: effectiveName,
+      addresses,
+      capabilities: () => capabilities(),
+    });
+    undo.push(() => lobby.client.stop());
     const fabric = createFabric({
       db: database.db,
       identity,
@@ -99,13 +111,16 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       log,
       nodeName: effectiveName,
       addresses,
+      moreTransports: [lobby.relay],
       pingIntervalMs: config.pingIntervalMs,
     });
+    capabilities = () => fabric.hub.capabilities;
     const ctx: FeatureContext = {
       identity,
       db: database.db,
       settings,
       fabric,
+      lobby: lobby.client,
       browsers,
       notices: new NoticeService({ store: new NoticeStore(database.db), browsers }),
       panes,

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { WeftDb } from "../db/database.ts";
 import type { PeerHandler } from "../fabric/peer-hub.ts";
 import type { HttpContext, HttpEnv } from "../http/context.ts";
+import type { LobbyClient } from "../lobby/lobby-client.ts";
 import type { SettingDefinition } from "../settings/registry.ts";
 import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
 
@@ -10,6 +11,8 @@ import type { BrowserHub, BrowserSocket } from "../ws/browser-hub.ts";
 export interface FeatureContext extends HttpContext {
   db: WeftDb;
   browsers: BrowserHub;
+  /** The node's lobby socket (its relay is one of the fabric's transports). */
+  lobby: LobbyClient;
 }
 
 /** A channel on the tabs' `/ws`: frames on it are parsed with `schema` before `handle` sees them. */

@@ -1,5 +1,6 @@
 import { chatFeature } from "../chat/chat-feature.ts";
 import { collabFeature } from "../collab/collab-feature.ts";
+import { lobbyFeature } from "../lobby/lobby-feature.ts";
 import { networkFeature } from "../network/network-feature.ts";
 import { noticesFeature } from "../notices/notices-feature.ts";
 import type { FeatureDefinition } from "./feature.ts";
@@ -12,6 +13,7 @@ import { systemFeature } from "./system-feature.ts";
 export const nodeFeatures: readonly FeatureDefinition[] = [
   systemFeature,
   networkFeature,
+  lobbyFeature,
   noticesFeature,
   chatFeature,
   collabFeature,

@@ -6,6 +6,7 @@ import { type ComposedFeatures, composeFeatures } from "../../server/features/co
 import type { FeatureContext } from "../../server/features/feature.ts";
 import { nodeFeatures } from "../../server/features/node-features.ts";
 import { loadOrCreateIdentity } from "../../server/identity/identity.ts";
+import { createLobbyParts } from "../../server/lobby/lobby-parts.ts";
 import { silentLogger } from "../../server/log.ts";
 import { NoticeService } from "../../server/notices/notice-service.ts";
 import { NoticeStore } from "../../server/notices/notice-store.ts";
@@ -32,6 +33,14 @@ export async function realHttpContext(): Promise<FeatureContext & { routes: Comp
   );
   const nodeName = () => "test-node";
   const addresses = () => [`ws://192.0.2.1:${TEST_PORT}/peer-ws`];
+  const lobby = createLobbyParts({
+    identity,
+    log: silentLogger,
+    settings,
+    nodeName,
+    addresses,
+    capabilities: () => [],
+  });
   const fabric = createFabric({
     db: database.db,
     identity,
@@ -39,6 +48,7 @@ export async function realHttpContext(): Promise<FeatureContext & { routes: Comp
     log: silentLogger,
     nodeName,
     addresses,
+    moreTransports: [lobby.relay],
   });
   const browsers = new BrowserHub(silentLogger);
   const ctx: FeatureContext = {
@@ -46,6 +56,7 @@ export async function realHttpContext(): Promise<FeatureContext & { routes: Comp
     db: database.db,
     settings,
     fabric,
+    lobby: lobby.client,
     browsers,
     notices: new NoticeService({ store: new NoticeStore(database.db), browsers }),
     panes: new PaneCatalog().addBuiltin(builtinManifests),
