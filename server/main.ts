@@ -1,3 +1,4 @@
+import { runLobby } from "../lobby/main.ts";
 import { type CliCommand, parseCli } from "./cli/args.ts";
 import { helpText } from "./cli/help.ts";
 import { defaultDataDir } from "./data-dir.ts";
@@ -26,8 +27,11 @@ export async function main(argv: string[], env: Record<string, string | undefine
       process.stdout.write(`weft ${WEFT_VERSION}\n`);
       return 0;
     case "lobby":
-      process.stderr.write("weft: lobby mode is not built in this version of weft\n");
-      return 2;
+      try {
+        return await runLobby(command.options, env);
+      } catch (err) {
+        return fail(err);
+      }
     case "node":
       break;
     default: {

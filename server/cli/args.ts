@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { type LobbyLimits, parseLimitPairs } from "../../lobby/limits.ts";
 import { StartupError } from "../errors.ts";
 import { LOG_LEVELS, type LogLevel } from "../log.ts";
 
@@ -31,6 +32,8 @@ export interface LobbyOptions {
   dataDir: string | undefined;
   redisUrl: string | undefined;
   logLevel: LogLevel;
+  /** `--limit NAME=VALUE` overrides (over `WEFT_LOBBY_LIMITS`), checked against lobby/limits.ts. */
+  limits: Partial<LobbyLimits>;
 }
 
 /** Each flag, its `WEFT_*` twin and its help line; the single source for parsing and `--help`. */
@@ -63,16 +66,23 @@ export const FLAGS = {
     arg: "URL",
     help: "lobby only: share lobby state through Redis",
   },
+  limit: {
+    type: "string",
+    multiple: true,
+    env: "WEFT_LOBBY_LIMITS",
+    arg: "NAME=VALUE",
+    help: "lobby only, repeatable: override a limit (names below)",
+  },
   help: { type: "boolean", env: undefined, help: "show this help and exit" },
   version: { type: "boolean", env: undefined, help: "print the version and exit" },
 } as const satisfies Record<
   string,
-  { type: "string" | "boolean"; env: string | undefined; arg?: string; help: string }
+  { type: "string" | "boolean"; multiple?: boolean; env: string | undefined; arg?: string; help: string }
 >;
 
 type FlagName = keyof typeof FLAGS;
 const NODE_ONLY: FlagName[] = ["name", "no-open"];
-const LOBBY_ONLY: FlagName[] = ["redis-url"];
+const LOBBY_ONLY: FlagName[] = ["redis-url", "limit"];
 
 /**
  * Turns argv and the environment into a command. Throws `StartupError` with a one-line reason for
@@ -83,11 +93,13 @@ export function parseCli(
   env: Record<string, string | undefined>,
   interactive: boolean,
 ): CliCommand {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | Array<string | boolean> | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: Object.fromEntries(Object.entries(FLAGS).map(([k, f]) => [k, { type: f.type }])),
+      options: Object.fromEntries(
+        Object.entries(FLAGS).map(([k, f]) => [k, { type: f.type, multiple: "multiple" in f && f.multiple }]),
+      ),
       strict: true,
       allowPositionals: false,
     }));
@@ -97,7 +109,8 @@ export function parseCli(
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
 
-  const given = (flag: FlagName): { value: string | boolean; from: string } | undefined => {
+  type Given = { value: string | boolean | Array<string | boolean>; from: string };
+  const given = (flag: FlagName): Given | undefined => {
     const fromFlag = values[flag];
     if (fromFlag !== undefined) return { value: fromFlag, from: `--${flag}` };
     const envName = FLAGS[flag].env;
@@ -130,7 +143,16 @@ export function parseCli(
   if (lobby) {
     const redis = given("redis-url");
     if (redis) parseRedisUrl(String(redis.value), redis.from);
-    return { kind: "lobby", options: { ...common, redisUrl: redis ? String(redis.value) : undefined } };
+    const limitsEnv = env.WEFT_LOBBY_LIMITS;
+    const fromFlags = values.limit;
+    const limits = {
+      ...(limitsEnv ? parseLimitPairs(limitsEnv.split(","), "WEFT_LOBBY_LIMITS") : {}),
+      ...(Array.isArray(fromFlags) ? parseLimitPairs(fromFlags.map(String), "--limit") : {}),
+    };
+    return {
+      kind: "lobby",
+      options: { ...common, redisUrl: redis ? String(redis.value) : undefined, limits },
+    };
   }
   const name = optionalString(given("name"));
   if (name !== undefined && (name.trim() === "" || name.length > 64)) {
@@ -185,11 +207,11 @@ function parseRedisUrl(raw: string, from: string): void {
   }
 }
 
-function optionalString(g: { value: string | boolean } | undefined): string | undefined {
+function optionalString(g: { value: unknown } | undefined): string | undefined {
   return g === undefined ? undefined : String(g.value);
 }
 
-function nonEmpty(g: { value: string | boolean; from: string } | undefined, fallback: string): string {
+function nonEmpty(g: { value: unknown; from: string } | undefined, fallback: string): string {
   if (g === undefined) return fallback;
   const v = String(g.value).trim();
   if (v === "") throw new StartupError(`${g.from} must not be empty`);

@@ -1,4 +1,21 @@
+import { DEFAULT_LOBBY_LIMITS } from "../../lobby/limits.ts";
 import { FLAGS } from "./args.ts";
+
+/** The lobby's limits as `name=default` pairs, wrapped to the help's width. */
+function limitLines(): string[] {
+  const lines: string[] = [];
+  let line = "   ";
+  for (const [name, value] of Object.entries(DEFAULT_LOBBY_LIMITS)) {
+    const item = ` ${name}=${value}`;
+    if (line.length + item.length > 96) {
+      lines.push(line);
+      line = "   ";
+    }
+    line += item;
+  }
+  lines.push(line);
+  return lines;
+}
 
 /** The text of `weft --help`, built from the flag table so the two never disagree. */
 export function helpText(version: string): string {
@@ -12,7 +29,7 @@ export function helpText(version: string): string {
     "",
     "Usage:",
     "  weft [--port N] [--host ADDR] [--data-dir DIR] [--name NAME] [--no-open] [--log-level L]",
-    "  weft --lobby [--port N] [--host ADDR] [--data-dir DIR] [--redis-url URL]",
+    "  weft --lobby [--port N] [--host ADDR] [--data-dir DIR] [--limit NAME=VALUE]... [--redis-url URL]",
     "  weft --help | --version",
     "",
     "Options (each has the WEFT_* environment twin shown in brackets):",
@@ -20,6 +37,13 @@ export function helpText(version: string): string {
     "",
     "With no arguments weft starts a node on port 7420 (the next free port if taken) and opens",
     "your browser on it. Only this machine may reach the UI; other weft nodes reach /peer-ws.",
+    "",
+    "With --lobby weft runs a lobby instead: a meeting point on a server that nodes connect out to",
+    "(ws://HOST:7400/lobby-ws) for presence, rooms, WebRTC signaling and a relay. It keeps its own",
+    "identity in its data dir (default: the node's data dir plus /lobby), answers GET /health and",
+    "a status page at /, and is open to the network by design. Its limits and their defaults",
+    "(override with --limit NAME=VALUE, repeated, or WEFT_LOBBY_LIMITS=NAME=VALUE,NAME=VALUE):",
+    ...limitLines(),
     "",
   ].join("\n");
 }

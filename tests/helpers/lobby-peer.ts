@@ -138,8 +138,8 @@ export class LobbyPeer {
     this.socket.send(JSON.stringify(msg));
   }
 
-  sendRaw(data: string | Uint8Array<ArrayBuffer>): void {
-    this.socket.send(data);
+  sendRaw(data: string | Uint8Array): void {
+    this.socket.send(data as string | Uint8Array<ArrayBuffer>);
   }
 
   /** The first not yet taken frame of `type`, waiting up to `ms` for it. */

@@ -1,0 +1,77 @@
+import { accessSync, constants, mkdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { LobbyOptions } from "../server/cli/args.ts";
+import { defaultDataDir } from "../server/data-dir.ts";
+import { StartupError } from "../server/errors.ts";
+import { loadOrCreateIdentity, type NodeIdentity } from "../server/identity/identity.ts";
+import { createLogger } from "../server/log.ts";
+import { WEFT_VERSION } from "../server/version.ts";
+import { type RunningLobby, startLobby } from "./lobby-server.ts";
+
+/** How long a signal may take to stop the lobby before the process exits regardless. */
+const SHUTDOWN_DEADLINE_MS = 1_800;
+
+/**
+ * `weft --lobby`: runs a lobby until SIGINT or SIGTERM and returns the exit code (0 after a clean
+ * stop; 2 with one line on stderr for anything the operator can fix, such as a port in use).
+ */
+export async function runLobby(
+  options: LobbyOptions,
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  const log = createLogger(options.logLevel);
+  const signal = new Promise<string>((done) => {
+    process.once("SIGINT", () => done("SIGINT"));
+    process.once("SIGTERM", () => done("SIGTERM"));
+  });
+  let lobby: RunningLobby;
+  try {
+    if (options.redisUrl !== undefined) {
+      throw new StartupError(
+        "--redis-url: sharing a lobby through Redis is not built in this version of weft",
+      );
+    }
+    // A node and a lobby on one machine must not share an identity: the lobby's lives beside it.
+    const identity = await lobbyIdentity(options.dataDir ?? join(defaultDataDir(env), "lobby"));
+    lobby = await startLobby({
+      port: options.port,
+      host: options.host,
+      identity,
+      log,
+      limits: options.limits,
+    });
+  } catch (err) {
+    if (!(err instanceof StartupError)) throw err;
+    process.stderr.write(`weft: ${err.message}\n`);
+    return 2;
+  }
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  process.stdout.write(
+    `weft lobby ${WEFT_VERSION} listening on ws://${host}:${lobby.port}/lobby-ws (lobby ${lobby.lobbyId})\n`,
+  );
+  log.info(`${await signal}: stopping`);
+  const deadline = setTimeout(() => {
+    log.warn("shutdown took too long; exiting");
+    process.exit(0);
+  }, SHUTDOWN_DEADLINE_MS);
+  await lobby.stop("shutdown");
+  clearTimeout(deadline);
+  return 0;
+}
+
+/** Opens (making it if needed) the lobby's data dir and its `identity.key`. */
+async function lobbyIdentity(dir: string): Promise<NodeIdentity> {
+  const root = resolve(dir);
+  try {
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new StartupError(`cannot create data dir ${root}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  if (!statSync(root).isDirectory()) throw new StartupError(`data dir ${root} is not a directory`);
+  try {
+    accessSync(root, constants.R_OK | constants.W_OK);
+  } catch {
+    throw new StartupError(`data dir ${root} is not writable`);
+  }
+  return loadOrCreateIdentity(join(root, "identity.key"));
+}
