@@ -173,13 +173,15 @@ export class RoomJoins implements AdmissionSource {
     if (!host || host.roomId !== s.room_id) return;
     switch (s.kind) {
       case "join_accepted":
-        return this.#d.events.progress(s.room_id, "dialing_direct");
+        this.#d.events.progress(s.room_id, "dialing_direct");
+        break;
       case "join_declined":
         this.#hosts.delete(from);
-        return this.#d.events.progress(s.room_id, "failed", { error: s.reason });
+        this.#d.events.progress(s.room_id, "failed", { error: s.reason });
+        break;
       default: {
         const never: never = s;
-        return never;
+        throw new Error(`unhandled signal ${String(never)}`);
       }
     }
   }

@@ -82,8 +82,10 @@ export class Dialer {
     options: ReachOptions = {},
   ): Promise<T> {
     const lastResort = paths.filter((p) => this.transportFor(p)?.lastResort);
-    if (lastResort.length === 0 || lastResort.length === paths.length) {
-      return this.#inOrder(paths, establish, options, [], { skipped: undefined });
+    if (lastResort.length === 0) return this.#inOrder(paths, establish, options, [], { skipped: undefined });
+    if (lastResort.length === paths.length) {
+      const reason = "no direct path is known";
+      return this.#inOrder(paths, (l, p) => establish(l, p, reason), options, [], { skipped: undefined });
     }
     return this.#race(
       paths.filter((p) => !lastResort.includes(p)),
