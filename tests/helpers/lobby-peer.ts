@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import {
   type LobbyServerMessage,
@@ -207,6 +209,153 @@ export class LobbyPeer {
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
       this.socket.close(1000, "done");
     }
+  }
+
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+}
+
+/**
+ * A lobby socket spoken by hand over raw TCP, for what a WebSocket client will not do: stop
+ * reading (its kernel buffers fill and the lobby's send buffer grows) or be refused before the
+ * upgrade. It speaks just enough of RFC 6455: masked frames out, unmasked frames in.
+ */
+export class RawLobbySocket {
+  /** The HTTP status of the upgrade: 101, or the refusal's (503 when over a limit). */
+  status = 0;
+  readonly socket: Socket;
+  readonly texts: string[] = [];
+  closed = false;
+  #buffer = Buffer.alloc(0);
+  #upgraded = false;
+  #waiters: Array<() => void> = [];
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.on("data", (chunk: Buffer) => this.#data(chunk));
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      this.closed = true;
+      this.#wake();
+    });
+  }
+
+  /** Opens TCP from `localAddress` and asks for `/lobby-ws`; resolves once the status line is in. */
+  static async open(port: number, localAddress = "127.0.0.1"): Promise<RawLobbySocket> {
+    const socket = connect({ host: "127.0.0.1", port, localAddress });
+    const raw = new RawLobbySocket(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", () => resolve());
+      socket.once("error", reject);
+    });
+    socket.write(
+      "GET /lobby-ws HTTP/1.1\r\n" +
+        `Host: 127.0.0.1:${port}\r\n` +
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n" +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+    await raw.until(() => raw.status !== 0 || raw.closed, "the upgrade's answer");
+    return raw;
+  }
+
+  /** Sends a masked text frame. */
+  sendText(text: string): void {
+    const payload = Buffer.from(text);
+    const mask = randomBytes(4);
+    const len = payload.length;
+    const head = len < 126 ? Buffer.from([0x81, 0x80 | len]) : Buffer.alloc(len < 65536 ? 4 : 10);
+    if (len >= 126 && len < 65536) {
+      head[0] = 0x81;
+      head[1] = 0x80 | 126;
+      head.writeUInt16BE(len, 2);
+    } else if (len >= 65536) {
+      head[0] = 0x81;
+      head[1] = 0x80 | 127;
+      head.writeBigUInt64BE(BigInt(len), 2);
+    }
+    for (let i = 0; i < len; i++) payload[i]! ^= mask[i % 4]!;
+    this.socket.write(Buffer.concat([head, mask, payload]));
+  }
+
+  /** Stops reading: what the lobby sends piles up in the kernel and then in the lobby. */
+  stopReading(): void {
+    this.socket.pause();
+  }
+
+  /** Waits for `cond` (checked on every arrival) for up to `ms`. */
+  async until(cond: () => boolean, what: string, ms = 3_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!cond()) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${what} within ${ms} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 50));
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Reads the challenge and registers as `identity`. */
+  async register(identity: NodeIdentity): Promise<void> {
+    await this.until(() => this.texts.length > 0, "challenge");
+    const challenge = JSON.parse(this.texts[0]!) as LobbyServerOf<"challenge">;
+    const proof = {
+      nonce: challenge.nonce,
+      lobby_id: challenge.lobby_id,
+      node_id: identity.nodeId,
+      public_key: identity.publicKeyBase64,
+    };
+    this.sendText(
+      JSON.stringify({
+        type: "register",
+        node_id: identity.nodeId,
+        public_key: identity.publicKeyBase64,
+        node_name: "raw",
+        capabilities: [],
+        addresses: [],
+        listed: false,
+        sig: signRegistration(identity, proof),
+      }),
+    );
+    await this.until(() => this.texts.some((t) => t.includes('"registered"')), "registered");
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  #data(chunk: Buffer): void {
+    this.#buffer = Buffer.concat([this.#buffer, chunk]);
+    if (!this.#upgraded) {
+      const end = this.#buffer.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      this.status = Number(this.#buffer.subarray(9, 12).toString());
+      this.#upgraded = true;
+      this.#buffer = this.#buffer.subarray(end + 4);
+    }
+    for (;;) {
+      if (this.#buffer.length < 2) break;
+      const opcode = this.#buffer[0]! & 0x0f;
+      let len = this.#buffer[1]! & 0x7f;
+      let at = 2;
+      if (len === 126) {
+        if (this.#buffer.length < 4) break;
+        len = this.#buffer.readUInt16BE(2);
+        at = 4;
+      } else if (len === 127) {
+        if (this.#buffer.length < 10) break;
+        len = Number(this.#buffer.readBigUInt64BE(2));
+        at = 10;
+      }
+      if (this.#buffer.length < at + len) break;
+      if (opcode === 1) this.texts.push(this.#buffer.subarray(at, at + len).toString());
+      this.#buffer = this.#buffer.subarray(at + len);
+    }
+    this.#wake();
   }
 
   #wake(): void {
