@@ -60,6 +60,8 @@ export const inviteRequest = z.object({
 export const inviteResponse = z.object({ invite: z.string(), expires: z.number(), id: z.string() });
 export type InviteResponse = z.infer<typeof inviteResponse>;
 export const pairRequest = z.object({ invite: z.string().min(1).max(4096) });
+/** `PUT /api/network/peers/:node_id/path-policy`. */
+export const pathPolicyRequest = z.strictObject({ policy: pathPolicy });
 export const connectRequest = z.object({ address: z.string().min(1).max(300) });
 
 /** `trust`: pair, block, unblock, key mismatch, forget; `refusal`: refused dials and disconnects. */

@@ -44,6 +44,19 @@ export function transportLabel(transport: string | null): string {
   return TRANSPORT_LABELS[transport] ?? transport.charAt(0).toUpperCase() + transport.slice(1);
 }
 
+/** The path policies a person can pick for a peer, with what each means. */
+export const PATH_POLICY_CHOICES: ReadonlyArray<{ value: PeerRow["path_policy"]; label: string }> = [
+  { value: "any", label: "Any path (direct, then relayed)" },
+  { value: "never-relay", label: "Never through a lobby's relay" },
+  { value: "direct-only", label: "Direct links only" },
+];
+
+/** What the row says about the path beside the transport: why it is relayed, if it is. */
+export function pathNote(peer: Pick<PeerRow, "transport" | "path_reason">): string | null {
+  if (peer.transport !== "relay" || !peer.path_reason) return null;
+  return peer.path_reason.replace(/^relayed:\s*/, "");
+}
+
 const STATUS_ORDER: Record<PeerStatus, number> = { connected: 0, connecting: 1, offline: 2 };
 
 /** Live links first, blocked peers last, then by name so the list does not jump around. */

@@ -1,5 +1,7 @@
+import type { PathPolicy } from "../../protocol/network.ts";
 import type { AuditLog } from "./audit-log.ts";
 import { CLOSE } from "./links/link.ts";
+import { allowedBy } from "./peer-dialing.ts";
 import type { PeerSession } from "./peer-session.ts";
 import type { PeerStore } from "./peer-store.ts";
 
@@ -16,7 +18,8 @@ export interface PeerControlsDeps {
 }
 
 /**
- * What a person does to a peer from the Peers pane: disconnect, forget, block and unblock. Each
+ * What a person does to a peer from the Peers pane: disconnect, forget, block, unblock and its
+ * path policy. Each
  * trust change is audited; a disconnect holds the peer on both sides (the `goodbye` says so), so
  * neither redials until someone connects on purpose.
  */
@@ -59,6 +62,21 @@ export class PeerControls {
     else this.#d.held.delete(nodeId);
     this.#d.tell({ kind: "changed", nodeId });
     if (!blocked) this.#d.tell({ kind: "unblocked", nodeId });
+    return true;
+  }
+
+  /**
+   * Sets which paths a peer's links may use. A current link over a path now refused is closed
+   * (not held), so the redialer links again over an allowed one.
+   */
+  setPathPolicy(nodeId: string, policy: PathPolicy): boolean {
+    if (!this.#d.peers.setPathPolicy(nodeId, policy)) return false;
+    this.#d.audit.record("path_policy", nodeId, { policy });
+    const session = this.#d.sessions.get(nodeId);
+    if (session && !allowedBy(policy, session.link.transport)) {
+      session.close(CLOSE.normal, `path policy ${policy} refuses ${session.link.transport} links`);
+    }
+    this.#d.tell({ kind: "changed", nodeId });
     return true;
   }
 }

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { PairResult, PairStage, PeerMetrics, PeerRow } from "../../protocol/network.ts";
+import type { PairResult, PairStage, PathPolicy, PeerMetrics, PeerRow } from "../../protocol/network.ts";
 import type { PeerPath } from "../../protocol/peer.ts";
 import { SEALED_BINARY } from "../../protocol/peer-binary.ts";
 import type { PeerDataOf, PeerMessageName } from "../../protocol/peer-messages.ts";
@@ -191,6 +191,11 @@ export class PeerHub {
   /** Blocks (and disconnects) or unblocks a peer; audited. */
   setBlocked(nodeId: string, blocked: boolean): boolean {
     return this.#controls.setBlocked(nodeId, blocked);
+  }
+
+  /** Which paths a peer's links may use (peer-controls.ts); false for an unknown peer. */
+  setPathPolicy(nodeId: string, policy: PathPolicy): boolean {
+    return this.#controls.setPathPolicy(nodeId, policy);
   }
 
   /** Tells every peer our current name and addresses (after a rename). */

@@ -1,5 +1,11 @@
 import { Hono } from "hono";
-import { auditKindQuery, connectRequest, inviteRequest, pairRequest } from "../../protocol/network.ts";
+import {
+  auditKindQuery,
+  connectRequest,
+  inviteRequest,
+  pairRequest,
+  pathPolicyRequest,
+} from "../../protocol/network.ts";
 import type { ApiError, IdentityResponse } from "../../protocol/rest.ts";
 import { decodeInvite, InviteFormatError } from "../fabric/invite-codec.ts";
 import { DialError } from "../fabric/links/link.ts";
@@ -8,7 +14,10 @@ import type { HttpEnv } from "../http/context.ts";
 import { jsonBody } from "../http/zod-body.ts";
 import { mintInvite, selfRow } from "./network-facts.ts";
 
-/** `/api/network/*`: identity, peers, link history, invites, pairing, dialing, block and forget, audit. */
+/**
+ * `/api/network/*`: identity, peers, link history, invites, pairing, dialing, block and forget,
+ * path policy, audit.
+ */
 export function networkRoutes(ctx: Pick<FeatureContext, "identity" | "fabric" | "nodeName" | "addresses">) {
   const { hub, audit } = ctx.fabric;
   const notFound = (id: string) => ({ error: `no peer ${id}` }) satisfies ApiError;
@@ -69,6 +78,13 @@ export function networkRoutes(ctx: Pick<FeatureContext, "identity" | "fabric" | 
     .delete("/peers/:node_id/block", (c) => {
       const id = c.req.param("node_id");
       return hub.setBlocked(id, false) ? c.json({ ok: true, peer: hub.row(id) }) : c.json(notFound(id), 404);
+    })
+    .put("/peers/:node_id/path-policy", jsonBody(pathPolicyRequest), (c) => {
+      const id = c.req.param("node_id");
+      const { policy } = c.req.valid("json");
+      return hub.setPathPolicy(id, policy)
+        ? c.json({ ok: true, peer: hub.row(id) })
+        : c.json(notFound(id), 404);
     })
     .get("/audit", (c) => {
       const limit = Number(c.req.query("limit") ?? 100);

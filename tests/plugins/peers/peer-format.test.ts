@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { sortPeers, transportLabel, viaDetail, viaLabel } from "../../../plugins/peers/peer-format.ts";
+import {
+  pathNote,
+  sortPeers,
+  transportLabel,
+  viaDetail,
+  viaLabel,
+} from "../../../plugins/peers/peer-format.ts";
 import { formatExpiry, shortId, toMillis } from "../../../plugins/sdk/invites.ts";
 import { formatLastSeen, formatRtt, statusLabel } from "../../../plugins/sdk/peer-format.ts";
 import type { PeerRow } from "../../../protocol/network.ts";
@@ -102,5 +108,18 @@ describe("peer formatting", () => {
     const before = input.map((p) => p.node_id);
     expect(sortPeers(input).map((p) => p.node_id)).toEqual(["4", "3", "5", "6", "2", "1"]);
     expect(input.map((p) => p.node_id)).toEqual(before);
+  });
+});
+
+describe("the path note", () => {
+  test("says why a link is relayed, without repeating the word", () => {
+    expect(pathNote({ transport: "relay", path_reason: "relayed: no direct path answered within 3 s" })).toBe(
+      "no direct path answered within 3 s",
+    );
+  });
+
+  test("says nothing for a direct link or an unknown reason", () => {
+    expect(pathNote({ transport: "direct", path_reason: "direct" })).toBeNull();
+    expect(pathNote({ transport: "relay", path_reason: null })).toBeNull();
   });
 });
