@@ -71,6 +71,21 @@ export const SETTING_COPY: Readonly<Record<string, SettingCopy>> = {
     label: "Address for peers",
     help: "Where your invites tell peers to find you, e.g. wss://me.example.org. Leave it blank to use this computer's addresses on your network.",
   },
+  "network.lobbyUrl": {
+    group: "network",
+    label: "Lobby",
+    help: "A lobby your team runs (e.g. ws://lobby.example:7400) to find each other, host rooms and reach people behind home routers. Leave it blank for none.",
+  },
+  "network.lobbyListed": {
+    group: "network",
+    label: "Show me in the lobby",
+    help: "List your name in the lobby's directory of who is online. Your addresses are never listed.",
+  },
+  "network.enableRelay": {
+    group: "network",
+    label: "Relay through the lobby",
+    help: "When no direct path works, carry links through the lobby. It passes sealed bytes it cannot read.",
+  },
   "chat.maxMessageBytes": {
     group: "chat",
     label: "Longest message",
