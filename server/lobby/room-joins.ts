@@ -87,6 +87,9 @@ export class RoomJoins implements AdmissionSource {
   /** Guest: the lobby named the host. A token room is dialed now; an open room waits for the host. */
   async roomInfo(msg: LobbyServerOf<"room_info">): Promise<void> {
     const roomId = msg.room.id;
+    // Only the answer to a join this node asked for: an unasked one would have this node expect,
+    // and admit, whichever host the lobby chose to name.
+    if (!this.#asked.has(roomId)) return;
     const token = this.#asked.get(roomId);
     this.#asked.delete(roomId);
     this.#d.events.progress(roomId, "room_info");
