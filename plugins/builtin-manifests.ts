@@ -1,6 +1,7 @@
 import type { PaneManifest } from "../protocol/pane.ts";
 import { aboutManifest } from "./about/manifest.ts";
 import { chatManifest } from "./chat/manifest.ts";
+import { lobbyManifest } from "./lobby/manifest.ts";
 import { monitorManifest } from "./monitor/manifest.ts";
 import { peersManifest } from "./peers/manifest.ts";
 import { scratchManifest } from "./scratch/manifest.ts";
@@ -15,6 +16,7 @@ export const builtinManifests: PaneManifest[] = [
   welcomeManifest,
   aboutManifest,
   peersManifest,
+  lobbyManifest,
   monitorManifest,
   chatManifest,
   settingsManifest,

@@ -5,6 +5,7 @@
 import "./welcome/index.ts";
 import "./about/index.ts";
 import "./peers/index.ts";
+import "./lobby/index.ts";
 import "./monitor/index.ts";
 import "./chat/index.ts";
 import "./scratch/index.ts";
