@@ -114,6 +114,9 @@ export async function startLobby(opts: LobbyServerOptions): Promise<RunningLobby
       hostname,
       port: opts.port,
       development: false,
+      // Without this, production mode shares the port with any other process that binds it,
+      // so a second lobby on a taken port would start instead of being told the port is in use.
+      reusePort: false,
       // Connections that never finish a request go within 10 s; the lobby takes no bodies.
       idleTimeout: 10,
       maxRequestBodySize: 64 * 1024,
