@@ -36,6 +36,8 @@ export type NodeConfig = Omit<NodeOptions, "dataDir" | "open"> & {
   uiDir?: string;
   /** Liveness ping interval; tests shorten it. */
   pingIntervalMs?: number;
+  /** How often relayed peers' better paths are tried again (60 s); tests shorten it. */
+  upgradeIntervalMs?: number;
   /** The features to compose; every node feature by default (server/features/node-features.ts). */
   features?: readonly FeatureDefinition[];
 };
@@ -113,6 +115,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       addresses,
       moreTransports: [lobby.relay],
       pingIntervalMs: config.pingIntervalMs,
+      upgradeIntervalMs: config.upgradeIntervalMs,
     });
     capabilities = () => fabric.hub.capabilities;
     const ctx: FeatureContext = {
