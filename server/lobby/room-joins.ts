@@ -3,6 +3,8 @@ import type { JoinRequest, JoinStep } from "../../protocol/lobby-channel.ts";
 import type { PeerPath } from "../../protocol/peer.ts";
 import { DIRECT } from "../../protocol/peer.ts";
 import type { DialerClaim } from "../fabric/handshake.ts";
+import { DialError } from "../fabric/links/link.ts";
+import { allowedBy } from "../fabric/peer-dialing.ts";
 import type { PeerHub } from "../fabric/peer-hub.ts";
 import type { AdmissionSource } from "../fabric/trust.ts";
 import type { Logger } from "../log.ts";
@@ -263,12 +265,25 @@ export class RoomJoins implements AdmissionSource {
     }
   }
 
-  /** A join party's direct addresses, then the relay (which the dialer starts after 3 s). */
+  /**
+   * A join party's direct addresses, then the relay (which the dialer starts after 3 s), as the
+   * path policy a person set for that peer allows: a peer set to never relay is not relayed to
+   * because it was met again in a room. Throws `DialError` saying so when nothing is left.
+   */
   #pathsOf(party: JoinParty): PeerPath[] {
     const direct = party.addresses
       .filter((a) => /^wss?:\/\//.test(a))
       .map((address) => ({ transport: DIRECT, address }));
-    return [...direct, { transport: "relay", address: `relay:${party.node_id}` }];
+    const all = [...direct, { transport: "relay", address: `relay:${party.node_id}` }];
+    const policy = this.#d.hub.row(party.node_id)?.path_policy ?? "any";
+    const allowed = all.filter((p) => allowedBy(policy, p.transport));
+    if (allowed.length === 0) {
+      throw new DialError(
+        "disabled",
+        `your path policy for ${party.node_name || party.node_id} is ${policy}, and it gave no direct address`,
+      );
+    }
+    return allowed;
   }
 }
 
