@@ -160,10 +160,7 @@ export class Dialer {
         );
       };
       const delay = options.lastResortDelayMs ?? LAST_RESORT_DELAY_MS;
-      timer = setTimeout(
-        () => startLastResort(`no direct path answered within ${Math.round(delay / 1000)} s`),
-        delay,
-      );
+      timer = setTimeout(() => startLastResort(`no direct path answered within ${duration(delay)}`), delay);
       this.#inOrder(preferred, establish, { ...options, signal: first.signal }, attempts, skip).then(
         (v) => finish(undefined, v),
         (e) => {
@@ -219,4 +216,9 @@ export class Dialer {
     if (attempts.length === 1 && skip.skipped === undefined) throw attempts[0]!.error;
     throw new UnreachableError(attempts);
   }
+}
+
+/** A head start in words: whole seconds, or milliseconds below one (a shortened delay read "0 s"). */
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }
