@@ -98,10 +98,12 @@ function connectedPhase(
   switch (step) {
     case "joining":
     case "room_info":
-    case "dialing_direct":
     case "connected":
-      // Every join asks, finds the host, and tries the direct path first.
+      // Every join asks and finds the host.
       return "done";
+    case "dialing_direct":
+      // Tried only when a direct address was known and direct links are on: done if it linked.
+      return transport === "direct" ? "done" : "skipped";
     case "relay":
       return transport === "relay" ? "done" : "skipped";
     case "waiting_for_host":

@@ -178,7 +178,7 @@ export class RoomJoins implements AdmissionSource {
     if (!host || host.roomId !== s.room_id) return;
     switch (s.kind) {
       case "join_accepted":
-        this.#d.events.progress(s.room_id, "dialing_direct");
+        // The host dials this node now (direct or relayed, its choice): still waiting, for the link.
         break;
       case "join_declined":
         this.#hosts.delete(from);

@@ -78,7 +78,7 @@ describe("join steps", () => {
     expect(at.waiting_for_host).toBe("skipped");
   });
 
-  test("a direct link skipped the relay; a relayed one went through every path", () => {
+  test("a direct link skipped the relay; a relayed one ticks direct only if it was tried", () => {
     expect(phases({ step: "connected", reached: "connected", transport: "direct" })).toMatchObject({
       dialing_direct: "done",
       relay: "skipped",
@@ -91,10 +91,13 @@ describe("join steps", () => {
       joining: "done",
       room_info: "done",
       waiting_for_host: "done",
-      dialing_direct: "done",
+      dialing_direct: "skipped",
       relay: "done",
       connected: "done",
     });
+    expect(
+      phases({ step: "connected", reached: "connected", transport: "relay", seen: ["dialing_direct"] }),
+    ).toMatchObject({ dialing_direct: "done", relay: "done" });
   });
 
   test("the transport is said in words", () => {
