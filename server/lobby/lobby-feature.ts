@@ -26,6 +26,14 @@ export const lobbyFeature = defineFeature({
     /** Room sizes as the lobby last told them, for the hosted rooms' member counts. */
     const known = new Map<string, RoomSummary>();
 
+    /** The lobby counts members; the host hears of each join and leave, so it keeps its own count. */
+    const countMember = (roomId: string, by: number) => {
+      const room = known.get(roomId);
+      if (!room) return;
+      known.set(roomId, { ...room, members: Math.max(1, room.members + by) });
+      broadcast("state", state());
+    };
+
     const joins = new RoomJoins({
       lobby,
       hub: fabric.hub,
@@ -99,8 +107,10 @@ export const lobbyFeature = defineFeature({
         case "room_info":
           return void joins.roomInfo(msg);
         case "peer_joining":
+          countMember(msg.room_id, +1);
           return joins.peerJoining(msg);
         case "peer_left":
+          countMember(msg.room_id, -1);
           return joins.peerLeft(msg.room_id, msg.node_id);
         case "room_closed":
           joins.roomClosed(msg.room_id);
