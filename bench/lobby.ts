@@ -1,0 +1,445 @@
+/**
+ * `bun bench/lobby.ts [--nodes 10000] [--procs 4] [--binary dist/weft] [--quick]`: the lobby's
+ * budgets (docs/architecture.md, "The lobby") in one JSON line on stdout, progress on stderr.
+ *
+ * 1. The lobby runs as the compiled binary (`weft --lobby`) in a process of its own, its per-IP,
+ *    relay and send-buffer limits raised: every socket comes from 127.0.0.1, and the relay's
+ *    budgets are what is measured.
+ * 2. A swarm of `--procs` child processes (bench/lobby-swarm.ts) registers `--nodes` nodes, each
+ *    with its own Ed25519 key, 200 registrations in flight per process; one node in ten is listed,
+ *    so every listed arrival is a presence delta to all and each `registered` carries a directory
+ *    of up to a tenth of the nodes. Figures: nodes held, time to register them all, the lobby's RSS.
+ * 3. At that load a host (a socket of this process) opens an open room, and 1,000 distinct swarm
+ *    nodes `join_room` it, one at a time per process: send → `room_info`, p50/p99/max.
+ * 4. Two real nodes registered on the same lobby measure sealed 1 KiB frames over a direct link
+ *    and over the relay in turn (bench/lobby-relay.ts), with the swarm still connected.
+ *
+ * Exits 0 whatever the figures are; non-zero only when the bench itself broke. Every process it
+ * started is stopped on the way out, Ctrl-C included.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { quantile, round, within } from "./bench-stats.ts";
+import { defaultBinary, processCpuMs } from "./binary-node.ts";
+import { relayVsDirect } from "./lobby-relay.ts";
+import { newIdentity, registerNode } from "./lobby-swarm.ts";
+
+const BUDGET = { nodes: 10_000, rssMb: 1024, joinP99Ms: 50, relayRatio: 0.5 };
+
+const { values: args } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: {
+    nodes: { type: "string" },
+    procs: { type: "string" },
+    binary: { type: "string" },
+    quick: { type: "boolean", default: false },
+    "listed-every": { type: "string", default: "10" },
+    joins: { type: "string" },
+    seconds: { type: "string" },
+    /**
+     * Frames in flight at most, both paths alike. The node's lobby client refuses sends once its
+     * socket holds 4 MiB unsent (server/lobby/lobby-client.ts) and the relayed link then closes,
+     * so a window of ~1.2 KB frames must stay below that: 2,048 frames is ~2.5 MB.
+     */
+    window: { type: "string", default: "2048" },
+    /** NAME=VALUE, repeatable: a lobby limit over the bench's own (lobby/limits.ts names). */
+    limit: { type: "string", multiple: true, default: [] },
+    /** A folder for a markdown CPU profile of the lobby over the whole run. */
+    "lobby-profile": { type: "string" },
+  },
+});
+const quick = args.quick === true;
+const NODES = Number(args.nodes ?? (quick ? 400 : 10_000));
+const PROCS = Math.max(1, Number(args.procs ?? (quick ? 2 : 4)));
+const LISTED_EVERY = Math.max(1, Number(args["listed-every"]));
+const JOINS = Math.min(NODES, Number(args.joins ?? (quick ? 100 : 1_000)));
+const SECONDS = Number(args.seconds ?? (quick ? 1.5 : 6));
+const WINDOW = Number(args.window);
+const BINARY = resolve(args.binary ?? defaultBinary);
+
+const log = (line: string) => process.stderr.write(`lobby bench: ${line}\n`);
+
+/** Everything to undo on the way out, newest first. */
+const cleanups: Array<() => void | Promise<void>> = [];
+let cleaning: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const step of cleanups.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (err) {
+        log(`cleanup step failed: ${(err as Error).message}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping everything`);
+    void cleanUp().then(() => process.exit(130));
+  });
+}
+
+/**
+ * `argv` under `sh -c 'ulimit -n <hard>'`: the lobby holds a socket per node and each swarm
+ * process a socket per node of its share, so the soft descriptor limit is raised to the hard one.
+ */
+function withFdLimit(argv: string[]): string[] {
+  return ["sh", "-c", 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', "sh", ...argv];
+}
+
+function fdLimits(): { soft: string; hard: string } {
+  const read = (flag: string) =>
+    new TextDecoder().decode(Bun.spawnSync(["sh", "-c", `ulimit ${flag}`]).stdout).trim();
+  return { soft: read("-Sn"), hard: read("-Hn") };
+}
+
+/** A line reader over a child's stdout; `next` resolves with the next line that passes `want`. */
+function lines(proc: { stdout: ReadableStream<Uint8Array> }) {
+  const queue: string[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  void (async () => {
+    let buffer = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stdout) {
+      buffer += decoder.decode(chunk);
+      for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
+        queue.push(buffer.slice(0, nl));
+        buffer = buffer.slice(nl + 1);
+      }
+      wake?.();
+    }
+    ended = true;
+    wake?.();
+  })();
+  return async function next(want: (line: string) => boolean): Promise<string> {
+    for (;;) {
+      const i = queue.findIndex(want);
+      if (i >= 0) return queue.splice(i, 1)[0]!;
+      if (ended) throw new Error("the process ended before saying it");
+      await new Promise<void>((r) => {
+        wake = r;
+      });
+    }
+  };
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+interface Lobby {
+  pid: number;
+  wsUrl: string;
+  httpUrl: string;
+  /** The limits it was started with, beside its defaults. */
+  limits: Record<string, number | string>;
+}
+
+async function startLobbyProcess(): Promise<Lobby> {
+  const folder = mkdtempSync(join(tmpdir(), "weft-bench-lobby-"));
+  const limits = {
+    socketsPerIp: NODES + 1_000,
+    maxSockets: NODES + 2_000,
+    maxNodes: NODES + 1_000,
+    relayFramesPerSec: 1_000_000,
+    relayFramesBurst: 1_000_000,
+    relayBytesPerSec: 2_000_000_000,
+    relayBytesBurst: 2_000_000_000,
+    // What a --window of frames in flight may pile up toward a slow receiver: the default 8 MiB
+    // cap would cut the receiver's socket before the sender's window ever filled.
+    sendBufferBytes: 256 * 1024 * 1024,
+  } as Record<string, number | string>;
+  for (const pair of args.limit ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new Error(`--limit takes NAME=VALUE, got "${pair}"`);
+    limits[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const profile = args["lobby-profile"] ? resolve(args["lobby-profile"]) : undefined;
+  const proc = Bun.spawn(
+    withFdLimit([
+      BINARY,
+      "--lobby",
+      "--port",
+      "0",
+      "--host",
+      "127.0.0.1",
+      "--data-dir",
+      join(folder, "data"),
+      "--log-level",
+      "error",
+      ...Object.entries(limits).flatMap(([k, v]) => ["--limit", `${k}=${v}`]),
+    ]),
+    {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "inherit",
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: folder,
+        // The profile is written when the lobby exits on SIGTERM.
+        ...(profile ? { BUN_OPTIONS: `--cpu-prof-md --cpu-prof-dir=${profile}` } : {}),
+      },
+    },
+  );
+  cleanups.push(async () => {
+    proc.kill("SIGTERM");
+    await within(5_000, "the lobby to exit", proc.exited).catch(() => proc.kill("SIGKILL"));
+    rmSync(folder, { recursive: true, force: true });
+  });
+  const next = lines(proc);
+  const line = await within(
+    10_000,
+    "the lobby's listening line",
+    next((l) => l.includes("listening on")),
+  );
+  const match = /listening on (ws:\/\/[^\s]+\/lobby-ws)/.exec(line);
+  if (!match) throw new Error(`unexpected lobby line: ${line}`);
+  const wsUrl = match[1]!;
+  // `lines` keeps reading stdout, so the lobby never blocks on a full pipe.
+  return { pid: proc.pid, wsUrl, httpUrl: wsUrl.replace(/^ws/, "http").replace(/\/lobby-ws$/, ""), limits };
+}
+
+interface Swarm {
+  pid: number;
+  send(cmd: unknown): void;
+  next(want: (msg: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+}
+
+function startSwarm(lobby: Lobby, index: number, count: number): Swarm {
+  const proc = Bun.spawn(
+    withFdLimit([
+      process.execPath,
+      join(import.meta.dir, "lobby-swarm.ts"),
+      "--url",
+      lobby.wsUrl,
+      "--count",
+      String(count),
+      "--listed-every",
+      String(LISTED_EVERY),
+      "--name",
+      `swarm${index}`,
+    ]),
+    { stdin: "pipe", stdout: "pipe", stderr: "inherit" },
+  );
+  cleanups.push(async () => {
+    try {
+      proc.stdin.write(`${JSON.stringify({ cmd: "stop" })}\n`);
+      proc.stdin.end();
+    } catch {}
+    await within(5_000, "a swarm process to exit", proc.exited).catch(() => proc.kill("SIGKILL"));
+  });
+  const next = lines(proc);
+  return {
+    pid: proc.pid,
+    send(cmd) {
+      proc.stdin.write(`${JSON.stringify(cmd)}\n`);
+      proc.stdin.flush();
+    },
+    async next(want) {
+      const line = await next((l) => {
+        try {
+          return want(JSON.parse(l) as Record<string, unknown>);
+        } catch {
+          return false;
+        }
+      });
+      return JSON.parse(line) as Record<string, unknown>;
+    },
+  };
+}
+
+function swarmCpuMs(swarms: Swarm[]): number {
+  return swarms.reduce((n, s) => n + processCpuMs(s.pid), 0);
+}
+
+async function health(lobby: Lobby): Promise<{ nodes: number; rooms: number }> {
+  return (await (await fetch(`${lobby.httpUrl}/health`)).json()) as { nodes: number; rooms: number };
+}
+
+async function main(): Promise<void> {
+  const loadStart = loadavg()[0] ?? 0;
+  const fds = fdLimits();
+  const needed = NODES + 2_000;
+  log(`descriptors: soft ${fds.soft}, hard ${fds.hard}; the lobby needs about ${needed}`);
+  if (fds.hard !== "unlimited" && Number(fds.hard) < needed) {
+    log(`the hard descriptor limit ${fds.hard} is below ${needed}: registrations will fail past it`);
+  }
+  const lobby = await startLobbyProcess();
+  const rssIdleMb = rssMb(lobby.pid);
+  log(`lobby at ${lobby.wsUrl} (pid ${lobby.pid}), ${round(rssIdleMb)} MB idle`);
+
+  // 2. The swarm: keys first in every process, then all register at once.
+  const shares = Array.from(
+    { length: PROCS },
+    (_, i) => Math.floor(NODES / PROCS) + (i < NODES % PROCS ? 1 : 0),
+  );
+  const swarms = shares.map((n, i) => startSwarm(lobby, i, n));
+  await Promise.all(
+    swarms.map((s) =>
+      within(
+        120_000,
+        "swarm keys",
+        s.next((m) => m.t === "keys"),
+      ),
+    ),
+  );
+  log(`${NODES} keys made in ${PROCS} processes; registering`);
+  const regStarted = performance.now();
+  const cpuBeforeRegister = { lobby: processCpuMs(lobby.pid), swarm: swarmCpuMs(swarms) };
+  for (const s of swarms) s.send({ cmd: "go" });
+  const ready = await Promise.all(
+    swarms.map((s, i) =>
+      within(
+        600_000,
+        "the swarm to register",
+        (async () => {
+          for (;;) {
+            const m = await s.next((x) => x.t === "progress" || x.t === "ready");
+            if (m.t === "ready") return m;
+            log(`swarm ${i}: ${m.registered} registered`);
+          }
+        })(),
+      ),
+    ),
+  );
+  const registerS = (performance.now() - regStarted) / 1000;
+  const registerCpu = {
+    lobby: processCpuMs(lobby.pid) - cpuBeforeRegister.lobby,
+    swarm: swarmCpuMs(swarms) - cpuBeforeRegister.swarm,
+  };
+  const failed = ready.reduce((n, m) => n + Number(m.failed), 0);
+  for (const m of ready) if (Number(m.failed) > 0) log(`refused: ${JSON.stringify(m.errors)}`);
+  await Bun.sleep(2_000);
+  const held = (await health(lobby)).nodes;
+  const rssMbLoaded = rssMb(lobby.pid);
+  log(`${held} nodes held (${failed} failed) in ${round(registerS)} s; lobby RSS ${round(rssMbLoaded)} MB`);
+
+  // 3. join_room at full load, from distinct swarm nodes.
+  const host = await registerNode(lobby.wsUrl, newIdentity(), { name: "bench-host", listed: false });
+  cleanups.push(() => host.close());
+  const roomId = await within(
+    5_000,
+    "room_created",
+    new Promise<string>((done) => {
+      host.onMessage = (msg) => {
+        if (msg.type === "room_created") done(msg.room.id);
+      };
+      host.send({ type: "create_room", name: "bench room", visibility: "public", policy: "open" });
+    }),
+  );
+  let peerJoining = 0;
+  host.onMessage = (msg) => {
+    if (msg.type === "peer_joining") peerJoining += 1;
+  };
+  const joinShares = shares.map((_, i) => Math.floor(JOINS / PROCS) + (i < JOINS % PROCS ? 1 : 0));
+  const lobbyCpuBeforeJoins = processCpuMs(lobby.pid);
+  const joinStarted = performance.now();
+  const joinAnswers = await Promise.all(
+    swarms.map((s, i) => {
+      s.send({ cmd: "join", room: roomId, count: joinShares[i], gapMs: 2 });
+      return within(
+        120_000,
+        "the joins",
+        s.next((m) => m.t === "joins"),
+      );
+    }),
+  );
+  const joinS = (performance.now() - joinStarted) / 1000;
+  const joinMs = joinAnswers.flatMap((m) => m.ms as number[]);
+  const joinErrors = joinAnswers.reduce((n, m) => n + Number(m.errors), 0);
+  const joinCpuMs = processCpuMs(lobby.pid) - lobbyCpuBeforeJoins;
+  log(
+    `${joinMs.length} joins in ${round(joinS)} s: p50 ${round(quantile(joinMs, 0.5), 2)} ms, p99 ${round(quantile(joinMs, 0.99), 2)} ms; host heard ${peerJoining}`,
+  );
+
+  // 4. Relay against direct, the swarm still connected.
+  const relay = await relayVsDirect({
+    binary: BINARY,
+    lobbyUrl: lobby.wsUrl,
+    lobbyPid: lobby.pid,
+    seconds: SECONDS,
+    rounds: 3,
+    warmupS: quick ? 0.3 : 1,
+    window: WINDOW,
+    progress: log,
+    defer: (step) => cleanups.push(step),
+  });
+
+  const statuses = await Promise.all(
+    swarms.map((s) => {
+      s.send({ cmd: "status" });
+      return within(
+        10_000,
+        "swarm status",
+        s.next((m) => m.t === "status"),
+      );
+    }),
+  );
+  const lost = statuses.reduce((n, m) => n + Number(m.lost), 0);
+  const rssEndMb = rssMb(lobby.pid);
+  const joinP99 = quantile(joinMs, 0.99);
+  const figures = {
+    bench: "lobby",
+    binary: BINARY,
+    quick,
+    nodes_requested: NODES,
+    swarm_procs: PROCS,
+    listed_every: LISTED_EVERY,
+    // The machine is shared: the 1-minute load average at the start and the end of the run.
+    load_avg_1m: [round(loadStart, 2), round(loadavg()[0] ?? 0, 2)],
+    nodes_registered: held,
+    registrations_failed: failed,
+    sockets_lost_after_registering: lost,
+    register_s: round(registerS, 2),
+    registrations_per_s: Math.round(held / registerS),
+    // CPU seconds spent while registering: which side limits the rate on this machine's 2 cores.
+    lobby_cpu_s_register: round(registerCpu.lobby / 1000, 2),
+    swarm_cpu_s_register: round(registerCpu.swarm / 1000, 2),
+    lobby_cpu_us_per_registration: Math.round((registerCpu.lobby * 1000) / Math.max(1, held)),
+    lobby_rss_idle_mb: round(rssIdleMb),
+    lobby_rss_mb: round(rssMbLoaded),
+    rss_per_node_kb: round(((rssMbLoaded - rssIdleMb) * 1024) / Math.max(1, held), 2),
+    lobby_rss_end_mb: round(rssEndMb),
+    joins: joinMs.length,
+    join_errors: joinErrors,
+    join_room_p50_ms: round(quantile(joinMs, 0.5), 3),
+    join_room_p99_ms: round(joinP99, 3),
+    join_room_max_ms: round(Math.max(0, ...joinMs), 3),
+    lobby_cpu_us_per_join: round((joinCpuMs * 1000) / Math.max(1, joinMs.length), 1),
+    peer_joining_heard: peerJoining,
+    lobby_limits: lobby.limits,
+    ...relay,
+    budgets: {
+      nodes_held_10000: { figure: held, budget: BUDGET.nodes, pass: held >= BUDGET.nodes },
+      lobby_rss_1gb: { figure: round(rssMbLoaded), budget: BUDGET.rssMb, pass: rssMbLoaded <= BUDGET.rssMb },
+      join_room_p99_50ms: {
+        figure: round(joinP99, 3),
+        budget: BUDGET.joinP99Ms,
+        pass: joinP99 <= BUDGET.joinP99Ms,
+      },
+      relay_ratio_50pct: {
+        figure: relay.relay_ratio,
+        budget: BUDGET.relayRatio,
+        pass: relay.relay_ratio >= BUDGET.relayRatio,
+      },
+    },
+  };
+  await cleanUp();
+  console.log(JSON.stringify(figures));
+}
+
+main().then(
+  () => process.exit(0),
+  async (err) => {
+    log(`failed: ${(err as Error).stack ?? err}`);
+    await cleanUp();
+    process.exit(1);
+  },
+);
