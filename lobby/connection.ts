@@ -21,6 +21,14 @@ export const CLOSE = {
   replaced: 4000,
 } as const;
 
+/**
+ * UTF-8 length of `text`, counted only when it could pass `limit` (three bytes per UTF-16 unit at
+ * most), so a small frame costs no walk of its characters.
+ */
+function byteLength(text: string, limit = 0): number {
+  return text.length * 3 > limit ? Buffer.byteLength(text) : text.length;
+}
+
 const KNOWN_TYPES = new Set<string>(lobbyClientMessage.options.map((o) => o.shape.type.value));
 
 /**
@@ -138,8 +146,7 @@ export class Connection implements MemberSocket {
 
   #text(raw: string): void {
     const limits = this.#core.limits;
-    // Three bytes per UTF-16 unit at most: only a frame near the limit needs counting.
-    if (raw.length * 3 > limits.textFrameBytes && Buffer.byteLength(raw) > limits.textFrameBytes) {
+    if (byteLength(raw, limits.textFrameBytes) > limits.textFrameBytes) {
       this.#badFrame(`frame is larger than ${limits.textFrameBytes} bytes`);
       return;
     }
@@ -169,6 +176,10 @@ export class Connection implements MemberSocket {
     if (!this.#withinRate(msg.type)) {
       this.error("limit", `too many ${msg.type} messages`, msg.type);
       this.refused();
+      return;
+    }
+    if (msg.type === "signal" && byteLength(raw, limits.signalFrameBytes) > limits.signalFrameBytes) {
+      this.#badFrame(`a signal frame is at most ${limits.signalFrameBytes} bytes`, msg.type);
       return;
     }
     this.#dispatch(member, msg, raw.length);

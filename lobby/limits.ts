@@ -52,6 +52,11 @@ export interface LobbyLimits {
   /** `signal` has its own, larger bucket: WebRTC trickles candidates. */
   signalPerSec: number;
   signalBurst: number;
+  /**
+   * Largest `signal` frame, in bytes. Offers, answers and candidates are a few KiB; without this
+   * a node could push a megabyte per signal at another past every relay budget.
+   */
+  signalFrameBytes: number;
   /** Refused frames (bad or over a rate) that, within `badFrameWindowMs`, close the socket. */
   badFramesToClose: number;
   badFrameWindowMs: number;
@@ -81,6 +86,7 @@ export const DEFAULT_LOBBY_LIMITS: Readonly<LobbyLimits> = Object.freeze({
   controlBurst: 100,
   signalPerSec: 200,
   signalBurst: 400,
+  signalFrameBytes: 64 * KiB,
   badFramesToClose: 50,
   badFrameWindowMs: 10_000,
 });

@@ -60,6 +60,8 @@ export class LobbyPeer {
   /** Frames the schema refused (a lobby bug when not empty). */
   readonly malformed: string[] = [];
   challenge!: LobbyServerOf<"challenge">;
+  /** Answer the lobby's `ping` with `pong`, as a node does; a test of silence turns it off. */
+  answerPings = true;
   closeInfo: CloseInfo | undefined;
   readonly closed: Promise<CloseInfo>;
   #queue: LobbyServerMessage[] = [];
@@ -83,6 +85,7 @@ export class LobbyPeer {
         const parsed = lobbyServerMessage.safeParse(JSON.parse(e.data));
         if (parsed.success) this.#queue.push(parsed.data);
         else this.malformed.push(e.data);
+        if (parsed.data?.type === "ping" && this.answerPings) this.send({ type: "pong" });
       } else this.binaries.push(new Uint8Array(e.data as ArrayBuffer));
       this.#wake();
     });
@@ -196,6 +199,11 @@ export class LobbyPeer {
   /** Frames of `type` not yet taken. */
   pending<T extends LobbyServerType>(type: T): LobbyServerOf<T>[] {
     return this.#queue.filter((m) => m.type === type) as LobbyServerOf<T>[];
+  }
+
+  /** Takes every frame not yet taken. */
+  drain(): LobbyServerMessage[] {
+    return this.#queue.splice(0);
   }
 
   /** Waits for the close (the lobby's or ours) for up to `ms`. */
