@@ -1,7 +1,7 @@
 import type { DirectoryEntry, LobbyServerMessage, RoomSummary } from "../../protocol/lobby.ts";
 import { type LobbyClientEvent, type LobbyState, lobbyClientEvent } from "../../protocol/lobby-channel.ts";
 import { browserChannel, defineFeature } from "../features/feature.ts";
-import { trustMode } from "../settings/network-settings.ts";
+import { enableDirect, trustMode } from "../settings/network-settings.ts";
 import { type BrowserSocket, channelSender } from "../ws/browser-hub.ts";
 import { HostedRooms, tokenHash } from "./hosted-rooms.ts";
 import { LobbyUrlError, normaliseLobbyUrl } from "./lobby-client.ts";
@@ -193,6 +193,27 @@ export const lobbyFeature = defineFeature({
       }
     };
 
+    /**
+     * Known peers that are offline and may be reached through the lobby are dialed as soon as it
+     * registers this node: after an outage, the redialer's backoff had grown to many seconds, and
+     * the pair stayed apart that long with both ends back on the lobby. A peer this node cannot
+     * relay to yet (not registered again) is the redialer's again.
+     */
+    const relinkRelayed = () => {
+      const hub = fabric.hub;
+      for (const row of hub.rows()) {
+        const id = row.node_id;
+        if (row.status !== "offline" || !row.trusted || row.blocked || hub.isHeld(id) || hub.isDialing(id))
+          continue;
+        if (!hub.pathsOf(id).some((p) => p.transport === "relay")) continue;
+        hub
+          .reconnect(id)
+          .catch((err: Error) =>
+            log.debug("relink through the lobby failed", { node: id, error: err.message }),
+          );
+      }
+    };
+
     const offs: Array<() => void> = [];
     return {
       api: { client: lobby, rooms, joins, state },
@@ -217,6 +238,7 @@ export const lobbyFeature = defineFeature({
                 });
               }
               broadcast("state", state());
+              relinkRelayed();
             },
             message: onMessage,
             down: () => directory.clear(),
@@ -230,7 +252,9 @@ export const lobbyFeature = defineFeature({
               if (url === "") lobby.disconnect();
               else if (normaliseOrEmpty(url) !== lobby.state.url) connectTo(url);
             }
-            if (lobbyListed.key in changed) lobby.announce();
+            // The lobby gives a node's addresses to the other end of a join, and has none while
+            // direct links are off: turning them on (or off) must reach it before the next join.
+            if (lobbyListed.key in changed || enableDirect.key in changed) lobby.announce();
           }),
         );
         const url = settings.get(lobbyUrl);

@@ -4,6 +4,8 @@ import { chatTab } from "../../helpers/chat-tab.ts";
 import { type CollabTab, collabTab } from "../../helpers/collab-tab.ts";
 import {
   connectedOver,
+  hostRoom,
+  lobbyEvent,
   lobbyNodes,
   lobbyStatusOf,
   pairThroughTokenRoom,
@@ -157,4 +159,22 @@ describe("relay to direct", () => {
       5000,
     );
   }, 30_000);
+
+  test("a host that turns direct links on is joined directly: the lobby hears its addresses", async () => {
+    const lobby = await setup.lobbies.lobby();
+    const host = await setup.onLobby(lobby.wsUrl);
+    const guest = await setup.onLobby(lobby.wsUrl, { settings: { "network.enableDirect": true } });
+    host.node.settings.update({ "network.enableDirect": true });
+    const room = await hostRoom(host.tab, "token");
+    guest.tab.send({ channel: "lobby", event: "join_room", data: { room_id: room.id, token: room.token } });
+    const done = await guest.tab.next(
+      lobbyEvent("join_progress", (d) => d.room_id === room.id && d.step === "connected"),
+      8000,
+    );
+    expect((done.data as { transport: string }).transport).toBe("direct");
+    const steps = guest.tab.frames
+      .filter(lobbyEvent("join_progress", (d) => d.room_id === room.id))
+      .map((f) => (f.data as { step: string }).step);
+    expect(steps).toEqual(["joining", "room_info", "dialing_direct", "connected"]);
+  }, 20_000);
 });

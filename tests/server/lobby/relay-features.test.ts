@@ -2,7 +2,14 @@ import { describe, expect, test } from "bun:test";
 import type { PeerMetrics, PeerRow, PeersResponse } from "../../../protocol/network.ts";
 import { chatTab } from "../../helpers/chat-tab.ts";
 import { collabTab } from "../../helpers/collab-tab.ts";
-import { lobbyNodes, pairThroughTokenRoom, receivedTexts } from "../../helpers/lobby-nodes.ts";
+import { startTestLobby } from "../../helpers/lobby.ts";
+import {
+  connectedOver,
+  lobbyNodes,
+  lobbyStatusOf,
+  pairThroughTokenRoom,
+  receivedTexts,
+} from "../../helpers/lobby-nodes.ts";
 import { api, eventually } from "../../helpers/peer-nodes.ts";
 import { openTab } from "../../helpers/ws-client.ts";
 
@@ -99,4 +106,28 @@ describe("features over a relayed link", () => {
     expect(a.errors()).toEqual([]);
     expect(b.errors()).toEqual([]);
   }, 30_000);
+
+  test("after a long lobby outage the relayed pair relinks as soon as both are back on the lobby", async () => {
+    const lobby = await startTestLobby();
+    const { host, guest } = await setup.twoNodesOnALobby({ url: lobby.wsUrl });
+    await pairThroughTokenRoom(host, guest);
+    await lobby.stop();
+    // Long enough for the redialers' backoff to grow past several seconds.
+    await Bun.sleep(8000);
+    const again = await startTestLobby({ port: lobby.port, identity: lobby.identity });
+    try {
+      await eventually(
+        () => lobbyStatusOf(host.node) === "connected" && lobbyStatusOf(guest.node) === "connected",
+        "both nodes to register again",
+        30_000,
+      );
+      await eventually(
+        () => connectedOver(host.node, guest.node, "relay"),
+        "the relayed link right after both registered",
+        1500,
+      );
+    } finally {
+      await again.stop();
+    }
+  }, 60_000);
 });
