@@ -4,13 +4,7 @@ import type { Subprocess } from "bun";
 import type { ChatPage } from "../../../protocol/chat.ts";
 import type { HostedRoom, LobbyState } from "../../../protocol/lobby-channel.ts";
 import type { PeerRow, PeersResponse } from "../../../protocol/network.ts";
-import {
-  callNode,
-  lonelyBinary,
-  pairBinaries,
-  type RunningBinary,
-  startBinary,
-} from "../../helpers/binary.ts";
+import { callNode, lonelyBinary, pairBinaries, startBinary } from "../../helpers/binary.ts";
 import { waitFor } from "../../helpers/browser.ts";
 import { chatTab } from "../../helpers/chat-tab.ts";
 import { lobbyEvent } from "../../helpers/lobby-nodes.ts";
