@@ -1,50 +1,16 @@
 import { describe, expect, test } from "bun:test";
-import { lobbyFeature as lobbyFeatureRef } from "../../../server/lobby/lobby-feature.ts";
 import type { RunningNode } from "../../../server/node.ts";
 import { chatTab } from "../../helpers/chat-tab.ts";
-import { lobbyPool } from "../../helpers/lobby.ts";
-import { eventually, nodePool, peerRow } from "../../helpers/peer-nodes.ts";
-import { openTab, type TestTab } from "../../helpers/ws-client.ts";
+import { hostRoom, type LobbyNodeOptions, lobbyEvent, lobbyNodes } from "../../helpers/lobby-nodes.ts";
+import { eventually, peerRow } from "../../helpers/peer-nodes.ts";
 
-const nodes = nodePool();
-const lobbies = lobbyPool();
-
-type Frame = { channel: string; event: string; data: unknown };
-const lobbyEvent =
-  (event: string, match: (d: Record<string, unknown>) => boolean = () => true) =>
-  (f: Frame) =>
-    f.channel === "lobby" && f.event === event && match(f.data as Record<string, unknown>);
+const setup = lobbyNodes();
 
 /** Two nodes that cannot reach each other directly (direct links off), both on one lobby. */
-async function twoNodesOnALobby(opts: { hostSettings?: Record<string, unknown> } = {}) {
-  const lobby = await lobbies.lobby();
-  const start = async (extra: Record<string, unknown> = {}) => {
-    const node = await nodes.start();
-    node.settings.update({ "network.enableDirect": false, ...extra });
-    const tab = await openTab(node.port);
-    tab.send({ channel: "lobby", event: "connect", data: { url: lobby.wsUrl } });
-    await eventually(
-      () => node.features.get(lobbyFeatureRef).state().status === "connected",
-      "registration",
-      5000,
-    );
-    return { node, tab };
-  };
-  const host = await start(opts.hostSettings);
-  const guest = await start();
-  return { lobby, host, guest };
-}
+const twoNodesOnALobby = (opts: { hostSettings?: Record<string, unknown> } = {}) =>
+  setup.twoNodesOnALobby({ host: { settings: opts.hostSettings } satisfies LobbyNodeOptions });
 
-async function hostRoom(
-  tab: TestTab,
-  policy: "open" | "token",
-  visibility: "public" | "unlisted" = "public",
-) {
-  tab.send({ channel: "lobby", event: "create_room", data: { name: "team", visibility, policy } });
-  const created = await tab.next(lobbyEvent("room_created"), 3000);
-  return (created.data as { room: { id: string; token?: string } }).room;
-}
-
+/** `a` lists `b` as connected over `transport`, and `b` lists `a` as connected. */
 const connectedOver = (a: RunningNode, b: RunningNode, transport: string) =>
   peerRow(a, b.identity.nodeId)?.status === "connected" &&
   peerRow(a, b.identity.nodeId)?.transport === transport &&
