@@ -14,15 +14,19 @@
  * 4. Two real nodes registered on the same lobby measure sealed 1 KiB frames over a direct link
  *    and over the relay in turn (bench/lobby-relay.ts), with the swarm still connected.
  *
+ * Other flags: `--listed-every K` (1 lists every node, as `network.lobbyListed` does by default),
+ * `--joins N`, `--seconds S` per path, `--window W` frames in flight, `--limit NAME=VALUE` for the
+ * lobby, `--lobby-profile DIR` for a markdown CPU profile of the lobby (`BUN_OPTIONS=--cpu-prof-md`).
+ *
  * Exits 0 whatever the figures are; non-zero only when the bench itself broke. Every process it
  * started is stopped on the way out, Ctrl-C included.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { loadavg } from "node:os";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { quantile, round, within } from "./bench-stats.ts";
 import { defaultBinary, processCpuMs } from "./binary-node.ts";
+import { fdLimits, health, rssMb, startLobbyProcess, startSwarm, swarmCpuMs } from "./lobby-procs.ts";
 import { relayVsDirect } from "./lobby-relay.ts";
 import { newIdentity, registerNode } from "./lobby-swarm.ts";
 
@@ -83,186 +87,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-/**
- * `argv` under `sh -c 'ulimit -n <hard>'`: the lobby holds a socket per node and each swarm
- * process a socket per node of its share, so the soft descriptor limit is raised to the hard one.
- */
-function withFdLimit(argv: string[]): string[] {
-  return ["sh", "-c", 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', "sh", ...argv];
-}
-
-function fdLimits(): { soft: string; hard: string } {
-  const read = (flag: string) =>
-    new TextDecoder().decode(Bun.spawnSync(["sh", "-c", `ulimit ${flag}`]).stdout).trim();
-  return { soft: read("-Sn"), hard: read("-Hn") };
-}
-
-/** A line reader over a child's stdout; `next` resolves with the next line that passes `want`. */
-function lines(proc: { stdout: ReadableStream<Uint8Array> }) {
-  const queue: string[] = [];
-  let wake: (() => void) | undefined;
-  let ended = false;
-  void (async () => {
-    let buffer = "";
-    const decoder = new TextDecoder();
-    for await (const chunk of proc.stdout) {
-      buffer += decoder.decode(chunk);
-      for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
-        queue.push(buffer.slice(0, nl));
-        buffer = buffer.slice(nl + 1);
-      }
-      wake?.();
-    }
-    ended = true;
-    wake?.();
-  })();
-  return async function next(want: (line: string) => boolean): Promise<string> {
-    for (;;) {
-      const i = queue.findIndex(want);
-      if (i >= 0) return queue.splice(i, 1)[0]!;
-      if (ended) throw new Error("the process ended before saying it");
-      await new Promise<void>((r) => {
-        wake = r;
-      });
-    }
-  };
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-  return kb / 1024;
-}
-
-interface Lobby {
-  pid: number;
-  wsUrl: string;
-  httpUrl: string;
-  /** The limits it was started with, beside its defaults. */
-  limits: Record<string, number | string>;
-}
-
-async function startLobbyProcess(): Promise<Lobby> {
-  const folder = mkdtempSync(join(tmpdir(), "weft-bench-lobby-"));
-  const limits = {
-    socketsPerIp: NODES + 1_000,
-    maxSockets: NODES + 2_000,
-    maxNodes: NODES + 1_000,
-    relayFramesPerSec: 1_000_000,
-    relayFramesBurst: 1_000_000,
-    relayBytesPerSec: 2_000_000_000,
-    relayBytesBurst: 2_000_000_000,
-    // What a --window of frames in flight may pile up toward a slow receiver: the default 8 MiB
-    // cap would cut the receiver's socket before the sender's window ever filled.
-    sendBufferBytes: 256 * 1024 * 1024,
-  } as Record<string, number | string>;
-  for (const pair of args.limit ?? []) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new Error(`--limit takes NAME=VALUE, got "${pair}"`);
-    limits[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  const profile = args["lobby-profile"] ? resolve(args["lobby-profile"]) : undefined;
-  const proc = Bun.spawn(
-    withFdLimit([
-      BINARY,
-      "--lobby",
-      "--port",
-      "0",
-      "--host",
-      "127.0.0.1",
-      "--data-dir",
-      join(folder, "data"),
-      "--log-level",
-      "error",
-      ...Object.entries(limits).flatMap(([k, v]) => ["--limit", `${k}=${v}`]),
-    ]),
-    {
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "inherit",
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: folder,
-        // The profile is written when the lobby exits on SIGTERM.
-        ...(profile ? { BUN_OPTIONS: `--cpu-prof-md --cpu-prof-dir=${profile}` } : {}),
-      },
-    },
-  );
-  cleanups.push(async () => {
-    proc.kill("SIGTERM");
-    await within(5_000, "the lobby to exit", proc.exited).catch(() => proc.kill("SIGKILL"));
-    rmSync(folder, { recursive: true, force: true });
-  });
-  const next = lines(proc);
-  const line = await within(
-    10_000,
-    "the lobby's listening line",
-    next((l) => l.includes("listening on")),
-  );
-  const match = /listening on (ws:\/\/[^\s]+\/lobby-ws)/.exec(line);
-  if (!match) throw new Error(`unexpected lobby line: ${line}`);
-  const wsUrl = match[1]!;
-  // `lines` keeps reading stdout, so the lobby never blocks on a full pipe.
-  return { pid: proc.pid, wsUrl, httpUrl: wsUrl.replace(/^ws/, "http").replace(/\/lobby-ws$/, ""), limits };
-}
-
-interface Swarm {
-  pid: number;
-  send(cmd: unknown): void;
-  next(want: (msg: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-}
-
-function startSwarm(lobby: Lobby, index: number, count: number): Swarm {
-  const proc = Bun.spawn(
-    withFdLimit([
-      process.execPath,
-      join(import.meta.dir, "lobby-swarm.ts"),
-      "--url",
-      lobby.wsUrl,
-      "--count",
-      String(count),
-      "--listed-every",
-      String(LISTED_EVERY),
-      "--name",
-      `swarm${index}`,
-    ]),
-    { stdin: "pipe", stdout: "pipe", stderr: "inherit" },
-  );
-  cleanups.push(async () => {
-    try {
-      proc.stdin.write(`${JSON.stringify({ cmd: "stop" })}\n`);
-      proc.stdin.end();
-    } catch {}
-    await within(5_000, "a swarm process to exit", proc.exited).catch(() => proc.kill("SIGKILL"));
-  });
-  const next = lines(proc);
-  return {
-    pid: proc.pid,
-    send(cmd) {
-      proc.stdin.write(`${JSON.stringify(cmd)}\n`);
-      proc.stdin.flush();
-    },
-    async next(want) {
-      const line = await next((l) => {
-        try {
-          return want(JSON.parse(l) as Record<string, unknown>);
-        } catch {
-          return false;
-        }
-      });
-      return JSON.parse(line) as Record<string, unknown>;
-    },
-  };
-}
-
-function swarmCpuMs(swarms: Swarm[]): number {
-  return swarms.reduce((n, s) => n + processCpuMs(s.pid), 0);
-}
-
-async function health(lobby: Lobby): Promise<{ nodes: number; rooms: number }> {
-  return (await (await fetch(`${lobby.httpUrl}/health`)).json()) as { nodes: number; rooms: number };
-}
-
 async function main(): Promise<void> {
   const loadStart = loadavg()[0] ?? 0;
   const fds = fdLimits();
@@ -271,7 +95,14 @@ async function main(): Promise<void> {
   if (fds.hard !== "unlimited" && Number(fds.hard) < needed) {
     log(`the hard descriptor limit ${fds.hard} is below ${needed}: registrations will fail past it`);
   }
-  const lobby = await startLobbyProcess();
+  const defer = (step: () => void | Promise<void>) => void cleanups.push(step);
+  const lobby = await startLobbyProcess({
+    binary: BINARY,
+    nodes: NODES,
+    limits: args.limit ?? [],
+    profileDir: args["lobby-profile"] ? resolve(args["lobby-profile"]) : undefined,
+    defer,
+  });
   const rssIdleMb = rssMb(lobby.pid);
   log(`lobby at ${lobby.wsUrl} (pid ${lobby.pid}), ${round(rssIdleMb)} MB idle`);
 
@@ -280,7 +111,9 @@ async function main(): Promise<void> {
     { length: PROCS },
     (_, i) => Math.floor(NODES / PROCS) + (i < NODES % PROCS ? 1 : 0),
   );
-  const swarms = shares.map((n, i) => startSwarm(lobby, i, n));
+  const swarms = shares.map((count, index) =>
+    startSwarm(lobby, { index, count, listedEvery: LISTED_EVERY, defer }),
+  );
   await Promise.all(
     swarms.map((s) =>
       within(
@@ -369,7 +202,7 @@ async function main(): Promise<void> {
     warmupS: quick ? 0.3 : 1,
     window: WINDOW,
     progress: log,
-    defer: (step) => cleanups.push(step),
+    defer,
   });
 
   const statuses = await Promise.all(
