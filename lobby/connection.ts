@@ -31,6 +31,20 @@ function byteLength(text: string, limit = 0): number {
 
 const KNOWN_TYPES = new Set<string>(lobbyClientMessage.options.map((o) => o.shape.type.value));
 
+const unflushed = new Set<Connection>();
+let flushing = false;
+
+function flushSoon(conn: Connection): void {
+  unflushed.add(conn);
+  if (flushing) return;
+  flushing = true;
+  setImmediate(() => {
+    flushing = false;
+    for (const c of unflushed) c.flush();
+    unflushed.clear();
+  });
+}
+
 /**
  * One `/lobby-ws` socket: the edge every frame crosses (size, JSON depth, schema, the per-type
  * bucket) before the lobby acts on it. Nothing a remote party sends may throw out of here.
@@ -54,6 +68,7 @@ export class Connection implements MemberSocket {
   relayDrops: StrikeCounter | undefined;
   readonly #core: LobbyCore;
   readonly #buckets = new Map<string, Bucket>();
+  #outbox: Array<string | Uint8Array> = [];
   readonly #refusals: StrikeCounter;
 
   constructor(core: LobbyCore, ip: string) {
@@ -102,14 +117,36 @@ export class Connection implements MemberSocket {
   sendText(text: string): void {
     const ws = this.ws;
     if (!ws || this.closing) return;
+    // Behind relayed frames still waiting, a text frame waits too: order is kept per socket.
+    if (this.#outbox.length > 0) {
+      this.#outbox.push(text);
+      return;
+    }
     ws.sendText(text);
     this.#checkBuffer(ws);
   }
 
+  /**
+   * Relayed frames are gathered for the rest of this turn of the event loop and written under one
+   * cork: one write for the many frames a read of the sender brought, instead of one per frame.
+   */
   sendBytes(bytes: Uint8Array): void {
+    if (!this.ws || this.closing) return;
+    if (this.#outbox.push(bytes) === 1) flushSoon(this);
+  }
+
+  /** Writes what `sendBytes` gathered. */
+  flush(): void {
     const ws = this.ws;
-    if (!ws || this.closing) return;
-    ws.sendBinary(bytes);
+    const out = this.#outbox;
+    this.#outbox = [];
+    if (!ws || this.closing || out.length === 0) return;
+    ws.cork(() => {
+      for (const frame of out) {
+        if (typeof frame === "string") ws.sendText(frame);
+        else ws.sendBinary(frame);
+      }
+    });
     this.#checkBuffer(ws);
   }
 
@@ -119,6 +156,8 @@ export class Connection implements MemberSocket {
 
   close(code: number, reason: string): void {
     if (this.closing) return;
+    // What was said before the close (a goodbye behind relayed frames) still goes first.
+    this.flush();
     this.closing = true;
     try {
       this.ws?.close(code, reason);

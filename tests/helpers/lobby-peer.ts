@@ -57,6 +57,8 @@ export class LobbyPeer {
   /** Every text frame as it arrived. */
   readonly texts: string[] = [];
   readonly binaries: Uint8Array[] = [];
+  /** The type of every frame in the order it arrived (`binary` for a binary one). */
+  readonly sequence: string[] = [];
   /** Frames the schema refused (a lobby bug when not empty). */
   readonly malformed: string[] = [];
   challenge!: LobbyServerOf<"challenge">;
@@ -85,8 +87,12 @@ export class LobbyPeer {
         const parsed = lobbyServerMessage.safeParse(JSON.parse(e.data));
         if (parsed.success) this.#queue.push(parsed.data);
         else this.malformed.push(e.data);
+        this.sequence.push(parsed.data?.type ?? "malformed");
         if (parsed.data?.type === "ping" && this.answerPings) this.send({ type: "pong" });
-      } else this.binaries.push(new Uint8Array(e.data as ArrayBuffer));
+      } else {
+        this.binaries.push(new Uint8Array(e.data as ArrayBuffer));
+        this.sequence.push("binary");
+      }
       this.#wake();
     });
   }

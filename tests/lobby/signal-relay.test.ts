@@ -70,4 +70,16 @@ describe("signaling and the relay", () => {
     expect(got.link).toBe(LINK);
     expect(Buffer.from(got.frame).equals(Buffer.from(payload))).toBe(true);
   });
+
+  test("relayed binary frames and the relay_end after them arrive in the order they were sent", async () => {
+    const lobby = await h.lobby();
+    const a = await h.node(lobby);
+    const b = await h.node(lobby);
+    for (let i = 0; i < 50; i++) a.sendRaw(writeRelayBinary(b.id, LINK, Uint8Array.of(i)));
+    a.send({ type: "relay_end", to: b.id, link: LINK, reason: "1000 done" });
+    await b.next("relay_end");
+    const relayed = b.sequence.filter((t) => t === "binary" || t.startsWith("relay"));
+    expect(relayed).toEqual([...Array(50).fill("binary"), "relay_end"]);
+    expect(b.binaries.map((f) => readRelayBinary(f).frame[0])).toEqual([...Array(50).keys()]);
+  });
 });
