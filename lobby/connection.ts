@@ -12,6 +12,7 @@ import type { Member, MemberSocket } from "./directory.ts";
 import type { LobbyCore } from "./lobby-core.ts";
 import { relayBinary, relayText } from "./relay.ts";
 import { createRoom, joinRoom, leaveRoom, type Refusal } from "./room-ops.ts";
+import { flushSoon, writeCorked } from "./write-batch.ts";
 
 /** Close codes the lobby uses; 4000 is the application's "a newer socket took your place". */
 export const CLOSE = {
@@ -30,20 +31,6 @@ function byteLength(text: string, limit = 0): number {
 }
 
 const KNOWN_TYPES = new Set<string>(lobbyClientMessage.options.map((o) => o.shape.type.value));
-
-const unflushed = new Set<Connection>();
-let flushing = false;
-
-function flushSoon(conn: Connection): void {
-  unflushed.add(conn);
-  if (flushing) return;
-  flushing = true;
-  setImmediate(() => {
-    flushing = false;
-    for (const c of unflushed) c.flush();
-    unflushed.clear();
-  });
-}
 
 /**
  * One `/lobby-ws` socket: the edge every frame crosses (size, JSON depth, schema, the per-type
@@ -141,12 +128,7 @@ export class Connection implements MemberSocket {
     const out = this.#outbox;
     this.#outbox = [];
     if (!ws || this.closing || out.length === 0) return;
-    ws.cork(() => {
-      for (const frame of out) {
-        if (typeof frame === "string") ws.sendText(frame);
-        else ws.sendBinary(frame);
-      }
-    });
+    writeCorked(ws, out);
     this.#checkBuffer(ws);
   }
 
