@@ -14,6 +14,8 @@ import { RoomJoins } from "./room-joins.ts";
  * room joins at both ends. The socket itself is the lobby client, made with the fabric (it
  * carries the relay too); this feature connects it to `network.lobbyUrl`.
  */
+const DIRECTORY_PUSH_MS = 250;
+
 export const lobbyFeature = defineFeature({
   name: "lobby",
   settings: lobbySettings,
@@ -25,6 +27,15 @@ export const lobbyFeature = defineFeature({
     let publicRooms: RoomSummary[] = [];
     /** Room sizes as the lobby last told them, for the hosted rooms' member counts. */
     const known = new Map<string, RoomSummary>();
+
+    // A busy lobby tells many comings and goings: tabs get the directory at most every 250 ms.
+    let directoryTimer: ReturnType<typeof setTimeout> | undefined;
+    const directoryChanged = () => {
+      directoryTimer ??= setTimeout(() => {
+        directoryTimer = undefined;
+        broadcast("directory", { directory: state().directory });
+      }, DIRECTORY_PUSH_MS);
+    };
 
     /** The lobby counts members; the host hears of each join and leave, so it keeps its own count. */
     const countMember = (roomId: string, by: number) => {
@@ -84,10 +95,10 @@ export const lobbyFeature = defineFeature({
       switch (msg.type) {
         case "presence":
           directory.set(msg.node.node_id, msg.node);
-          return broadcast("directory", { directory: state().directory });
+          return directoryChanged();
         case "gone":
           directory.delete(msg.node_id);
-          return broadcast("directory", { directory: state().directory });
+          return directoryChanged();
         case "rooms":
           publicRooms = msg.rooms;
           return broadcast("rooms", { rooms: publicRooms });
@@ -264,6 +275,7 @@ export const lobbyFeature = defineFeature({
         }
       },
       stop() {
+        clearTimeout(directoryTimer);
         for (const off of offs.splice(0)) off();
         lobby.stop();
       },
