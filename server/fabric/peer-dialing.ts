@@ -104,8 +104,13 @@ export class PeerDialing {
     if (peer.blocked)
       return Promise.reject(new DialError("unreachable", "this peer is blocked; unblock it first"));
     const paths = this.pathsOf(nodeId, peer.pathPolicy);
-    if (paths.length === 0)
-      return Promise.reject(new DialError("unreachable", "no address is known for this peer"));
+    if (paths.length === 0) {
+      const why =
+        peer.pathPolicy !== "any" && this.pathsOf(nodeId, "any").length > 0
+          ? `its path policy (${peer.pathPolicy}) leaves no path this node knows for this peer`
+          : "no address is known for this peer";
+      return Promise.reject(new DialError("unreachable", why));
+    }
     return this.dial(paths, { expectKey: Buffer.from(peer.publicKey, "base64"), expectId: nodeId });
   }
 

@@ -147,7 +147,9 @@ export class PeerHub {
           // A person who said "never relay" for a peer means both ways.
           const policy = this.#d.peers.get(claim.peerId)?.pathPolicy ?? "any";
           if (!allowedBy(policy, link.transport)) {
-            return { ok: false, reason: `this node takes no ${link.transport} links from you` };
+            const reason = `this node takes no ${link.transport} links from you`;
+            this.#d.audit.record("refuse", claim.peerId, { reason, address: link.remoteAddress });
+            return { ok: false, reason };
           }
           return this.#d.trust.decide(claim, link.remoteAddress);
         },
