@@ -48,6 +48,13 @@ export class Directory {
   readonly #members = new Map<string, Member>();
   readonly #entries = new Map<string, string>();
   #joined: string | undefined = "";
+  #bytes = 0;
+  readonly #maxBytes: number;
+
+  /** `maxBytes` bounds the listing's JSON, so `registered` always fits a socket's send buffer. */
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
 
   get size(): number {
     return this.#members.size;
@@ -76,20 +83,33 @@ export class Directory {
     return this.unlist(id);
   }
 
-  /** Lists `m` (again, after a change); returns the `presence` frame others should get. */
-  list(m: Member): string {
+  isListed(id: string): boolean {
+    return this.#entries.has(id);
+  }
+
+  /**
+   * Lists `m` (again, after a change); returns the `presence` frame others should get, or
+   * undefined when the listing is full (`m` is then not listed, even if it was before).
+   */
+  list(m: Member): string | undefined {
     const entry = JSON.stringify(directoryEntry(m));
-    const had = this.#entries.has(m.id);
+    const had = this.unlist(m.id);
+    const size = Buffer.byteLength(entry) + 1;
+    if (this.#bytes + size > this.#maxBytes) return undefined;
     this.#entries.set(m.id, entry);
-    if (had) this.#joined = undefined;
-    else if (this.#joined !== undefined)
+    this.#bytes += size;
+    if (!had && this.#joined !== undefined) {
       this.#joined = this.#joined === "" ? entry : `${this.#joined},${entry}`;
+    }
     return `{"type":"presence","node":${entry}}`;
   }
 
   /** Takes `id` out of the listing; true when it was in it. */
   unlist(id: string): boolean {
-    if (!this.#entries.delete(id)) return false;
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return false;
+    this.#entries.delete(id);
+    this.#bytes -= Buffer.byteLength(entry) + 1;
     this.#joined = undefined;
     return true;
   }

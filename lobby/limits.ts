@@ -16,6 +16,11 @@ export interface LobbyLimits {
   maxSockets: number;
   /** Registered nodes one instance holds; a registration past it gets `error limit`. */
   maxNodes: number;
+  /**
+   * Bytes the directory's listing may take. `registered` carries all of it, so it must stay well
+   * under `sendBufferBytes`; a node that would pass it is registered but not listed, and told.
+   */
+  directoryBytes: number;
   /** Rooms one host may hold at once, those in their grace included. */
   roomsPerHost: number;
   /** Public rooms one `rooms` answer lists (newest first), so a listing stays one bounded frame. */
@@ -66,6 +71,7 @@ export const DEFAULT_LOBBY_LIMITS: Readonly<LobbyLimits> = Object.freeze({
   socketsPerIp: 64,
   maxSockets: 25_000,
   maxNodes: 20_000,
+  directoryBytes: 6 * MiB,
   roomsPerHost: 16,
   roomsListed: 500,
   registerTimeoutMs: 10_000,

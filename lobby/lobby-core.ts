@@ -19,6 +19,8 @@ import { Rooms } from "./rooms.ts";
 /** The Bun pub/sub topic every registered socket is subscribed to: directory deltas. */
 export const DIRECTORY_TOPIC = "directory";
 
+const DIRECTORY_FULL = "the directory is full: this node is registered but not listed";
+
 type Register = Extract<LobbyClientMessage, { type: "register" }>;
 type Update = Extract<LobbyClientMessage, { type: "update" }>;
 
@@ -53,7 +55,7 @@ export class LobbyCore {
   readonly instance: string;
   readonly limits: LobbyLimits;
   readonly log: Logger;
-  readonly directory = new Directory();
+  readonly directory: Directory;
   readonly rooms = new Rooms();
   readonly connections = new Set<Connection>();
   readonly counters: LobbyCounters = {
@@ -73,6 +75,7 @@ export class LobbyCore {
     this.lobbyId = opts.identity.nodeId;
     this.instance = opts.instance;
     this.limits = opts.limits;
+    this.directory = new Directory(opts.limits.directoryBytes);
     this.log = opts.log;
     this.#publish = opts.publish;
   }
@@ -127,18 +130,22 @@ export class LobbyCore {
     this.directory.put(member);
     // The directory as it was before this node: it does not list itself to itself.
     const directory = this.directory.entriesJson();
-    if (member.listed) this.#publish(DIRECTORY_TOPIC, this.directory.list(member));
+    const presence = member.listed ? this.directory.list(member) : undefined;
+    if (presence) this.#publish(DIRECTORY_TOPIC, presence);
     else if (wasListed) this.#publish(DIRECTORY_TOPIC, goneFrame(member.id));
+    const full = member.listed && !presence;
+    if (full) member.listed = false;
     this.#hostBack(member);
     this.counters.registrations += 1;
     const session = randomBytes(16).toString("hex");
     const rooms = JSON.stringify(this.listRooms());
     conn.sendText(`{"type":"registered","session":"${session}","directory":[${directory}],"rooms":${rooms}}`);
     conn.ws?.subscribe(DIRECTORY_TOPIC);
+    if (full) conn.error("limit", DIRECTORY_FULL, "register");
   }
 
   update(member: Member, msg: Update): void {
-    const wasListed = member.listed;
+    const wasListed = this.directory.isListed(member.id);
     if (msg.node_name !== undefined) member.name = msg.node_name;
     if (msg.addresses !== undefined) member.addresses = msg.addresses;
     if (msg.listed !== undefined) member.listed = msg.listed;
@@ -147,10 +154,15 @@ export class LobbyCore {
       this.rooms.changed();
     }
     if (member.listed && (msg.node_name !== undefined || !wasListed)) {
-      this.#publishFrom(member, this.directory.list(member));
-    } else if (!member.listed && wasListed && this.directory.unlist(member.id)) {
-      this.#publishFrom(member, goneFrame(member.id));
-    }
+      const presence = this.directory.list(member);
+      if (presence) {
+        this.#publishFrom(member, presence);
+        return;
+      }
+      member.listed = false;
+      (member.socket as Connection).error("limit", DIRECTORY_FULL, "update");
+    } else if (!member.listed) this.directory.unlist(member.id);
+    if (wasListed && !this.directory.isListed(member.id)) this.#publishFrom(member, goneFrame(member.id));
   }
 
   listRooms(): RoomSummary[] {

@@ -73,4 +73,20 @@ describe("the lobby's directory", () => {
     expect(await a.gets("gone", 200)).toBe(false);
     expect(lobby.health().nodes).toBe(2);
   });
+
+  test("a node that would overfill the directory is registered but not listed, and told so", async () => {
+    const lobby = await h.lobby({ directoryBytes: 400 });
+    const a = await h.node(lobby);
+    await h.node(lobby);
+    await a.next("presence");
+    const late = await h.node(lobby);
+    expect(await late.next("error")).toMatchObject({ code: "limit", re: "register" });
+    expect(await a.gets("presence", 200)).toBe(false);
+    expect(late.registeredFrame.directory.length).toBe(2);
+    // Still a member for everything else.
+    late.send({ type: "signal", to: a.id, data: "hello" });
+    expect((await a.next("signal")).from).toBe(late.id);
+    late.send({ type: "update", listed: true });
+    expect((await late.next("error")).re).toBe("update");
+  });
 });
