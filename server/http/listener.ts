@@ -73,6 +73,9 @@ function serve(opts: ListenOptions, port: number): Server<SocketSession> {
     idleTimeout: 10,
     // Development mode answers a thrown error with a page of stack, paths and source; never here.
     development: false,
+    // Without this a second process may bind the same port (SO_REUSEPORT), so a taken port would
+    // never fall through to the next free one and two nodes would split the traffic.
+    reusePort: false,
     // The app enforces the `http.maxBodyBytes` setting; Bun holds the ceiling the setting may reach.
     maxRequestBodySize: HARD_MAX_BODY_BYTES,
     error(err) {

@@ -10,6 +10,7 @@ export const DOCUMENTED_FLAGS = [
   "--no-open",
   "--log-level",
   "--lobby",
+  "--limit",
   "--redis-url",
   "--help",
   "--version",

@@ -86,14 +86,14 @@ describe("the compiled binary, alone in an empty folder", () => {
     expect(version.stdout).toMatch(/^weft \d+\.\d+\.\d+\n$/);
   });
 
-  test("a bad flag, an unusable data dir or lobby mode print one line and exit 2", () => {
+  test("a bad flag, an unusable data dir or a node-only flag on a lobby print one line and exit 2", () => {
     const blocker = join(dir, "a-file");
     writeFileSync(blocker, "x");
     const cases: Array<[string[], string]> = [
       [["--bogus"], "--bogus"],
       [["--port", "high"], "--port must be a port number"],
       [["--data-dir", join(blocker, "sub")], "data dir"],
-      [["--lobby"], "lobby mode is not built"],
+      [["--lobby", "--name", "x"], "--name is only for a node"],
     ];
     for (const [args, expected] of cases) {
       const r = runBinary(
