@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { binaryPool, callNode, lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
-import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts";
+import { ARTIFACTS, launchChromium, waitFor, watchErrors } from "../../helpers/browser.ts";
 
 let browser: Browser;
 const pool = binaryPool();
@@ -86,8 +86,11 @@ describe("the inbox in a real browser", () => {
     await page.getByTestId("notice-count").waitFor({ state: "detached", timeout: 5000 });
     await page.getByTestId("notice-dismiss").click();
     await panel.getByTestId("notice-empty").waitFor({ state: "visible", timeout: 5000 });
-    const left = await callNode<{ notices: unknown[]; unread: number }>(alice, "GET", "/api/notices");
-    expect(left).toEqual({ notices: [], unread: 0 });
+    // The panel empties as soon as the click lands; the node's answer to the dismissal may still
+    // be on its way, so the stored inbox is asked until it agrees (or the wait fails).
+    const stored = () => callNode<{ notices: unknown[]; unread: number }>(alice, "GET", "/api/notices");
+    await waitFor(async () => (await stored()).notices.length === 0, "the dismissal to be stored", 5000);
+    expect(await stored()).toEqual({ notices: [], unread: 0 });
     expect(errors.filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED/.test(e))).toEqual([]);
   });
 });
