@@ -14,6 +14,9 @@ import { relayBinary, relayText } from "./relay.ts";
 import { createRoom, joinRoom, leaveRoom, type Refusal } from "./room-ops.ts";
 import { flushSoon, writeCorked } from "./write-batch.ts";
 
+/** Relayed links a socket's frames are dropped for, at most: those are seconds old at most. */
+const CUT_LINKS = 64;
+
 /** Close codes the lobby uses; 4000 is the application's "a newer socket took your place". */
 export const CLOSE = {
   shutdown: 1001,
@@ -56,6 +59,13 @@ export class Connection implements MemberSocket {
   readonly #core: LobbyCore;
   readonly #buckets = new Map<string, Bucket>();
   #outbox: Array<string | Uint8Array> = [];
+  /** What `#outbox` holds, in bytes (text counted by its length). */
+  #outboxBytes = 0;
+  /**
+   * Relayed links the lobby ended because their receiver was not keeping up, as `peer/link`:
+   * what this socket still sends on them was already in flight and is dropped. Oldest go first.
+   */
+  readonly #cut = new Set<string>();
   readonly #refusals: StrikeCounter;
 
   constructor(core: LobbyCore, ip: string) {
@@ -107,6 +117,7 @@ export class Connection implements MemberSocket {
     // Behind relayed frames still waiting, a text frame waits too: order is kept per socket.
     if (this.#outbox.length > 0) {
       this.#outbox.push(text);
+      this.#outboxBytes += text.length;
       return;
     }
     ws.sendText(text);
@@ -119,7 +130,33 @@ export class Connection implements MemberSocket {
    */
   sendBytes(bytes: Uint8Array): void {
     if (!this.ws || this.closing) return;
+    this.#outboxBytes += bytes.length;
     if (this.#outbox.push(bytes) === 1) flushSoon(this);
+  }
+
+  backlog(): number {
+    const ws = this.ws;
+    if (!ws || this.closing) return this.#outboxBytes;
+    return ws.getBufferedAmount() + this.#outboxBytes;
+  }
+
+  cutLink(peer: string, link: string): void {
+    const key = `${peer}/${link}`;
+    this.#cut.delete(key);
+    this.#cut.add(key);
+    if (this.#cut.size > CUT_LINKS) this.#cut.delete(this.#cut.values().next().value as string);
+  }
+
+  /** Whether any link of this socket's was cut: the common case, none, costs no lookup. */
+  get anyCut(): boolean {
+    return this.#cut.size > 0;
+  }
+
+  /** Whether `cutLink` ended this link; `forget` takes it off the list (it opened again, or ended). */
+  isCut(peer: string, link: string, forget = false): boolean {
+    if (this.#cut.size === 0) return false;
+    const key = `${peer}/${link}`;
+    return forget ? this.#cut.delete(key) : this.#cut.has(key);
   }
 
   /** Writes what `sendBytes` gathered. */
@@ -127,6 +164,7 @@ export class Connection implements MemberSocket {
     const ws = this.ws;
     const out = this.#outbox;
     this.#outbox = [];
+    this.#outboxBytes = 0;
     if (!ws || this.closing || out.length === 0) return;
     writeCorked(ws, out);
     this.#checkBuffer(ws);

@@ -5,6 +5,10 @@ export interface MemberSocket {
   sendText(text: string): void;
   sendBytes(bytes: Uint8Array): void;
   close(code: number, reason: string): void;
+  /** Bytes given to this socket and not yet written to the network. */
+  backlog(): number;
+  /** Relayed frames of this socket's on link `link` with `peer` are dropped from now on: it ended. */
+  cutLink(peer: string, link: string): void;
 }
 
 /** A registered node. One per node id; a newer registration takes the record over. */
@@ -88,7 +92,7 @@ export class Directory {
   }
 
   /**
-   * Lists `m` (again, after a change); returns the `presence` frame others should get, or
+   * Lists `m` (again, after a change); returns its entry as JSON text, what others are told, or
    * undefined when the listing is full (`m` is then not listed, even if it was before).
    */
   list(m: Member): string | undefined {
@@ -101,7 +105,7 @@ export class Directory {
     if (!had && this.#joined !== undefined) {
       this.#joined = this.#joined === "" ? entry : `${this.#joined},${entry}`;
     }
-    return `{"type":"presence","node":${entry}}`;
+    return entry;
   }
 
   /** Takes `id` out of the listing; true when it was in it. */
@@ -119,8 +123,4 @@ export class Directory {
     if (this.#joined === undefined) this.#joined = [...this.#entries.values()].join(",");
     return this.#joined;
   }
-}
-
-export function goneFrame(id: string): string {
-  return `{"type":"gone","node_id":"${id}"}`;
 }

@@ -21,6 +21,11 @@ export interface LobbyLimits {
    * under `sendBufferBytes`; a node that would pass it is registered but not listed, and told.
    */
   directoryBytes: number;
+  /**
+   * How long directory deltas are gathered before they go out together, in one frame to every
+   * socket: a wave of registrations then costs a publish per interval instead of one per node.
+   */
+  directoryFlushMs: number;
   /** Rooms one host may hold at once, those in their grace included. */
   roomsPerHost: number;
   /** Public rooms one `rooms` answer lists (newest first), so a listing stays one bounded frame. */
@@ -33,7 +38,11 @@ export interface LobbyLimits {
   silenceMs: number;
   /** How long a disconnected host's rooms wait for it to come back before they close. */
   hostGraceMs: number;
-  /** A socket whose unsent bytes pass this is closed, never buffered further. */
+  /**
+   * A socket whose unsent bytes pass this is closed, never buffered further. Relayed frames may
+   * fill only half of it: past that they are not forwarded and their relayed link is ended, so a
+   * sender faster than its receiver costs the two of them that link, not the receiver its socket.
+   */
   sendBufferBytes: number;
   /** Largest text frame, in bytes: a relayed 1 MiB peer frame and its JSON around it. */
   textFrameBytes: number;
@@ -72,6 +81,7 @@ export const DEFAULT_LOBBY_LIMITS: Readonly<LobbyLimits> = Object.freeze({
   maxSockets: 25_000,
   maxNodes: 20_000,
   directoryBytes: 6 * MiB,
+  directoryFlushMs: 100,
   roomsPerHost: 16,
   roomsListed: 500,
   registerTimeoutMs: 10_000,

@@ -11,7 +11,8 @@ import type { Logger } from "../server/log.ts";
 import { canonicalBytes } from "../server/wire/canonical-json.ts";
 import { Bucket, StrikeCounter } from "./budget.ts";
 import { CLOSE, type Connection } from "./connection.ts";
-import { Directory, goneFrame, type Member } from "./directory.ts";
+import { Directory, type Member } from "./directory.ts";
+import { DirectoryChanges } from "./directory-changes.ts";
 import type { LobbyLimits } from "./limits.ts";
 import { closeRoom, guestLeft } from "./room-ops.ts";
 import { Rooms } from "./rooms.ts";
@@ -32,7 +33,14 @@ export interface LobbyCounters {
   refused: number;
   relayed: number;
   relayDropped: number;
+  /**
+   * Relayed frames not forwarded because their receiver was not keeping up: the link they were
+   * on was ended at both ends instead (those already on their way when it ended count too).
+   */
+  relayCut: number;
   undeliverable: number;
+  /** `directory_changes` frames published, each to every registered socket. */
+  directoryFlushes: number;
   sendBufferCloses: number;
 }
 
@@ -64,12 +72,15 @@ export class LobbyCore {
     refused: 0,
     relayed: 0,
     relayDropped: 0,
+    relayCut: 0,
     undeliverable: 0,
+    directoryFlushes: 0,
     sendBufferCloses: 0,
   };
   /** Hosts that went away with rooms still open, and when their grace ends. */
   readonly #grace = new Map<string, ReturnType<typeof setTimeout>>();
-  readonly #publish: (topic: string, text: string) => void;
+  /** Directory deltas not yet sent: they go to everyone together, at most every `directoryFlushMs`. */
+  readonly changes: DirectoryChanges;
 
   constructor(opts: CoreOptions) {
     this.lobbyId = opts.identity.nodeId;
@@ -77,7 +88,10 @@ export class LobbyCore {
     this.limits = opts.limits;
     this.directory = new Directory(opts.limits.directoryBytes);
     this.log = opts.log;
-    this.#publish = opts.publish;
+    this.changes = new DirectoryChanges(opts.limits.directoryFlushMs, (text) => {
+      this.counters.directoryFlushes += 1;
+      opts.publish(DIRECTORY_TOPIC, text);
+    });
   }
 
   opened(conn: Connection): void {
@@ -128,12 +142,14 @@ export class LobbyCore {
     conn.relayDrops = new StrikeCounter(l.relayDropsToClose, l.relayDropWindowMs);
     conn.lastPing = now;
     this.directory.put(member);
-    // The directory as it was before this node: it does not list itself to itself.
+    // The directory as it was before this node: it does not list itself to itself. Changes not
+    // yet sent are in it already and reach this socket again with the next flush: harmless, as
+    // a presence replaces and a gone of a node it does not know does nothing.
     const directory = this.directory.entriesJson();
-    const presence = member.listed ? this.directory.list(member) : undefined;
-    if (presence) this.#publish(DIRECTORY_TOPIC, presence);
-    else if (wasListed) this.#publish(DIRECTORY_TOPIC, goneFrame(member.id));
-    const full = member.listed && !presence;
+    const entry = member.listed ? this.directory.list(member) : undefined;
+    if (entry) this.changes.listed(member.id, entry);
+    else if (wasListed) this.changes.gone(member.id);
+    const full = member.listed && !entry;
     if (full) member.listed = false;
     this.#hostBack(member);
     this.counters.registrations += 1;
@@ -154,15 +170,15 @@ export class LobbyCore {
       this.rooms.changed();
     }
     if (member.listed && (msg.node_name !== undefined || !wasListed)) {
-      const presence = this.directory.list(member);
-      if (presence) {
-        this.#publishFrom(member, presence);
+      const entry = this.directory.list(member);
+      if (entry) {
+        this.changes.listed(member.id, entry);
         return;
       }
       member.listed = false;
       (member.socket as Connection).error("limit", DIRECTORY_FULL, "update");
     } else if (!member.listed) this.directory.unlist(member.id);
-    if (wasListed && !this.directory.isListed(member.id)) this.#publishFrom(member, goneFrame(member.id));
+    if (wasListed && !this.directory.isListed(member.id)) this.changes.gone(member.id);
   }
 
   listRooms(): RoomSummary[] {
@@ -175,7 +191,7 @@ export class LobbyCore {
     const member = conn.member;
     conn.member = undefined;
     if (!member || conn.replaced || this.directory.get(member.id)?.socket !== conn) return;
-    if (this.directory.remove(member.id)) this.#publish(DIRECTORY_TOPIC, goneFrame(member.id));
+    if (this.directory.remove(member.id)) this.changes.gone(member.id);
     for (const roomId of member.joined) guestLeft(this, member.id, roomId);
     member.joined.clear();
     if (this.rooms.countHostedBy(member.id) > 0) {
@@ -214,6 +230,7 @@ export class LobbyCore {
   shutdown(reason: string): void {
     for (const timer of this.#grace.values()) clearTimeout(timer);
     this.#grace.clear();
+    this.changes.stop();
     const goodbye = JSON.stringify({ type: "goodbye", reason });
     for (const conn of this.connections) {
       conn.sendText(goodbye);
@@ -236,13 +253,6 @@ export class LobbyCore {
       return "the signature does not cover this challenge with this key";
     }
     return undefined;
-  }
-
-  /** A node's own changes reach everyone but itself. */
-  #publishFrom(member: Member, text: string): void {
-    const ws = (member.socket as Connection).ws;
-    if (ws) ws.publish(DIRECTORY_TOPIC, text);
-    else this.#publish(DIRECTORY_TOPIC, text);
   }
 
   /** A host that came back within its grace keeps its rooms. */

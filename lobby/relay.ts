@@ -13,6 +13,14 @@ import type { LobbyCore } from "./lobby-core.ts";
 type RelayMessage = Extract<LobbyClientMessage, { type: "relay" | "relay_open" | "relay_end" }>;
 
 const PEER_END = 17;
+/**
+ * The share of a receiver's send buffer (`sendBufferBytes`) relayed frames may fill. Past it a
+ * relayed frame is not forwarded: the receiver keeps the rest for its own traffic (rooms, the
+ * directory, other links), and its socket is never closed because one peer sends too fast.
+ */
+const RELAY_SHARE = 0.5;
+/** `relay_end.reason` when the lobby ends a link: 1013 "try again later", as a close code. */
+export const NOT_KEEPING_UP = "1013 the peer is not keeping up";
 
 /**
  * The relay (docs/architecture.md, "The lobby"): frames between two nodes that found no direct
@@ -33,6 +41,18 @@ export function relayText(
   if (!to) {
     core.counters.undeliverable += 1;
     conn.send({ type: "undeliverable", to: msg.to, link: msg.link });
+    return;
+  }
+  if (conn.anyCut) {
+    // Once ended, a link's end needs no second telling; a new open with its id is a new link.
+    const cut = conn.isCut(to.id, msg.link, msg.type !== "relay");
+    if (cut && msg.type !== "relay_open") {
+      core.counters.relayCut += 1;
+      return;
+    }
+  }
+  if (msg.type === "relay" && !hasRoom(core, to, size)) {
+    cutLink(core, conn, from, to, msg.link);
     return;
   }
   core.counters.relayed += 1;
@@ -73,7 +93,7 @@ export function relayBinary(core: LobbyCore, conn: Connection, from: Member, byt
   const peer = bytes.toString("latin1", 1, PEER_END);
   const to = core.directory.get(peer);
   if (!to) {
-    const link = bytes.toString("latin1", PEER_END, RELAY_BINARY_HEADER);
+    const link = linkOf(bytes);
     if (!NODE_ID.test(peer)) {
       conn.error("bad_frame", "a relayed frame's peer is not a node id");
       conn.refused();
@@ -83,9 +103,43 @@ export function relayBinary(core: LobbyCore, conn: Connection, from: Member, byt
     conn.send({ type: "undeliverable", to: peer, link });
     return;
   }
+  if (conn.anyCut && conn.isCut(peer, linkOf(bytes))) {
+    core.counters.relayCut += 1;
+    return;
+  }
+  if (!hasRoom(core, to, length)) {
+    cutLink(core, conn, from, to, linkOf(bytes));
+    return;
+  }
   rewriteRelayPeer(bytes, from.id);
   core.counters.relayed += 1;
   to.socket.sendBytes(bytes);
+}
+
+/** Whether `to` can take `size` more relayed bytes within its share of its send buffer. */
+function hasRoom(core: LobbyCore, to: Member, size: number): boolean {
+  return to.socket.backlog() + size <= core.limits.sendBufferBytes * RELAY_SHARE;
+}
+
+/**
+ * `to` is not keeping up with what `from` relays: the link is ended at both ends (`relay_end`,
+ * so both sessions close and the nodes dial again and resync), and what either still sends on it
+ * is dropped. Both sockets stay, with everything else on them.
+ */
+function cutLink(core: LobbyCore, conn: Connection, from: Member, to: Member, link: string): void {
+  core.counters.relayCut += 1;
+  core.log.debug("lobby: a relayed link's receiver is not keeping up; ending the link", {
+    from: from.id,
+    to: to.id,
+  });
+  conn.cutLink(to.id, link);
+  to.socket.cutLink(from.id, link);
+  conn.send({ type: "relay_end", from: to.id, link, reason: NOT_KEEPING_UP });
+  to.socket.sendText(JSON.stringify({ type: "relay_end", from: from.id, link, reason: NOT_KEEPING_UP }));
+}
+
+function linkOf(bytes: Buffer): string {
+  return bytes.toString("latin1", PEER_END, RELAY_BINARY_HEADER);
 }
 
 /** Spends one frame and `size` bytes of the sender's budgets; over them the frame is dropped. */

@@ -155,8 +155,21 @@ export const lobbyServerMessage = z.discriminatedUnion("type", [
     directory: z.array(directoryEntry),
     rooms: z.array(roomSummary),
   }),
+  /** One listed node arrived or changed (`presence`), or left the listing (`gone`). */
   z.strictObject({ type: z.literal("presence"), node: directoryEntry }),
   z.strictObject({ type: z.literal("gone"), node_id: nodeId }),
+  /**
+   * Directory deltas gathered over a short interval and sent as one frame to every registered
+   * socket. Each node id appears at most once, in its latest state: listed (`presence`) or not
+   * (`gone`). Applied on top of `registered.directory`; a change already in that snapshot may come
+   * again (presence replaces, gone of an unknown id does nothing), and the receiver may find its
+   * own listing here, which it ignores.
+   */
+  z.strictObject({
+    type: z.literal("directory_changes"),
+    presence: z.array(directoryEntry),
+    gone: z.array(nodeId),
+  }),
   z.strictObject({ type: z.literal("rooms"), rooms: z.array(roomSummary) }),
   /** To the host only: the token is never stored by the lobby, only its hash. */
   z.strictObject({ type: z.literal("room_created"), room: roomSummary, token: roomToken.optional() }),

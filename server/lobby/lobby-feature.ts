@@ -99,6 +99,13 @@ export const lobbyFeature = defineFeature({
         case "gone":
           directory.delete(msg.node_id);
           return directoryChanged();
+        case "directory_changes":
+          // Each id once, in its latest state; this node's own listing may be among them.
+          for (const id of msg.gone) directory.delete(id);
+          for (const node of msg.presence) {
+            if (node.node_id !== ctx.identity.nodeId) directory.set(node.node_id, node);
+          }
+          return directoryChanged();
         case "rooms":
           publicRooms = msg.rooms;
           return broadcast("rooms", { rooms: publicRooms });

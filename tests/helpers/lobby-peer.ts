@@ -1,7 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { connect, type Socket } from "node:net";
+import { createHash, randomBytes } from "node:crypto";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import {
+  type DirectoryEntry,
   type LobbyServerMessage,
   type LobbyServerOf,
   type LobbyServerType,
@@ -17,6 +18,9 @@ export interface CloseInfo {
   code: number;
   reason: string;
 }
+
+/** One directory delta, out of a `presence`, a `gone` or a `directory_changes` batch. */
+export type DirectoryChange = { node_id: string; listed: DirectoryEntry | null };
 
 /** A fresh Ed25519 identity in a temp folder. */
 export function newIdentity(): Promise<NodeIdentity> {
@@ -61,6 +65,12 @@ export class LobbyPeer {
   readonly sequence: string[] = [];
   /** Frames the schema refused (a lobby bug when not empty). */
   readonly malformed: string[] = [];
+  /** Every directory delta in the order it arrived, batches flattened. */
+  readonly changes: DirectoryChange[] = [];
+  /** Frames that carried directory deltas (`presence`, `gone`, `directory_changes`). */
+  directoryFrames = 0;
+  /** The directory as `registered` gave it and the deltas since changed it, this node included if named. */
+  readonly directory = new Map<string, DirectoryEntry>();
   challenge!: LobbyServerOf<"challenge">;
   /** Answer the lobby's `ping` with `pong`, as a node does; a test of silence turns it off. */
   answerPings = true;
@@ -85,8 +95,10 @@ export class LobbyPeer {
       if (typeof e.data === "string") {
         this.texts.push(e.data);
         const parsed = lobbyServerMessage.safeParse(JSON.parse(e.data));
-        if (parsed.success) this.#queue.push(parsed.data);
-        else this.malformed.push(e.data);
+        if (parsed.success) {
+          this.#queue.push(parsed.data);
+          this.#directory(parsed.data);
+        } else this.malformed.push(e.data);
         this.sequence.push(parsed.data?.type ?? "malformed");
         if (parsed.data?.type === "ping" && this.answerPings) this.send({ type: "pong" });
       } else {
@@ -202,6 +214,54 @@ export class LobbyPeer {
     }
   }
 
+  /** Waits up to `ms` for `cond`, checked on every frame and close. */
+  async until(cond: () => boolean, what: string, ms = 3_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!cond()) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${what} within ${ms} ms; got ${this.texts.slice(-3).join(" | ")}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** The deltas received about `nodeId`, in order. */
+  changesAbout(nodeId: string): DirectoryChange[] {
+    return this.changes.filter((c) => c.node_id === nodeId);
+  }
+
+  /** Waits until this node's directory lists `nodeId` (and `match` holds for its entry). */
+  async untilListed(
+    nodeId: string,
+    match: (e: DirectoryEntry) => boolean = () => true,
+    ms = 3_000,
+  ): Promise<DirectoryEntry> {
+    await this.until(
+      () => {
+        const e = this.directory.get(nodeId);
+        return e !== undefined && match(e);
+      },
+      `directory entry for ${nodeId}`,
+      ms,
+    );
+    return this.directory.get(nodeId)!;
+  }
+
+  /** Waits until a delta says `nodeId` left this node's directory. */
+  async untilGone(nodeId: string, ms = 3_000): Promise<void> {
+    await this.until(() => this.changesAbout(nodeId).at(-1)?.listed === null, `gone of ${nodeId}`, ms);
+  }
+
+  /** The other nodes this node's directory lists, sorted. */
+  othersListed(): string[] {
+    return [...this.directory.keys()].filter((id) => id !== this.id).sort();
+  }
+
   /** Frames of `type` not yet taken. */
   pending<T extends LobbyServerType>(type: T): LobbyServerOf<T>[] {
     return this.#queue.filter((m) => m.type === type) as LobbyServerOf<T>[];
@@ -225,6 +285,34 @@ export class LobbyPeer {
     }
   }
 
+  #directory(msg: LobbyServerMessage): void {
+    const apply = (c: DirectoryChange) => {
+      this.changes.push(c);
+      if (c.listed) this.directory.set(c.node_id, c.listed);
+      else this.directory.delete(c.node_id);
+    };
+    switch (msg.type) {
+      case "registered":
+        for (const e of msg.directory) this.directory.set(e.node_id, e);
+        return;
+      case "presence":
+        this.directoryFrames += 1;
+        apply({ node_id: msg.node.node_id, listed: msg.node });
+        return;
+      case "gone":
+        this.directoryFrames += 1;
+        apply({ node_id: msg.node_id, listed: null });
+        return;
+      case "directory_changes":
+        this.directoryFrames += 1;
+        for (const node_id of msg.gone) apply({ node_id, listed: null });
+        for (const e of msg.presence) apply({ node_id: e.node_id, listed: e });
+        return;
+      default:
+        return;
+    }
+  }
+
   #wake(): void {
     for (const w of this.#waiters.splice(0)) w();
   }
@@ -240,6 +328,8 @@ export class RawLobbySocket {
   status = 0;
   readonly socket: Socket;
   readonly texts: string[] = [];
+  /** Binary frames (relayed frames) in the order they arrived. */
+  readonly binaries: Buffer[] = [];
   closed = false;
   #buffer = Buffer.alloc(0);
   #upgraded = false;
@@ -275,16 +365,24 @@ export class RawLobbySocket {
 
   /** Sends a masked text frame. */
   sendText(text: string): void {
-    const payload = Buffer.from(text);
+    this.#send(0x81, Buffer.from(text));
+  }
+
+  /** Sends a masked binary frame (a relayed frame, protocol/lobby.ts). */
+  sendBinary(bytes: Uint8Array): void {
+    this.#send(0x82, Buffer.from(bytes));
+  }
+
+  #send(first: number, payload: Buffer): void {
     const mask = randomBytes(4);
     const len = payload.length;
-    const head = len < 126 ? Buffer.from([0x81, 0x80 | len]) : Buffer.alloc(len < 65536 ? 4 : 10);
+    const head = len < 126 ? Buffer.from([first, 0x80 | len]) : Buffer.alloc(len < 65536 ? 4 : 10);
     if (len >= 126 && len < 65536) {
-      head[0] = 0x81;
+      head[0] = first;
       head[1] = 0x80 | 126;
       head.writeUInt16BE(len, 2);
     } else if (len >= 65536) {
-      head[0] = 0x81;
+      head[0] = first;
       head[1] = 0x80 | 127;
       head.writeBigUInt64BE(BigInt(len), 2);
     }
@@ -295,6 +393,11 @@ export class RawLobbySocket {
   /** Stops reading: what the lobby sends piles up in the kernel and then in the lobby. */
   stopReading(): void {
     this.socket.pause();
+  }
+
+  /** Reads again: what piled up arrives. */
+  resumeReading(): void {
+    this.socket.resume();
   }
 
   /** Waits for `cond` (checked on every arrival) for up to `ms`. */
@@ -367,6 +470,7 @@ export class RawLobbySocket {
       }
       if (this.#buffer.length < at + len) break;
       if (opcode === 1) this.texts.push(this.#buffer.subarray(at, at + len).toString());
+      else if (opcode === 2) this.binaries.push(Buffer.from(this.#buffer.subarray(at, at + len)));
       this.#buffer = this.#buffer.subarray(at + len);
     }
     this.#wake();
@@ -375,4 +479,114 @@ export class RawLobbySocket {
   #wake(): void {
     for (const w of this.#waiters.splice(0)) w();
   }
+}
+
+/**
+ * A stand-in lobby on raw TCP that answers the WebSocket upgrade, says `frames` (a challenge and
+ * `registered` first, so a lobby client counts as registered) and then stops reading: whatever
+ * the client sends piles up in the kernel and then in the client's own socket.
+ */
+export class StalledLobby {
+  readonly server: Server;
+  readonly sockets: Socket[] = [];
+  /** Text frames the client sent, once `resumeReading` let them in. */
+  readonly texts: string[] = [];
+  port = 0;
+  #buffer: Buffer = Buffer.alloc(0);
+
+  private constructor(server: Server) {
+    this.server = server;
+  }
+
+  static async start(frames: () => unknown[]): Promise<StalledLobby> {
+    const server = createServer();
+    const lobby = new StalledLobby(server);
+    server.on("connection", (socket) => {
+      lobby.sockets.push(socket);
+      socket.on("error", () => {});
+      let head = "";
+      const onData = (chunk: Buffer) => {
+        head += chunk.toString("latin1");
+        if (!head.includes("\r\n\r\n")) return;
+        socket.off("data", onData);
+        socket.pause();
+        const key = /sec-websocket-key:\s*(\S+)/i.exec(head)?.[1] ?? "";
+        const accept = createHash("sha1")
+          .update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+          .digest("base64");
+        socket.write(
+          "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
+        );
+        for (const frame of frames()) socket.write(textFrame(JSON.stringify(frame)));
+      };
+      socket.on("data", onData);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    lobby.port = typeof address === "object" && address ? address.port : 0;
+    return lobby;
+  }
+
+  get wsUrl(): string {
+    return `ws://127.0.0.1:${this.port}/lobby-ws`;
+  }
+
+  /** Reads again, keeping the text frames (masked, as a client sends them) and skipping the rest. */
+  resumeReading(): void {
+    for (const socket of this.sockets) {
+      socket.on("data", (chunk: Buffer) => this.#data(chunk));
+      socket.resume();
+    }
+  }
+
+  #data(chunk: Buffer): void {
+    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    for (;;) {
+      const b = this.#buffer;
+      if (b.length < 2) return;
+      let len = b[1]! & 0x7f;
+      let at = 2;
+      if (len === 126) {
+        if (b.length < 4) return;
+        len = b.readUInt16BE(2);
+        at = 4;
+      } else if (len === 127) {
+        if (b.length < 10) return;
+        len = Number(b.readBigUInt64BE(2));
+        at = 10;
+      }
+      const masked = (b[1]! & 0x80) !== 0;
+      const start = at + (masked ? 4 : 0);
+      if (b.length < start + len) return;
+      if ((b[0]! & 0x0f) === 1) {
+        const payload = Buffer.from(b.subarray(start, start + len));
+        if (masked) for (let i = 0; i < len; i++) payload[i]! ^= b[at + (i % 4)]!;
+        this.texts.push(payload.toString());
+      }
+      this.#buffer = b.subarray(start + len);
+    }
+  }
+
+  stop(): void {
+    for (const s of this.sockets) s.destroy();
+    this.server.close();
+  }
+}
+
+/** An unmasked text frame, as a server sends it. */
+function textFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const len = payload.length;
+  const head = len < 126 ? Buffer.from([0x81, len]) : Buffer.alloc(len < 65536 ? 4 : 10);
+  if (len >= 126 && len < 65536) {
+    head[0] = 0x81;
+    head[1] = 126;
+    head.writeUInt16BE(len, 2);
+  } else if (len >= 65536) {
+    head[0] = 0x81;
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(len), 2);
+  }
+  return Buffer.concat([head, payload]);
 }

@@ -127,28 +127,23 @@ describe("the lobby's abuse limits", () => {
 
   test("a receiver that stops reading is closed at the send-buffer cap and the lobby's memory stays bounded", async () => {
     const MiB = 1024 * 1024;
-    const lobby = await h.lobby({
-      sendBufferBytes: 2 * MiB,
-      relayBytesPerSec: 1024 * MiB,
-      relayBytesBurst: 1024 * MiB,
-      relayFramesPerSec: 100_000,
-      relayFramesBurst: 100_000,
-    });
+    const lobby = await h.lobby({ sendBufferBytes: 2 * MiB, signalPerSec: 100_000, signalBurst: 100_000 });
     const sender = await h.node(lobby);
     const stalled = await RawLobbySocket.open(lobby.port);
     const stalledId = await newIdentity();
     await stalled.register(stalledId);
     stalled.stopReading();
     const rssBefore = process.memoryUsage().rss;
-    const frame = writeRelayBinary(stalledId.nodeId, LINK, new Uint8Array(256 * 1024));
-    // Far more than the kernel's buffers and the cap together.
-    for (let i = 0; i < 400 && lobby.health().nodes === 2; i++) {
-      sender.sendRaw(frame);
+    // Signals are not relayed frames: nothing gives way for them but the socket itself.
+    const signal = { type: "signal", to: stalledId.nodeId, data: "s".repeat(60 * 1024) };
+    for (let i = 0; i < 800 && lobby.health().nodes === 2; i++) {
+      sender.send(signal);
       if (i % 8 === 7) await Bun.sleep(5);
     }
     for (let i = 0; i < 100 && lobby.health().nodes === 2; i++) await Bun.sleep(20);
     expect(lobby.health().nodes).toBe(1);
-    sender.sendRaw(frame);
+    expect(lobby.counters().sendBufferCloses).toBeGreaterThan(0);
+    sender.send(signal);
     expect((await sender.next("undeliverable")).to).toBe(stalledId.nodeId);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * MiB);
     stalled.destroy();

@@ -1,9 +1,14 @@
 import { expect, test } from "bun:test";
 import type { LobbyServerOf } from "../../../protocol/lobby.ts";
 import { LobbyUrlError, normaliseLobbyUrl } from "../../../server/lobby/lobby-client.ts";
+import { lobbyFeature } from "../../../server/lobby/lobby-feature.ts";
+import type { RunningNode } from "../../../server/node.ts";
 import { lobbyPool, startTestLobby, testIdentity, untilState } from "../../helpers/lobby.ts";
+import { lobbyNodes } from "../../helpers/lobby-nodes.ts";
+import { eventually } from "../../helpers/peer-nodes.ts";
 
 const pool = lobbyPool();
+const onLobbies = lobbyNodes();
 
 /** A port nothing listens on: bound once, then released. */
 function freePort(): number {
@@ -220,4 +225,34 @@ test("a refused registration says why, in the lobby's words", async () => {
   } finally {
     lobby.stop();
   }
+});
+
+test("the Lobby pane's directory follows the others as they come and go, and never lists the node itself", async () => {
+  const lobby = await onLobbies.lobbies.lobby();
+  const [a, b, c] = await Promise.all([1, 2, 3].map(() => onLobbies.onLobby(lobby.wsUrl)));
+  const listed = (n: RunningNode) =>
+    n.features
+      .get(lobbyFeature)
+      .state()
+      .directory.map((d) => d.node_id)
+      .sort();
+  const others = (n: RunningNode) =>
+    [a!, b!, c!]
+      .map((x) => x.node.identity.nodeId)
+      .filter((id) => id !== n.identity.nodeId)
+      .sort();
+  for (const { node } of [a!, b!, c!]) {
+    await eventually(
+      () => listed(node).join() === others(node).join(),
+      `${node.identity.nodeId}'s directory`,
+    );
+  }
+  c!.tab.send({ channel: "lobby", event: "disconnect", data: {} });
+  const gone = c!.node.identity.nodeId;
+  await eventually(
+    () => !listed(a!.node).includes(gone) && !listed(b!.node).includes(gone),
+    "c gone from both",
+  );
+  expect(listed(a!.node)).toEqual([b!.node.identity.nodeId]);
+  expect(listed(b!.node)).toEqual([a!.node.identity.nodeId]);
 });
