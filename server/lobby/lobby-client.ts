@@ -55,8 +55,15 @@ export interface LobbyClientEvents {
   down(reason: string): void;
 }
 
-/** Past this much unsent data the socket counts as congested and sends are refused. */
-const MAX_BUFFERED = 4 * 1024 * 1024;
+/**
+ * Past this much unsent data the socket counts as congested, and sends are refused (a relayed
+ * link that cannot send then closes, saying so). Relayed links share this one socket, and a
+ * window of frames in flight on each may sit here while the lobby forwards them, as a direct link
+ * buffers in its own socket: 32 MiB holds tens of thousands of sealed 1 KiB frames, so a fast
+ * sender is slowed by its window, not cut. The lobby ends a relayed link whose receiver falls
+ * behind long before this fills; past it, the lobby itself is not keeping up.
+ */
+export const CONGESTED_BYTES = 32 * 1024 * 1024;
 /** The lobby closes a socket that has not registered within 10 s; this side waits a little longer. */
 const REGISTER_TIMEOUT_MS = 15_000;
 /** The nesting a lobby frame may have (the peer wire's bound; `signal.data` is the deepest part). */
@@ -109,6 +116,14 @@ export class LobbyClient {
     return this.#attempt?.registered === true;
   }
 
+  /** Registered, but with more than `CONGESTED_BYTES` unsent: sends are refused until it drains. */
+  get congested(): boolean {
+    const a = this.#attempt;
+    return (
+      a?.registered === true && a.ws.readyState === WebSocket.OPEN && a.ws.bufferedAmount > CONGESTED_BYTES
+    );
+  }
+
   /** Normalises `url` (throws `LobbyUrlError`) and connects, replacing any current connection. */
   connect(url: string): void {
     const normalised = normaliseLobbyUrl(url);
@@ -129,9 +144,12 @@ export class LobbyClient {
     this.disconnect();
   }
 
-  /** Sends when registered and not congested; returns false (and sends nothing) otherwise. */
+  /**
+   * Sends when registered and not congested; returns false (and sends nothing) otherwise. A
+   * `relay_end` goes even when congested: it is small, and it is what stops a link's traffic.
+   */
   send(msg: LobbyClientMessage): boolean {
-    const ws = this.#ready();
+    const ws = this.#ready(msg.type === "relay_end");
     if (!ws) return false;
     try {
       ws.send(JSON.stringify(msg));
@@ -170,10 +188,10 @@ export class LobbyClient {
     this.send({ type: "update", ...this.#profile() });
   }
 
-  #ready(): WebSocket | undefined {
+  #ready(evenCongested = false): WebSocket | undefined {
     const a = this.#attempt;
     if (!a?.registered || a.ws.readyState !== WebSocket.OPEN) return undefined;
-    return a.ws.bufferedAmount > MAX_BUFFERED ? undefined : a.ws;
+    return !evenCongested && a.ws.bufferedAmount > CONGESTED_BYTES ? undefined : a.ws;
   }
 
   #profile(): LobbyProfile {

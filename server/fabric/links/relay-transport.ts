@@ -24,6 +24,8 @@ export function relayAddress(nodeId: string): string {
  */
 export interface RelayCarrier {
   readonly registered: boolean;
+  /** Registered, but with too much unsent to take more: a refused send is congestion, not loss. */
+  readonly congested: boolean;
   send(msg: LobbyClientMessage): boolean;
   sendBinary(bytes: Uint8Array): boolean;
   on(listener: { message?(msg: LobbyServerMessage): void; down?(reason: string): void }): () => void;
@@ -38,6 +40,9 @@ export interface RelayTransport extends Transport {
 }
 
 const LOST = "lobby connection lost";
+const CONGESTED = "the lobby connection is congested";
+/** "Try again later": the path is fine but full, so the link closes and the node dials again. */
+const TRY_LATER = 1013;
 const NOT_ACCEPTING = "not accepting relayed links";
 
 /** A relayed link's close, carried in `relay_end.reason` as `"<code> <reason>"` (at most 200 chars). */
@@ -82,10 +87,13 @@ class RelayLink extends LinkBase {
         ? carrier.send({ type: "relay", to: this.peer, link: this.id, frame })
         : carrier.sendBinary(writeRelayBinary(this.peer, this.id, frame));
     // Not registered, or congested past the client's limit: either way this path cannot carry
-    // the frame now, and a link that silently loses frames is worse than one that closes.
+    // the frame now, and a link that silently loses frames is worse than one that closes. When
+    // congested, the peer is told (`relay_end` still goes); when not registered, it cannot be.
     if (!sent) {
-      this.ended(CLOSE.goingAway, LOST);
-      throw new LinkClosedError(`link is closed (${LOST})`);
+      const congested = carrier.congested;
+      if (congested) this.close(TRY_LATER, CONGESTED);
+      else this.ended(CLOSE.goingAway, LOST);
+      throw new LinkClosedError(`link is closed (${congested ? CONGESTED : LOST})`);
     }
   }
 
@@ -159,7 +167,9 @@ export function createRelayTransport(opts: {
     const link = new RelayLink(via, peer, id, "inbound");
     links.set(key, link);
     if (!carrier.send({ type: "relay_open", to: peer, link: id })) {
-      link.ended(CLOSE.goingAway, LOST);
+      // Congested, the dialer can still be told (`relay_end` goes), and its dial fails saying why.
+      if (carrier.congested) link.close(TRY_LATER, CONGESTED);
+      else link.ended(CLOSE.goingAway, LOST);
       return;
     }
     try {
@@ -280,7 +290,8 @@ export function createRelayTransport(opts: {
       });
       if (!carrier.send({ type: "relay_open", to: peer, link: id })) {
         settle();
-        reject(new DialError("unreachable", "no lobby connection to relay through"));
+        const why = carrier.congested ? CONGESTED : "no lobby connection to relay through";
+        reject(new DialError("unreachable", why));
       }
     });
   }

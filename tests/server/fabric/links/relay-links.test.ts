@@ -5,7 +5,9 @@ import {
   RELAY,
   relayAddress,
 } from "../../../../server/fabric/links/relay-transport.ts";
+import { CONGESTED_BYTES } from "../../../../server/lobby/lobby-client.ts";
 import { lobbyClientFor, startTestLobby, testIdentity, untilState } from "../../../helpers/lobby.ts";
+import { StalledLobby } from "../../../helpers/lobby-peer.ts";
 import { transportContract } from "./link-contract.ts";
 
 /** Two nodes registered with one real lobby, each with a relay transport over its client. */
@@ -68,8 +70,8 @@ async function linked(p: Awaited<ReturnType<typeof relayPair>>): Promise<{ diale
   return { dialer, acceptor: accepted[0]! };
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 3000;
+async function until(check: () => boolean, what: string, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(2);
@@ -180,4 +182,77 @@ test("a peer that left the lobby closes the link on the next frame sent to it", 
   dialer.send("anyone there?");
   await until(() => closes.length > 0, "the dialer to close");
   expect(closes).toEqual([{ code: 1001, reason: "peer left the lobby" }]);
+});
+
+test("a congested lobby socket holds a relayed link's frames up to its cap, then the link closes saying so", async () => {
+  const peer = (await testIdentity()).nodeId;
+  const link = "c0ffee00";
+  // Registers the client, opens a relayed link to it from `peer`, then reads nothing.
+  const lobby = await StalledLobby.start(() => [
+    {
+      type: "challenge",
+      nonce: Buffer.alloc(32, 1).toString("base64"),
+      lobby_id: "aaaaaaaaaaaaaaaa",
+      instance: "stalled",
+    },
+    { type: "registered", session: "s1", directory: [], rooms: [] },
+    { type: "relay_open", from: peer, link },
+  ]);
+  const client = lobbyClientFor(await testIdentity(), lobby.wsUrl);
+  const transport = createRelayTransport({ carrier: client });
+  try {
+    const accepted: Link[] = [];
+    transport.listen((l) => void accepted.push(l));
+    await untilState(client, (s) => s.status === "connected", "registration with the stalled lobby");
+    await until(() => accepted.length === 1, "the relayed link from the peer");
+    const relayed = accepted[0]!;
+    const closes: LinkCloseInfo[] = [];
+    relayed.onClose((i) => closes.push(i));
+    const downs: string[] = [];
+    client.on({ down: (r) => downs.push(r) });
+    const frame = new Uint8Array(1024);
+    let sent = 0;
+    const sendUpTo = (bytes: number) => {
+      while (sent < bytes && relayed.isOpen) {
+        try {
+          relayed.send(frame);
+          sent += frame.length;
+        } catch {
+          return;
+        }
+      }
+    };
+    // Well past what the kernel holds and a few MiB unsent: the link stays, and so does the control path.
+    sendUpTo(16 * 1024 * 1024);
+    expect(relayed.isOpen).toBe(true);
+    expect(client.congested).toBe(false);
+    expect(client.send({ type: "list_rooms" })).toBe(true);
+    sendUpTo(CONGESTED_BYTES * 2);
+    expect(closes).toEqual([{ code: 1013, reason: "the lobby connection is congested" }]);
+    expect(sent).toBeGreaterThan(CONGESTED_BYTES);
+    expect(client.congested).toBe(true);
+    // Congestion is not loss: the node stays registered, and the peer is told why the link went.
+    expect(client.registered).toBe(true);
+    expect(downs).toEqual([]);
+    lobby.resumeReading();
+    await until(
+      () => lobby.texts.some((t) => t.includes('"relay_end"')),
+      "the relay_end to the peer",
+      10_000,
+    );
+    const end = lobby.texts
+      .map((t) => JSON.parse(t) as Record<string, unknown>)
+      .find((m) => m.type === "relay_end");
+    expect(end).toEqual({
+      type: "relay_end",
+      to: peer,
+      link,
+      reason: "1013 the lobby connection is congested",
+    });
+    expect(lobby.texts.some((t) => t.includes('"list_rooms"'))).toBe(true);
+  } finally {
+    transport.close();
+    client.stop();
+    lobby.stop();
+  }
 });
