@@ -42,7 +42,7 @@ export function newIdentity(): SwarmIdentity {
 export interface SwarmNode {
   readonly id: SwarmIdentity;
   send(msg: LobbyClientMessage): void;
-  /** Frames after registration other than `ping`, `presence` and `gone` (parsed: they are few). */
+  /** Frames after registration other than `ping` and directory deltas (parsed: they are few). */
   onMessage: ((msg: LobbyServerMessage) => void) | undefined;
   /** Set once the lobby closed the socket after registration. */
   lost: boolean;
@@ -53,12 +53,13 @@ export interface SwarmNode {
 const PING = '{"type":"ping"}';
 const PRESENCE = '{"type":"presence"';
 const GONE = '{"type":"gone"';
+const CHANGES = '{"type":"directory_changes"';
 const REGISTERED = '{"type":"registered"';
 
 /**
  * Opens a socket, answers the challenge and resolves once `registered` arrived. `registered`
- * carries the whole directory and every listed node's arrival is a `presence` to every socket:
- * those are counted, not parsed, so ten thousand nodes cost this process little beside the lobby.
+ * carries the whole directory and every listed node's arrival is a delta to every socket: those
+ * are recognised, not parsed, so ten thousand nodes cost this process little beside the lobby.
  * The few frames acted on (challenge, room answers, errors) are parsed with the wire's schema.
  */
 export function registerNode(
@@ -91,7 +92,7 @@ export function registerNode(
     ws.addEventListener("message", (e) => {
       const text = typeof e.data === "string" ? e.data : "";
       if (text === PING) return ws.send('{"type":"pong"}');
-      if (text.startsWith(PRESENCE) || text.startsWith(GONE)) return;
+      if (text.startsWith(CHANGES) || text.startsWith(PRESENCE) || text.startsWith(GONE)) return;
       if (text.startsWith(REGISTERED)) {
         clearTimeout(timer);
         registered = true;
