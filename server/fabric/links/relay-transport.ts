@@ -44,6 +44,9 @@ const CONGESTED = "the lobby connection is congested";
 /** "Try again later": the path is fine but full, so the link closes and the node dials again. */
 const TRY_LATER = 1013;
 const NOT_ACCEPTING = "not accepting relayed links";
+/** Relayed links mid-handshake at once, in all and from one peer (as `network.maxPendingHandshakes`). */
+export const MAX_PENDING_ACCEPTS = 64;
+export const MAX_PENDING_PER_PEER = 4;
 
 /** A relayed link's close, carried in `relay_end.reason` as `"<code> <reason>"` (at most 200 chars). */
 function endReason(code: number, reason: string): string {
@@ -139,6 +142,8 @@ export function createRelayTransport(opts: {
   const links = new Map<string, RelayLink>();
   const dials = new Map<string, PendingDial>();
   let accept: ((link: Link) => unknown) | undefined;
+  const accepting = new Map<string, number>();
+  let acceptingTotal = 0;
   const keyOf = (peer: string, id: string) => `${peer}/${id}`;
   const via: Carrying = {
     carrier,
@@ -164,6 +169,14 @@ export function createRelayTransport(opts: {
       carrier.send({ type: "relay_end", to: peer, link: id, reason: endReason(CLOSE.policy, refused) });
       return;
     }
+    // Handshakes in flight are capped, in all and per peer, as on /peer-ws: any registered node
+    // can open relayed links to any other, and each holds a handshake for up to 10 s.
+    const fromPeer = accepting.get(peer) ?? 0;
+    if (acceptingTotal >= MAX_PENDING_ACCEPTS || fromPeer >= MAX_PENDING_PER_PEER) {
+      const reason = endReason(TRY_LATER, "too many relayed links waiting for a handshake");
+      carrier.send({ type: "relay_end", to: peer, link: id, reason });
+      return;
+    }
     const link = new RelayLink(via, peer, id, "inbound");
     links.set(key, link);
     if (!carrier.send({ type: "relay_open", to: peer, link: id })) {
@@ -172,10 +185,21 @@ export function createRelayTransport(opts: {
       else link.ended(CLOSE.goingAway, LOST);
       return;
     }
+    acceptingTotal += 1;
+    accepting.set(peer, fromPeer + 1);
+    const settled = () => {
+      acceptingTotal -= 1;
+      const left = (accepting.get(peer) ?? 1) - 1;
+      if (left > 0) accepting.set(peer, left);
+      else accepting.delete(peer);
+    };
     try {
       // The acceptor owns the link from here: it closes it when the handshake fails.
-      void Promise.resolve(accept?.(link)).catch(() => {});
+      void Promise.resolve(accept?.(link))
+        .catch(() => {})
+        .finally(settled);
     } catch {
+      settled();
       link.close(CLOSE.protocolError, "the relayed link was not accepted");
     }
   }

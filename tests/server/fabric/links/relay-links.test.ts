@@ -2,6 +2,7 @@ import { afterEach, expect, test } from "bun:test";
 import { DialError, type Link, type LinkCloseInfo } from "../../../../server/fabric/links/link.ts";
 import {
   createRelayTransport,
+  MAX_PENDING_PER_PEER,
   RELAY,
   relayAddress,
 } from "../../../../server/fabric/links/relay-transport.ts";
@@ -255,4 +256,25 @@ test("a congested lobby socket holds a relayed link's frames up to its cap, then
     client.stop();
     lobby.stop();
   }
+});
+
+test("a peer may hold only so many relayed links mid-handshake; the next is refused at once", async () => {
+  current = await relayPair();
+  const p = current;
+  // A listener whose handshakes never finish, as a flood of half-open links would leave it.
+  let accepted = 0;
+  p.listening.listen(() => {
+    accepted += 1;
+    return new Promise(() => {});
+  });
+  const held: Link[] = [];
+  for (let i = 0; i < MAX_PENDING_PER_PEER; i++) {
+    held.push(await p.dialing.dial(relayAddress(p.listeningId), { timeoutMs: 3000 }));
+  }
+  const refused = await p.dialing.dial(relayAddress(p.listeningId), { timeoutMs: 3000 }).catch((e) => e);
+  expect(refused).toBeInstanceOf(DialError);
+  expect((refused as Error).message).toContain("too many relayed links waiting for a handshake");
+  expect(accepted).toBe(MAX_PENDING_PER_PEER);
+  // The refusal costs the links already waiting nothing.
+  expect(held.every((l) => l.isOpen)).toBe(true);
 });
