@@ -7,8 +7,8 @@
  *    budgets are what is measured.
  * 2. A swarm of `--procs` child processes (bench/lobby-swarm.ts) registers `--nodes` nodes, each
  *    with its own Ed25519 key, 200 registrations in flight per process; one node in ten is listed,
- *    so every listed arrival is a presence delta to all and each `registered` carries a directory
- *    of up to a tenth of the nodes. Figures: nodes held, time to register them all, the lobby's RSS.
+ *    so listed arrivals reach every socket in gathered `directory_changes` frames and each
+ *    `registered` carries a directory of up to a tenth of the nodes (`--listed-every 1`: all). Figures: nodes held, time to register them all, the lobby's RSS.
  * 3. At that load a host (a socket of this process) opens an open room, and 1,000 distinct swarm
  *    nodes `join_room` it, one at a time per process: send → `room_info`, p50/p99/max.
  * 4. Two real nodes registered on the same lobby measure sealed 1 KiB frames over a direct link
@@ -43,9 +43,9 @@ const { values: args } = parseArgs({
     joins: { type: "string" },
     seconds: { type: "string" },
     /**
-     * Frames in flight at most, both paths alike. The node's lobby client refuses sends once its
-     * socket holds 4 MiB unsent (server/lobby/lobby-client.ts) and the relayed link then closes,
-     * so a window of ~1.2 KB frames must stay below that: 2,048 frames is ~2.5 MB.
+     * Frames in flight at most, both paths alike. A relayed link closes once the node's lobby
+     * socket holds `CONGESTED_BYTES` (32 MiB, server/lobby/lobby-client.ts) unsent; 2,048 frames
+     * of ~1.2 KB (~2.5 MB) keep both paths well inside what they buffer.
      */
     window: { type: "string", default: "2048" },
     /** NAME=VALUE, repeatable: a lobby limit over the bench's own (lobby/limits.ts names). */
