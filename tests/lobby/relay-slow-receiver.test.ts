@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { type LobbyServerOf, readRelayBinary, writeRelayBinary } from "../../protocol/lobby.ts";
-import { newIdentity, RawLobbySocket } from "../helpers/lobby-peer.ts";
+import { newIdentity } from "../helpers/lobby-peer.ts";
+import { RawLobbySocket } from "../helpers/raw-lobby-socket.ts";
 import { lobbyHarness } from "./lobby-harness.ts";
 
 const h = lobbyHarness();

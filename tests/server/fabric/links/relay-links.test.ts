@@ -8,7 +8,7 @@ import {
 } from "../../../../server/fabric/links/relay-transport.ts";
 import { CONGESTED_BYTES } from "../../../../server/lobby/lobby-client.ts";
 import { lobbyClientFor, startTestLobby, testIdentity, untilState } from "../../../helpers/lobby.ts";
-import { StalledLobby } from "../../../helpers/lobby-peer.ts";
+import { StalledLobby } from "../../../helpers/raw-lobby-socket.ts";
 import { transportContract } from "./link-contract.ts";
 
 /** Two nodes registered with one real lobby, each with a relay transport over its client. */
