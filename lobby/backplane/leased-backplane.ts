@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type Logger, silentLogger } from "../../server/log.ts";
 import {
   type Backplane,
   type BackplaneHealth,
@@ -159,6 +160,8 @@ export interface LeasedBackplaneOptions {
   presenceTtlMs?: number;
   /** Longest wait between attempts to reconnect (default 5 s); the first waits 100 ms. */
   retryMaxMs?: number;
+  /** Where an outage and a listener's failure are told (default: nowhere). */
+  log?: Logger;
 }
 
 const RETRY_FIRST_MS = 100;
@@ -179,6 +182,7 @@ export class LeasedBackplane implements Backplane {
   readonly #tickMs: number;
   readonly #retryMaxMs: number;
   readonly #link: StoreLink;
+  readonly #log: Logger;
   #listener: BackplaneListener = NO_LISTENER;
   #state: "new" | "ok" | "degraded" | "stopped" = "new";
   /** The connection is up (perhaps still catching up): calls go to the store. */
@@ -219,6 +223,7 @@ export class LeasedBackplane implements Backplane {
     this.#tickMs = Math.floor(this.presenceTtlMs / 4);
     this.#leaseMs = this.presenceTtlMs - this.#tickMs;
     this.#retryMaxMs = Math.max(RETRY_FIRST_MS, opts.retryMaxMs ?? 5_000);
+    this.#log = opts.log ?? silentLogger;
   }
 
   async start(listener: BackplaneListener): Promise<void> {
@@ -396,7 +401,13 @@ export class LeasedBackplane implements Backplane {
       instance: this.instance,
       leaseMs: this.#leaseMs,
       message: (msg) => {
-        if (generation === this.#generation) this.#message(msg);
+        if (generation !== this.#generation) return;
+        try {
+          this.#message(msg);
+        } catch (err) {
+          // A listener must not throw; if one does, it must not take the store's connection with it.
+          this.#log.warn("lobby backplane: a listener failed", { kind: msg.kind, error: String(err) });
+        }
       },
       lost: () => {
         if (generation === this.#generation) this.#lost();
@@ -563,6 +574,12 @@ export class LeasedBackplane implements Backplane {
     this.#generation += 1;
     this.#link.disconnect();
     this.#setState("degraded");
+    this.#log.warn(
+      "lobby backplane: the shared store is unreachable; serving this instance's nodes and retrying",
+      {
+        instance: this.instance,
+      },
+    );
     this.#scheduleRetry();
   }
 
@@ -598,6 +615,10 @@ export class LeasedBackplane implements Backplane {
       this.#catchingUp = false;
     }
     if (generation !== this.#generation || !this.#usable) return;
+    this.#log.info("lobby backplane: the shared store is back; this instance's state is published again", {
+      instance: this.instance,
+      attempts: this.#attempt,
+    });
     this.#attempt = 0;
     this.#setState("ok");
   }

@@ -379,6 +379,24 @@ export function backplaneContract(fixture: BackplaneFixture): void {
       expect(b.bp.health()).toBe("ok");
     });
 
+    test("a listener that throws costs the backplane nothing: what follows still arrives", async () => {
+      const a = await instance();
+      const b = await instance();
+      let failures = 0;
+      b.heard.nodeChanged = () => {
+        failures += 1;
+        throw new Error("listener bug");
+      };
+      const x = nodeRecord();
+      const y = nodeRecord();
+      await a.bp.register(x);
+      await b.bp.register(y);
+      await eventually(() => failures > 0, "the failing listener called");
+      expect(await a.bp.deliver(y.nodeId, "still here")).toBe(true);
+      await b.heard.next("delivery", (e) => e.frame === "still here");
+      expect(b.bp.health()).toBe("ok");
+    });
+
     test("a clean stop takes the instance's nodes out at once", async () => {
       const a = await instance();
       const b = await instance();
