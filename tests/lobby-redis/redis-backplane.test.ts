@@ -1,39 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RedisClient } from "bun";
-import type { BackplaneHealth } from "../../../lobby/backplane/backplane.ts";
-import { MemoryBackplane, MemoryStore } from "../../../lobby/backplane/memory-backplane.ts";
-import { KEY_PREFIX, RedisBackplane } from "../../../lobby/backplane/redis-backplane.ts";
-import { type RedisServer, startRedisServer } from "../../helpers/redis-server.ts";
-import { type BackplaneFixture, backplaneContract } from "./backplane-contract.ts";
+import type { BackplaneHealth } from "../../lobby/backplane/backplane.ts";
+import { KEY_PREFIX, RedisBackplane } from "../../lobby/backplane/redis-backplane.ts";
+import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
+import { type BackplaneFixture, backplaneContract } from "../lobby/backplane/backplane-contract.ts";
 
 /** Reconnects come quickly in tests: the outage case waits for them. */
 const RETRY_MAX_MS = 300;
-
-let store = new MemoryStore();
-
-const memory: BackplaneFixture = {
-  name: "memory",
-  async setup() {},
-  async teardown() {},
-  async reset() {
-    store = new MemoryStore();
-  },
-  make: (opts) => new MemoryBackplane({ ...opts, store, retryMaxMs: RETRY_MAX_MS }),
-  unreachable() {
-    const down = new MemoryStore();
-    down.fail();
-    return new MemoryBackplane({ store: down });
-  },
-  async stopStore() {
-    store.fail();
-  },
-  async startStore() {
-    store.recover();
-  },
-  async mentions(text) {
-    return store.mentions(text);
-  },
-};
 
 let server: RedisServer | undefined;
 let probe: RedisClient | undefined;
@@ -90,7 +63,6 @@ const redisFixture: BackplaneFixture = {
 
 afterAll(() => server?.close());
 
-backplaneContract(memory);
 backplaneContract(redisFixture);
 
 // What only a real Redis can do: stop answering while its sockets stay open.
