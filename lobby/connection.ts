@@ -7,6 +7,7 @@ import {
   lobbyClientMessage,
 } from "../protocol/lobby.ts";
 import { FrameRejected, parseGuardedJson } from "../server/wire/json-guard.ts";
+import { BackplaneUnavailableError, NoSuchRoomError } from "./backplane/backplane.ts";
 import { Bucket, StrikeCounter } from "./budget.ts";
 import type { Member, MemberSocket } from "./directory.ts";
 import type { LobbyCore } from "./lobby-core.ts";
@@ -16,6 +17,11 @@ import { flushSoon, writeCorked } from "./write-batch.ts";
 
 /** Relayed links a socket's frames are dropped for, at most: those are seconds old at most. */
 const CUT_LINKS = 64;
+/** Requests of one socket waiting for the backplane, at most; past it one is refused with `limit`. */
+const SERIAL_MAX = 64;
+/** Frames a socket may send while its registration is on its way, at most. */
+const HELD_FRAMES = 64;
+const UNREACHABLE = "the lobby cannot reach its shared state just now; try again shortly";
 
 /** Close codes the lobby uses; 4000 is the application's "a newer socket took your place". */
 export const CLOSE = {
@@ -67,6 +73,14 @@ export class Connection implements MemberSocket {
    */
   readonly #cut = new Set<string>();
   readonly #refusals: StrikeCounter;
+  /** While its registration is on its way: what the socket sent, read once it is registered. */
+  #inbox: Array<string | Buffer> | undefined;
+  #inboxBytes = 0;
+  /** While its registration is on its way: what it is sent waits in the outbox, behind `registered`. */
+  #holding = false;
+  /** Requests that wait for the backplane, answered one after another in the order they came. */
+  #chain: Promise<void> = Promise.resolve();
+  #waiting = 0;
 
   constructor(core: LobbyCore, ip: string) {
     this.#core = core;
@@ -88,6 +102,10 @@ export class Connection implements MemberSocket {
   message(raw: string | Buffer): void {
     if (this.closing) return;
     this.lastSeen = performance.now();
+    if (this.#inbox) {
+      this.#holdFrame(raw);
+      return;
+    }
     try {
       if (typeof raw === "string") this.#text(raw);
       else if (this.member) relayBinary(this.#core, this, this.member, raw);
@@ -115,9 +133,10 @@ export class Connection implements MemberSocket {
     const ws = this.ws;
     if (!ws || this.closing) return;
     // Behind relayed frames still waiting, a text frame waits too: order is kept per socket.
-    if (this.#outbox.length > 0) {
+    if (this.#outbox.length > 0 || this.#holding) {
       this.#outbox.push(text);
       this.#outboxBytes += text.length;
+      if (this.#outboxBytes > this.#core.limits.sendBufferBytes) this.#overflow(ws);
       return;
     }
     ws.sendText(text);
@@ -161,6 +180,7 @@ export class Connection implements MemberSocket {
 
   /** Writes what `sendBytes` gathered. */
   flush(): void {
+    if (this.#holding) return;
     const ws = this.ws;
     const out = this.#outbox;
     this.#outbox = [];
@@ -174,8 +194,68 @@ export class Connection implements MemberSocket {
     this.send({ type: "error", code, message: message.slice(0, 500), ...(re ? { re } : {}) });
   }
 
+  /**
+   * A registration is on its way: until `release`, frames from the socket wait to be read and
+   * frames for it wait to be written, so `registered` is the first thing it hears and nothing it
+   * sent meanwhile is refused as unregistered.
+   */
+  hold(): void {
+    this.#holding = true;
+    this.#inbox = [];
+    this.#inboxBytes = 0;
+  }
+
+  /** Sends `first` (the `registered` frame), then what waited for it, then reads what the socket sent meanwhile. */
+  release(first: string): void {
+    this.#holding = false;
+    const inbox = this.#inbox ?? [];
+    this.#inbox = undefined;
+    const ws = this.ws;
+    if (!ws || this.closing) return;
+    ws.sendText(first);
+    this.flush();
+    this.#checkBuffer(ws);
+    for (const raw of inbox) {
+      if (this.closing) break;
+      this.message(raw);
+    }
+  }
+
+  /**
+   * Runs `task` once this socket's earlier requests to the backplane are answered: one node's
+   * room requests are answered in the order it made them. Its refusal, or the backplane being
+   * unreachable, is answered as an error naming `re`; without `re` a failure is only logged.
+   */
+  serial(task: () => Promise<Refusal | undefined>, re?: string): void {
+    if (this.#waiting >= SERIAL_MAX) {
+      if (re) {
+        this.error("limit", "too many requests waiting for an answer", re);
+        this.refused();
+      }
+      return;
+    }
+    this.#waiting += 1;
+    this.#chain = this.#chain.then(async () => {
+      try {
+        // A socket that closed meanwhile asks nothing more.
+        const refusal = this.closing ? undefined : await task();
+        if (refusal && re) this.error(refusal.code, refusal.message, re);
+      } catch (err) {
+        if (err instanceof BackplaneUnavailableError) {
+          if (re) this.error("limit", UNREACHABLE, re);
+        } else if (err instanceof NoSuchRoomError) {
+          if (re) this.error("no_room", "no such room", re);
+        } else this.#core.log.debug("lobby: a request's handling failed", { re, error: String(err) });
+      } finally {
+        this.#waiting -= 1;
+      }
+    });
+  }
+
   close(code: number, reason: string): void {
     if (this.closing) return;
+    this.#holding = false;
+    this.#inbox = undefined;
     // What was said before the close (a goodbye behind relayed frames) still goes first.
     this.flush();
     this.closing = true;
@@ -198,9 +278,26 @@ export class Connection implements MemberSocket {
   /** A peer that stops reading must not grow this process: past the cap the socket goes at once. */
   #checkBuffer(ws: ServerWebSocket<Connection>): void {
     if (ws.getBufferedAmount() <= this.#core.limits.sendBufferBytes) return;
+    this.#overflow(ws);
+  }
+
+  #overflow(ws: ServerWebSocket<Connection>): void {
     this.#core.counters.sendBufferCloses += 1;
     this.closing = true;
+    this.#outbox = [];
+    this.#outboxBytes = 0;
     ws.terminate();
+  }
+
+  /** A frame that came while the registration was on its way: kept, within bounds, to be read after. */
+  #holdFrame(raw: string | Buffer): void {
+    const inbox = this.#inbox!;
+    this.#inboxBytes += raw.length;
+    if (inbox.length >= HELD_FRAMES || this.#inboxBytes > this.#core.limits.textFrameBytes * 2) {
+      this.close(CLOSE.policy, "too much sent before registration");
+      return;
+    }
+    inbox.push(typeof raw === "string" ? raw : Buffer.from(raw));
   }
 
   #text(raw: string): void {
@@ -254,21 +351,25 @@ export class Connection implements MemberSocket {
         core.update(member, msg);
         break;
       case "list_rooms":
-        this.send({ type: "rooms", rooms: core.listRooms() });
+        this.serial(async () => {
+          this.send({ type: "rooms", rooms: await core.listRooms() });
+          return undefined;
+        }, msg.type);
         break;
       case "create_room":
-        this.#answer(createRoom(core, this, member, msg), msg.type);
+        this.serial(() => createRoom(core, this, member, msg), msg.type);
         break;
       case "join_room":
-        this.#answer(joinRoom(core, this, member, msg), msg.type);
+        this.serial(() => joinRoom(core, this, member, msg), msg.type);
         break;
       case "leave_room":
-        this.#answer(leaveRoom(core, member, msg), msg.type);
+        this.serial(() => leaveRoom(core, member, msg), msg.type);
         break;
       case "signal": {
+        const text = JSON.stringify({ type: "signal", from: member.id, data: msg.data });
         const to = core.directory.get(msg.to);
-        if (to) to.socket.sendText(JSON.stringify({ type: "signal", from: member.id, data: msg.data }));
-        else this.send({ type: "undeliverable", to: msg.to });
+        if (to) to.socket.sendText(text);
+        else core.sendRemote(msg.to, text, () => this.send({ type: "undeliverable", to: msg.to }));
         break;
       }
       case "relay_open":
@@ -286,10 +387,6 @@ export class Connection implements MemberSocket {
         throw new Error(`unhandled lobby message ${(never as { type: string }).type}`);
       }
     }
-  }
-
-  #answer(refusal: Refusal | undefined, re: string): void {
-    if (refusal) this.error(refusal.code, refusal.message, re);
   }
 
   /** Each message type has a bucket of its own; the relay's types are held by the relay budgets. */

@@ -1,4 +1,5 @@
 import type { DirectoryEntry, JoinParty } from "../protocol/lobby.ts";
+import type { HeldNode, NodeRecord } from "./backplane/backplane.ts";
 
 /** What a member's socket offers the rest of the lobby: sending it a frame, and closing it. */
 export interface MemberSocket {
@@ -24,8 +25,8 @@ export interface Member {
   /** When it registered (ms since the epoch); a replacement keeps the first one's. */
   since: number;
   socket: MemberSocket;
-  /** Rooms it joined as a guest, so leaving the lobby tells their hosts. */
-  readonly joined: Set<string>;
+  /** Rooms it joined as a guest, each with its host, so leaving the lobby tells their hosts. */
+  readonly joined: Map<string, string>;
 }
 
 export function directoryEntry(m: Member): DirectoryEntry {
@@ -42,8 +43,38 @@ export function joinParty(m: Member): JoinParty {
   return { node_id: m.id, node_name: m.name, public_key: m.publicKey, addresses: m.addresses };
 }
 
+/** A node another instance holds, as the directory lists it. */
+export function heldEntry(n: HeldNode): DirectoryEntry {
+  return {
+    node_id: n.nodeId,
+    node_name: n.name,
+    public_key: n.publicKey,
+    capabilities: [...n.capabilities],
+    since: n.since,
+  };
+}
+
+/** A node another instance holds, as the other end of a room join learns it. */
+export function heldParty(n: HeldNode): JoinParty {
+  return { node_id: n.nodeId, node_name: n.name, public_key: n.publicKey, addresses: [...n.addresses] };
+}
+
+/** What the backplane shares of a member this instance holds. */
+export function nodeRecord(m: Member): NodeRecord {
+  return {
+    nodeId: m.id,
+    publicKey: m.publicKey,
+    name: m.name,
+    capabilities: m.capabilities,
+    addresses: m.addresses,
+    listed: m.listed,
+    since: m.since,
+  };
+}
+
 /**
- * The registered nodes, and the listed ones' directory entries kept as JSON text. `registered`
+ * The nodes this instance holds, and the listing: the directory entries, kept as JSON text, of
+ * the listed nodes of every instance (other instances' come through the backplane). `registered`
  * carries the whole directory, so its text is kept joined: a registration appends one entry (the
  * engine keeps the concatenation as a rope, so a join wave costs no rebuild per node); only a
  * node leaving the listing makes the next registration join the entries again.
@@ -97,15 +128,25 @@ export class Directory {
    */
   list(m: Member): string | undefined {
     const entry = JSON.stringify(directoryEntry(m));
-    const had = this.unlist(m.id);
+    return this.listEntry(m.id, entry) ? entry : undefined;
+  }
+
+  /** Lists `entry` (JSON text of a directory entry) under `id`; false, and `id` unlisted, when full. */
+  listEntry(id: string, entry: string): boolean {
+    const had = this.unlist(id);
     const size = Buffer.byteLength(entry) + 1;
-    if (this.#bytes + size > this.#maxBytes) return undefined;
-    this.#entries.set(m.id, entry);
+    if (this.#bytes + size > this.#maxBytes) return false;
+    this.#entries.set(id, entry);
     this.#bytes += size;
     if (!had && this.#joined !== undefined) {
       this.#joined = this.#joined === "" ? entry : `${this.#joined},${entry}`;
     }
-    return entry;
+    return true;
+  }
+
+  /** The listed entry of `id` as JSON text, if it is listed. */
+  entry(id: string): string | undefined {
+    return this.#entries.get(id);
   }
 
   /** Takes `id` out of the listing; true when it was in it. */

@@ -9,18 +9,21 @@ import { type NodeIdentity, verifySignature } from "../server/identity/identity.
 import { nodeIdFromPublicKey } from "../server/identity/node-id.ts";
 import type { Logger } from "../server/log.ts";
 import { canonicalBytes } from "../server/wire/canonical-json.ts";
+import type { Backplane, HeldNode } from "./backplane/backplane.ts";
 import { Bucket, StrikeCounter } from "./budget.ts";
 import { CLOSE, type Connection } from "./connection.ts";
-import { Directory, type Member } from "./directory.ts";
+import { Directory, type Member, nodeRecord } from "./directory.ts";
 import { DirectoryChanges } from "./directory-changes.ts";
 import type { LobbyLimits } from "./limits.ts";
-import { closeRoom, guestLeft } from "./room-ops.ts";
-import { Rooms } from "./rooms.ts";
+import { closeRoom, guestLeft, renameHostedRooms } from "./room-ops.ts";
+import { HeldRooms, RoomListing } from "./rooms.ts";
 
 /** The Bun pub/sub topic every registered socket is subscribed to: directory deltas. */
 export const DIRECTORY_TOPIC = "directory";
 
 const DIRECTORY_FULL = "the directory is full: this node is registered but not listed";
+/** A grace that could not end because the backplane was unreachable is looked at again this soon. */
+const GRACE_RETRY_MS = 5_000;
 
 type Register = Extract<LobbyClientMessage, { type: "register" }>;
 type Update = Extract<LobbyClientMessage, { type: "update" }>;
@@ -48,23 +51,29 @@ export interface CoreOptions {
   identity: NodeIdentity;
   log: Logger;
   limits: LobbyLimits;
-  instance: string;
+  /** What this instance shares with the lobby's other instances; its `instance` is this one's. */
+  backplane: Backplane;
   /** Sends `text` to every socket subscribed to `topic`. */
   publish(topic: string, text: string): void;
 }
 
 /**
- * The lobby's state and what changes it: sockets, the registered nodes and their directory,
- * rooms and their hosts' grace. One instance's memory; everything here is O(1) per message
- * except what a message asks for in full (the directory at registration, a room listing).
+ * The lobby's state on this instance and what changes it: sockets, the nodes it holds and the
+ * directory of every instance's, the rooms it answers for and their hosts' grace. What instances
+ * share goes through the backplane (`lobby/backplane/backplane.ts`); a frame for a node this
+ * instance holds never does, so one instance alone works as it did with everything in memory.
  */
 export class LobbyCore {
   readonly lobbyId: string;
   readonly instance: string;
   readonly limits: LobbyLimits;
   readonly log: Logger;
+  readonly backplane: Backplane;
   readonly directory: Directory;
-  readonly rooms = new Rooms();
+  /** Nodes other instances hold, as the backplane told of them. */
+  readonly remote = new Map<string, HeldNode>();
+  readonly rooms = new HeldRooms();
+  readonly listing: RoomListing;
   readonly connections = new Set<Connection>();
   readonly counters: LobbyCounters = {
     registrations: 0,
@@ -77,20 +86,26 @@ export class LobbyCore {
     directoryFlushes: 0,
     sendBufferCloses: 0,
   };
-  /** Hosts that went away with rooms still open, and when their grace ends. */
+  /** Hosts that went away with rooms still open here, and when their grace ends. */
   readonly #grace = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Sockets whose `registered` is on its way: directory deltas reach them behind it. */
+  readonly #registering = new Set<Connection>();
+  #stopped = false;
   /** Directory deltas not yet sent: they go to everyone together, at most every `directoryFlushMs`. */
   readonly changes: DirectoryChanges;
 
   constructor(opts: CoreOptions) {
     this.lobbyId = opts.identity.nodeId;
-    this.instance = opts.instance;
+    this.backplane = opts.backplane;
+    this.instance = opts.backplane.instance;
     this.limits = opts.limits;
     this.directory = new Directory(opts.limits.directoryBytes);
     this.log = opts.log;
+    this.listing = new RoomListing(() => this.backplane.publicRooms(this.limits.roomsListed));
     this.changes = new DirectoryChanges(opts.limits.directoryFlushMs, (text) => {
       this.counters.directoryFlushes += 1;
       opts.publish(DIRECTORY_TOPIC, text);
+      for (const conn of this.#registering) conn.sendText(text);
     });
   }
 
@@ -108,6 +123,15 @@ export class LobbyCore {
       conn.close(CLOSE.policy, "auth");
       return;
     }
+    // Until `registered` is out, what the socket sends waits, and so does what it is sent.
+    conn.hold();
+    void this.#admit(conn, msg).catch((err: unknown) => {
+      this.log.debug("lobby: a registration failed", { error: String(err) });
+      conn.close(CLOSE.tryLater, "registration failed");
+    });
+  }
+
+  async #admit(conn: Connection, msg: Register): Promise<void> {
     const previous = this.directory.get(msg.node_id);
     if (!previous && this.directory.size >= this.limits.maxNodes) {
       conn.error("limit", "this lobby holds as many nodes as it can", "register");
@@ -121,9 +145,9 @@ export class LobbyCore {
       capabilities: msg.capabilities,
       addresses: msg.addresses,
       listed: msg.listed,
-      since: previous?.since ?? Date.now(),
+      since: previous?.since ?? this.remote.get(msg.node_id)?.since ?? Date.now(),
       socket: conn,
-      joined: previous?.joined ?? new Set(),
+      joined: previous?.joined ?? new Map(),
     };
     if (previous) {
       // The older socket goes; its close must not take the node (now on this socket) with it.
@@ -133,6 +157,8 @@ export class LobbyCore {
       old.send({ type: "goodbye", reason: "replaced" });
       old.close(CLOSE.replaced, "replaced");
     }
+    // Held on another instance until now: that one closes its socket, told by the backplane.
+    this.remote.delete(member.id);
     const wasListed = this.directory.unlist(member.id);
     const now = performance.now();
     const l = this.limits;
@@ -151,55 +177,120 @@ export class LobbyCore {
     else if (wasListed) this.changes.gone(member.id);
     const full = member.listed && !entry;
     if (full) member.listed = false;
+    // Called now, so the backplane holds the node before anything else this socket asks of it.
+    this.backplane.register(nodeRecord(member)).catch((err: unknown) => this.#unshared("register", err));
     this.#hostBack(member);
     this.counters.registrations += 1;
+    this.#registering.add(conn);
+    let rooms: RoomSummary[];
+    try {
+      rooms = await this.listRooms();
+    } finally {
+      this.#registering.delete(conn);
+    }
+    if (conn.closing || conn.member !== member) return;
     const session = randomBytes(16).toString("hex");
-    const rooms = JSON.stringify(this.listRooms());
-    conn.sendText(`{"type":"registered","session":"${session}","directory":[${directory}],"rooms":${rooms}}`);
+    conn.release(
+      `{"type":"registered","session":"${session}","directory":[${directory}],"rooms":${JSON.stringify(rooms)}}`,
+    );
     conn.ws?.subscribe(DIRECTORY_TOPIC);
     if (full) conn.error("limit", DIRECTORY_FULL, "register");
   }
 
   update(member: Member, msg: Update): void {
     const wasListed = this.directory.isListed(member.id);
+    const renamed = msg.node_name !== undefined && msg.node_name !== member.name;
     if (msg.node_name !== undefined) member.name = msg.node_name;
     if (msg.addresses !== undefined) member.addresses = msg.addresses;
     if (msg.listed !== undefined) member.listed = msg.listed;
-    if (msg.node_name !== undefined) {
-      for (const room of this.rooms.hostedBy(member.id)) room.hostName = member.name;
-      this.rooms.changed();
-    }
     if (member.listed && (msg.node_name !== undefined || !wasListed)) {
       const entry = this.directory.list(member);
-      if (entry) {
-        this.changes.listed(member.id, entry);
-        return;
+      if (entry) this.changes.listed(member.id, entry);
+      else {
+        member.listed = false;
+        (member.socket as Connection).error("limit", DIRECTORY_FULL, "update");
       }
-      member.listed = false;
-      (member.socket as Connection).error("limit", DIRECTORY_FULL, "update");
     } else if (!member.listed) this.directory.unlist(member.id);
     if (wasListed && !this.directory.isListed(member.id)) this.changes.gone(member.id);
+    this.backplane.update(nodeRecord(member)).catch((err: unknown) => this.#unshared("update", err));
+    if (renamed && this.rooms.countHostedBy(member.id) > 0) {
+      (member.socket as Connection).serial(async () => {
+        await renameHostedRooms(this, member);
+        return undefined;
+      }, "update");
+    }
   }
 
-  listRooms(): RoomSummary[] {
-    return this.rooms.listing(this.limits.roomsListed, (host) => this.directory.get(host) !== undefined);
+  /** Public rooms of every instance whose host is registered, newest first. */
+  listRooms(): Promise<RoomSummary[]> {
+    return this.listing.get();
+  }
+
+  /**
+   * Sends `text` to node `id`: through its socket when this instance holds it, else through the
+   * backplane to whichever instance does (nothing happens when none does).
+   */
+  tell(id: string, text: string): void {
+    const member = this.directory.get(id);
+    if (member) member.socket.sendText(text);
+    else this.backplane.deliver(id, text).catch(() => {});
+  }
+
+  /**
+   * Hands a signal or relayed frame to node `to` on another instance. `undeliverable` runs when
+   * no instance holds it (or the backplane cannot be reached), `delivered` once one took it.
+   * Only for a node this instance does not hold: those go through their socket directly.
+   */
+  sendRemote(
+    to: string,
+    frame: string | Uint8Array,
+    undeliverable: () => void,
+    delivered?: () => void,
+  ): void {
+    // Nodes no instance told of cost the backplane nothing: a stream of frames to made-up ids stays here.
+    if (!this.remote.has(to)) {
+      undeliverable();
+      return;
+    }
+    this.backplane.deliver(to, frame).then(
+      (ok) => (ok ? delivered?.() : undeliverable()),
+      () => undeliverable(),
+    );
   }
 
   /** A socket closed: if it held a registration, the node leaves (its rooms wait for it a while). */
   closed(conn: Connection): void {
     this.connections.delete(conn);
+    this.#registering.delete(conn);
     const member = conn.member;
     conn.member = undefined;
     if (!member || conn.replaced || this.directory.get(member.id)?.socket !== conn) return;
     if (this.directory.remove(member.id)) this.changes.gone(member.id);
-    for (const roomId of member.joined) guestLeft(this, member.id, roomId);
+    // Its places in rooms go with it in the backplane; the hosts are told here.
+    this.backplane.unregister(member.id).catch((err: unknown) => this.#unshared("unregister", err));
+    for (const [roomId, host] of member.joined) guestLeft(this, member.id, roomId, host);
     member.joined.clear();
     if (this.rooms.countHostedBy(member.id) > 0) {
-      this.rooms.changed();
-      const timer = setTimeout(() => this.#graceOver(member.id), this.limits.hostGraceMs);
-      timer.unref?.();
-      this.#grace.set(member.id, timer);
+      this.listing.invalidate();
+      this.hostGone(member.id);
     }
+  }
+
+  /** `host`, which hosts rooms held here, is registered nowhere now: they close unless it is back in time. */
+  hostGone(host: string, waitMs = this.limits.hostGraceMs): void {
+    if (this.#stopped || this.#grace.has(host) || this.rooms.countHostedBy(host) === 0) return;
+    const timer = setTimeout(() => void this.#graceOver(host), waitMs);
+    timer.unref?.();
+    this.#grace.set(host, timer);
+  }
+
+  /** `host` registered again, here or on another instance: its rooms stay. */
+  hostBackElsewhere(host: string): void {
+    const timer = this.#grace.get(host);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.#grace.delete(host);
+    this.listing.invalidate();
   }
 
   /**
@@ -228,6 +319,7 @@ export class LobbyCore {
 
   /** Every socket gets `goodbye` and a close; rooms' grace timers end with the lobby. */
   shutdown(reason: string): void {
+    this.#stopped = true;
     for (const timer of this.#grace.values()) clearTimeout(timer);
     this.#grace.clear();
     this.changes.stop();
@@ -255,19 +347,37 @@ export class LobbyCore {
     return undefined;
   }
 
-  /** A host that came back within its grace keeps its rooms. */
+  /** A host that came back within its grace keeps its rooms, shown under the name it has now. */
   #hostBack(member: Member): void {
-    const timer = this.#grace.get(member.id);
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    this.#grace.delete(member.id);
-    for (const room of this.rooms.hostedBy(member.id)) room.hostName = member.name;
-    this.rooms.changed();
+    if (this.rooms.countHostedBy(member.id) === 0) return;
+    this.hostBackElsewhere(member.id);
+    this.listing.invalidate();
+    if (this.rooms.hostedBy(member.id).some((r) => r.hostName !== member.name)) {
+      (member.socket as Connection).serial(async () => {
+        await renameHostedRooms(this, member);
+        return undefined;
+      });
+    }
   }
 
-  #graceOver(host: string): void {
+  async #graceOver(host: string): Promise<void> {
     this.#grace.delete(host);
-    if (this.directory.get(host)) return;
-    for (const room of this.rooms.hostedBy(host)) closeRoom(this, room, "the host did not come back");
+    if (this.#stopped || this.directory.get(host)) return;
+    try {
+      // Back on another instance: its rooms stay.
+      if (await this.backplane.node(host)) return;
+      const rooms = await this.backplane.roomsOf(host);
+      if (this.directory.get(host)) return;
+      this.rooms.reconcile(host, rooms, this.instance);
+      for (const room of rooms) await closeRoom(this, room, "the host did not come back");
+    } catch (err) {
+      this.log.debug("lobby: a host's grace could not end; looking again shortly", { error: String(err) });
+      this.hostGone(host, Math.min(this.limits.hostGraceMs, GRACE_RETRY_MS));
+    }
+  }
+
+  /** The backplane could not take a change (it is degraded): it publishes it once it is back. */
+  #unshared(what: string, err: unknown): void {
+    this.log.debug(`lobby: the backplane took no ${what} now`, { error: String(err) });
   }
 }

@@ -5,7 +5,10 @@ import { StartupError } from "../server/errors.ts";
 import type { NodeIdentity } from "../server/identity/identity.ts";
 import type { Logger } from "../server/log.ts";
 import { WEFT_VERSION } from "../server/version.ts";
+import { type Backplane, BackplaneUnavailableError } from "./backplane/backplane.ts";
+import { MemoryBackplane } from "./backplane/memory-backplane.ts";
 import { Connection } from "./connection.ts";
+import { backplaneListener } from "./instances.ts";
 import { type LobbyLimits, resolveLimits } from "./limits.ts";
 import { LobbyCore, type LobbyCounters } from "./lobby-core.ts";
 import { statusPage } from "./status-page.ts";
@@ -19,8 +22,16 @@ export interface LobbyServerOptions {
   log: Logger;
   /** Overrides of the defaults in `lobby/limits.ts`. */
   limits?: Partial<LobbyLimits>;
-  /** Tells instances of one lobby apart in `/health`; a short random id when not given. */
+  /**
+   * Tells instances of one lobby apart in `/health`; a short random id when not given. With a
+   * `backplane`, the backplane's own instance id is used instead.
+   */
   instance?: string;
+  /**
+   * What this instance shares with the lobby's others (`lobby/backplane/`); by default a memory
+   * backplane of its own, for a lobby of one instance. The lobby starts it, and stops it on `stop`.
+   */
+  backplane?: Backplane;
   version?: string;
 }
 
@@ -48,14 +59,17 @@ const STOP_GRACE_MS = 300;
 export async function startLobby(opts: LobbyServerOptions): Promise<RunningLobby> {
   const limits = resolveLimits(opts.limits);
   const version = opts.version ?? WEFT_VERSION;
-  const instance = opts.instance ?? randomBytes(4).toString("hex");
+  const backplane =
+    opts.backplane ??
+    new MemoryBackplane({ instance: opts.instance ?? randomBytes(4).toString("hex"), log: opts.log });
+  const instance = backplane.instance;
   const started = performance.now();
   let server: Server<Connection> | undefined;
   const core = new LobbyCore({
     identity: opts.identity,
     log: opts.log,
     limits,
-    instance,
+    backplane,
     publish: (topic, text) => server?.publish(topic, text),
   });
   const perIp = new Map<string, number>();
@@ -68,7 +82,7 @@ export async function startLobby(opts: LobbyServerOptions): Promise<RunningLobby
   };
 
   const health = (): LobbyHealth => ({
-    status: "ok",
+    status: backplane.health(),
     version,
     lobby_id: core.lobbyId,
     instance,
@@ -147,6 +161,13 @@ export async function startLobby(opts: LobbyServerOptions): Promise<RunningLobby
     });
 
   try {
+    await backplane.start(backplaneListener(core));
+  } catch (err) {
+    // What could not be reached, in one line (the store's address, never its password).
+    if (err instanceof BackplaneUnavailableError) throw new StartupError(err.message);
+    throw err;
+  }
+  try {
     try {
       server = serve(opts.host);
     } catch (err) {
@@ -155,6 +176,7 @@ export async function startLobby(opts: LobbyServerOptions): Promise<RunningLobby
       server = serve("0.0.0.0");
     }
   } catch (err) {
+    await backplane.stop();
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw new StartupError(`port ${opts.port} is in use; pick another with --port`);
     }
@@ -192,6 +214,8 @@ export async function startLobby(opts: LobbyServerOptions): Promise<RunningLobby
         const deadline = performance.now() + STOP_GRACE_MS;
         while (core.connections.size > 0 && performance.now() < deadline) await Bun.sleep(10);
         await bound.stop(true);
+        // This instance's nodes leave every other instance's directory now, not at their lease's end.
+        await backplane.stop();
       })();
       return stopping;
     },

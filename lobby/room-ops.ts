@@ -1,9 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { LobbyClientMessage, LobbyErrorCode, LobbyServerMessage } from "../protocol/lobby.ts";
+import type { JoinParty, LobbyClientMessage, LobbyErrorCode, LobbyServerMessage } from "../protocol/lobby.ts";
+import type { RoomRecord } from "./backplane/backplane.ts";
 import type { Connection } from "./connection.ts";
-import { joinParty, type Member } from "./directory.ts";
+import { heldParty, joinParty, type Member } from "./directory.ts";
 import type { LobbyCore } from "./lobby-core.ts";
-import { type Room, summary } from "./rooms.ts";
+import { recordOf, summary } from "./rooms.ts";
 
 type CreateRoom = Extract<LobbyClientMessage, { type: "create_room" }>;
 type JoinRoom = Extract<LobbyClientMessage, { type: "join_room" }>;
@@ -24,71 +25,84 @@ export function tokenHash(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
+/*
+ * Rooms live in the backplane, shared by every instance of the lobby: a room made here may be
+ * joined through any instance, and its host and guests may be on others. Each request runs in
+ * its socket's turn (`Connection.serial`), so one node's room requests are answered in order.
+ */
+
 /**
  * `create_room`: a new room with a fresh id (and a token for a `token` room, told to the host
  * only), or with `restore` the room this host had before a restart, under its old id and token
- * hash so the tokens its guests hold keep working.
+ * hash so the tokens its guests hold keep working (perhaps on another instance than before).
  */
-export function createRoom(
+export async function createRoom(
   core: LobbyCore,
   conn: Connection,
   host: Member,
   msg: CreateRoom,
-): Refusal | undefined {
-  const existing = msg.restore ? core.rooms.get(msg.restore.room_id) : undefined;
+): Promise<Refusal | undefined> {
+  const bp = core.backplane;
+  const restore = msg.restore;
+  const existing = restore ? await bp.room(restore.room_id) : undefined;
   if (existing && existing.host !== host.id) {
     return refuse("denied", "another host holds a room with this id");
   }
-  if (!existing && core.rooms.countHostedBy(host.id) >= core.limits.roomsPerHost) {
-    return refuse("limit", `a host may hold at most ${core.limits.roomsPerHost} rooms`);
+  if (!existing) {
+    const mine = await bp.roomsOf(host.id);
+    core.rooms.reconcile(host.id, mine, core.instance);
+    if (mine.length >= core.limits.roomsPerHost) {
+      return refuse("limit", `a host may hold at most ${core.limits.roomsPerHost} rooms`);
+    }
   }
   let token: string | undefined;
   let hash: string | undefined;
   if (msg.policy === "token") {
-    if (msg.restore) {
-      hash = msg.restore.token_hash ?? existing?.tokenHash;
+    if (restore) {
+      hash = restore.token_hash ?? existing?.tokenHash;
       if (!hash) return refuse("denied", "a token room is restored with its token hash");
     } else {
       token = randomBytes(16).toString("base64url");
       hash = tokenHash(token);
     }
   }
-  let room: Room;
-  if (existing) {
-    room = existing;
-    room.name = msg.name;
-    room.hostName = host.name;
-    room.visibility = msg.visibility;
-    room.policy = msg.policy;
-    room.tokenHash = hash;
-    core.rooms.changed();
-  } else {
-    room = {
-      id: msg.restore?.room_id ?? randomBytes(16).toString("hex"),
-      name: msg.name,
-      host: host.id,
-      hostName: host.name,
-      visibility: msg.visibility,
-      policy: msg.policy,
-      tokenHash: hash,
-      guests: new Set(),
-    };
-    core.rooms.add(room);
-  }
-  conn.send({ type: "room_created", room: summary(room), ...(token ? { token } : {}) });
+  const room: RoomRecord = {
+    id: restore?.room_id ?? randomBytes(16).toString("hex"),
+    name: msg.name,
+    host: host.id,
+    hostName: host.name,
+    visibility: msg.visibility,
+    policy: msg.policy,
+    tokenHash: hash,
+    createdAt: existing?.createdAt ?? Date.now(),
+  };
+  if ((await bp.putRoom(room)) === "taken") return refuse("denied", "another host holds a room with this id");
+  core.rooms.add(room);
+  core.listing.invalidate();
+  // The host went while its room was being made: the room waits for it like its others.
+  if (core.directory.get(host.id) !== host) core.hostGone(host.id);
+  conn.send({
+    type: "room_created",
+    room: summary(room, existing?.members ?? 1),
+    ...(token ? { token } : {}),
+  });
   return undefined;
 }
 
 /** `join_room`: the guest learns where the host is, and the host learns who is coming. */
-export function joinRoom(
+export async function joinRoom(
   core: LobbyCore,
   conn: Connection,
   guest: Member,
   msg: JoinRoom,
-): Refusal | undefined {
-  const room = core.rooms.get(msg.room_id);
+): Promise<Refusal | undefined> {
+  const bp = core.backplane;
+  const room = await bp.room(msg.room_id);
   if (!room) return refuse("no_room", "no such room");
-  const host = core.directory.get(room.host);
+  // The host is on this instance, or on another one, or not registered anywhere (in its grace).
+  const local = core.directory.get(room.host);
+  const held = local ? undefined : await bp.node(room.host);
+  const host: JoinParty | undefined = local ? joinParty(local) : held && heldParty(held);
   if (!host) return refuse("no_room", "the host of this room is not connected");
   if (room.host === guest.id) return refuse("denied", "this node hosts the room");
   if (room.policy === "token") {
@@ -97,51 +111,73 @@ export function joinRoom(
       return refuse("denied", "wrong room token");
     }
   }
-  if (!room.guests.has(guest.id)) {
-    room.guests.add(guest.id);
-    guest.joined.add(room.id);
-    core.rooms.changed();
+  const joined = await bp.joinRoom(room.id, guest.id);
+  if (joined) {
+    guest.joined.set(room.id, room.host);
+    core.listing.invalidate();
   }
-  conn.send({ type: "room_info", room: summary(room), host: joinParty(host) });
-  host.socket.sendText(frame({ type: "peer_joining", room_id: room.id, guest: joinParty(guest) }));
+  conn.send({ type: "room_info", room: summary(room, room.members + (joined ? 1 : 0)), host });
+  core.tell(room.host, frame({ type: "peer_joining", room_id: room.id, guest: joinParty(guest) }));
   return undefined;
 }
 
 /** `leave_room`: the host leaving closes the room; a guest leaving is told to the host. */
-export function leaveRoom(core: LobbyCore, member: Member, msg: LeaveRoom): Refusal | undefined {
-  const room = core.rooms.get(msg.room_id);
+export async function leaveRoom(
+  core: LobbyCore,
+  member: Member,
+  msg: LeaveRoom,
+): Promise<Refusal | undefined> {
+  const room = await core.backplane.room(msg.room_id);
   if (!room) return refuse("no_room", "no such room");
   if (room.host === member.id) {
-    closeRoom(core, room, "the host closed the room");
+    await closeRoom(core, room, "the host closed the room");
     return undefined;
   }
-  if (!room.guests.has(member.id)) return refuse("no_room", "this node is not in the room");
+  if (!(await core.backplane.leaveRoom(room.id, member.id))) {
+    return refuse("no_room", "this node is not in the room");
+  }
   member.joined.delete(room.id);
-  guestLeft(core, member.id, room.id);
+  guestLeft(core, member.id, room.id, room.host);
   return undefined;
 }
 
-/** Ends a room: every member still here, the host included, gets `room_closed`. */
-export function closeRoom(core: LobbyCore, room: Room, reason: string): void {
+/** Ends a room wherever it is held: every member still here, the host included, gets `room_closed`. */
+export async function closeRoom(
+  core: LobbyCore,
+  room: { readonly id: string; readonly host: string },
+  reason: string,
+): Promise<void> {
+  const guests = await core.backplane.deleteRoom(room.id);
   core.rooms.remove(room.id);
+  core.listing.invalidate();
+  // Ended meanwhile by another instance, which told its members.
+  if (guests === undefined) return;
   const text = frame({ type: "room_closed", room_id: room.id, reason });
-  for (const id of room.guests) {
-    const guest = core.directory.get(id);
-    if (!guest) continue;
-    guest.joined.delete(room.id);
-    guest.socket.sendText(text);
+  for (const id of guests) {
+    core.directory.get(id)?.joined.delete(room.id);
+    core.tell(id, text);
   }
-  core.directory.get(room.host)?.socket.sendText(text);
+  core.tell(room.host, text);
 }
 
 /** A guest is no longer in a room (it left, or left the lobby): the host hears of it. */
-export function guestLeft(core: LobbyCore, guestId: string, roomId: string): void {
-  const room = core.rooms.get(roomId);
-  if (!room?.guests.delete(guestId)) return;
-  core.rooms.changed();
-  core.directory
-    .get(room.host)
-    ?.socket.sendText(frame({ type: "peer_left", room_id: room.id, node_id: guestId }));
+export function guestLeft(core: LobbyCore, guestId: string, roomId: string, host: string): void {
+  core.listing.invalidate();
+  core.tell(host, frame({ type: "peer_left", room_id: roomId, node_id: guestId }));
+}
+
+/**
+ * The host's rooms show its name: after a rename, or a return under another name, each of its
+ * rooms is put again with the new one (and is then held by this instance, the host's own).
+ */
+export async function renameHostedRooms(core: LobbyCore, host: Member): Promise<void> {
+  const rooms = await core.backplane.roomsOf(host.id);
+  for (const room of rooms) {
+    if (room.hostName === host.name) continue;
+    const renamed = { ...recordOf(room), hostName: host.name };
+    if ((await core.backplane.putRoom(renamed)) !== "taken") core.rooms.add(renamed);
+  }
+  core.listing.invalidate();
 }
 
 function sameHex(a: string, b: string): boolean {
