@@ -6,6 +6,7 @@ import { StartupError } from "../server/errors.ts";
 import { loadOrCreateIdentity, type NodeIdentity } from "../server/identity/identity.ts";
 import { createLogger } from "../server/log.ts";
 import { WEFT_VERSION } from "../server/version.ts";
+import { RedisBackplane, redisTarget } from "./backplane/redis-backplane.ts";
 import { type RunningLobby, startLobby } from "./lobby-server.ts";
 
 /** How long a signal may take to stop the lobby before the process exits regardless. */
@@ -13,7 +14,9 @@ const SHUTDOWN_DEADLINE_MS = 1_800;
 
 /**
  * `weft --lobby`: runs a lobby until SIGINT or SIGTERM and returns the exit code (0 after a clean
- * stop; 2 with one line on stderr for anything the operator can fix, such as a port in use).
+ * stop; 2 with one line on stderr for anything the operator can fix, such as a port in use or a
+ * Redis it cannot reach). With `--redis-url` it is one instance of a lobby whose others share that
+ * Redis; without, a lobby of one with everything in memory.
  */
 export async function runLobby(
   options: LobbyOptions,
@@ -26,20 +29,25 @@ export async function runLobby(
   });
   let lobby: RunningLobby;
   try {
-    if (options.redisUrl !== undefined) {
-      throw new StartupError(
-        "--redis-url: sharing a lobby through Redis is not built in this version of weft",
-      );
-    }
     // A node and a lobby on one machine must not share an identity: the lobby's lives beside it.
+    // Instances of one lobby are given copies of one data dir: one identity, one lobby id.
     const identity = await lobbyIdentity(options.dataDir ?? join(defaultDataDir(env), "lobby"));
+    const backplane =
+      options.redisUrl === undefined ? undefined : new RedisBackplane({ url: options.redisUrl, log });
     lobby = await startLobby({
       port: options.port,
       host: options.host,
       identity,
       log,
       limits: options.limits,
+      ...(backplane ? { backplane } : {}),
     });
+    if (options.redisUrl !== undefined) {
+      log.info("sharing the lobby through Redis", {
+        redis: redisTarget(options.redisUrl),
+        instance: lobby.health().instance,
+      });
+    }
   } catch (err) {
     if (!(err instanceof StartupError)) throw err;
     process.stderr.write(`weft: ${err.message}\n`);

@@ -181,7 +181,13 @@ describe("weft --lobby, the compiled binary alone in an empty folder", () => {
       [["--lobby", "--name", "x"], "only for a node"],
       [["--limit", "maxNodes=2"], "only for --lobby"],
       [["--lobby", "--port", "high"], "--port must be a port number"],
-      [["--lobby", "--redis-url", "redis://127.0.0.1:6379"], "Redis is not built"],
+      // Nothing listens on port 1: the line names where it looked, never the URL's password.
+      [
+        ["--lobby", "--redis-url", "redis://:hunter2@127.0.0.1:1"],
+        "cannot reach Redis at redis://127.0.0.1:1",
+      ],
+      [["--lobby"], "cannot reach Redis", { WEFT_REDIS_URL: "redis://127.0.0.1:1" }],
+      [["--lobby", "--redis-url", "http://127.0.0.1:1"], "must be a redis:// or rediss:// URL"],
       [["--lobby", "--data-dir", join(blocker, "sub")], "data dir"],
       [["--lobby", "--host", "127.0.0.1", "--port", String(busy.port), "--data-dir", "./other"], "in use"],
     ];
@@ -190,7 +196,9 @@ describe("weft --lobby, the compiled binary alone in an empty folder", () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(expected);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
-      expect(r.stderr).not.toMatch(/at .*:\d+/);
+      // No stack frame (a line "    at fn (file:line:col)"): "Redis at redis://host:port" is not one.
+      expect(r.stderr).not.toMatch(/^\s+at \S.*:\d+:\d+\)?$/m);
+      expect(r.stderr).not.toContain("hunter2");
     }
     expect((await busy.stop()).code).toBe(0);
   });
