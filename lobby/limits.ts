@@ -17,6 +17,12 @@ export interface LobbyLimits {
   /** Registered nodes one instance holds; a registration past it gets `error limit`. */
   maxNodes: number;
   /**
+   * Registrations of one node in a minute, counted on every instance of the lobby together: a
+   * node has one socket in the whole lobby, whose buckets hold it, and this is how often it may
+   * get a fresh one (a reconnect, or a move to another instance). Past it: `error limit`, 1013.
+   */
+  registrationsPerMinute: number;
+  /**
    * Bytes the directory's listing may take. `registered` carries all of it, so it must stay well
    * under `sendBufferBytes`; a node that would pass it is registered but not listed, and told.
    */
@@ -80,6 +86,7 @@ export const DEFAULT_LOBBY_LIMITS: Readonly<LobbyLimits> = Object.freeze({
   socketsPerIp: 64,
   maxSockets: 25_000,
   maxNodes: 20_000,
+  registrationsPerMinute: 30,
   directoryBytes: 6 * MiB,
   directoryFlushMs: 100,
   roomsPerHost: 16,

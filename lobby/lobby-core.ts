@@ -24,6 +24,8 @@ export const DIRECTORY_TOPIC = "directory";
 const DIRECTORY_FULL = "the directory is full: this node is registered but not listed";
 /** A grace that could not end because the backplane was unreachable is looked at again this soon. */
 const GRACE_RETRY_MS = 5_000;
+/** The window `registrationsPerMinute` counts in. */
+const REGISTRATION_WINDOW_MS = 60_000;
 
 type Register = Extract<LobbyClientMessage, { type: "register" }>;
 type Update = Extract<LobbyClientMessage, { type: "update" }>;
@@ -132,6 +134,17 @@ export class LobbyCore {
   }
 
   async #admit(conn: Connection, msg: Register): Promise<void> {
+    // Counted once the signature is checked, so only the node itself spends its registrations.
+    // Counted wherever it registers: moving between instances gives it no fresh budget. With the
+    // backplane unreachable each socket's own buckets still hold.
+    const count = await this.backplane.hit(`register:${msg.node_id}`, REGISTRATION_WINDOW_MS).catch(() => 0);
+    if (conn.closing) return;
+    if (count > this.limits.registrationsPerMinute) {
+      this.counters.refusedRegistrations += 1;
+      conn.error("limit", "this node registers too often; try again in a minute", "register");
+      conn.close(CLOSE.tryLater, "registering too often");
+      return;
+    }
     const previous = this.directory.get(msg.node_id);
     if (!previous && this.directory.size >= this.limits.maxNodes) {
       conn.error("limit", "this lobby holds as many nodes as it can", "register");

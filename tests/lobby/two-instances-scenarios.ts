@@ -366,6 +366,27 @@ export function twoInstanceScenarios(fixture: SharedStoreFixture): void {
     );
 
     test(
+      "how often a node registers is counted on both instances together",
+      async () => {
+        const [one, two] = await pair({ registrationsPerMinute: 3 });
+        const key = await newIdentity();
+        for (const lobby of [one, two, one]) {
+          const peer = h.track(await LobbyPeer.connect(lobby.wsUrl, key));
+          await peer.register();
+        }
+        const fourth = h.track(await LobbyPeer.connect(two.wsUrl, key));
+        fourth.send(fourth.registerFrame());
+        expect(await fourth.next("error", CROSSING_MS)).toMatchObject({ code: "limit", re: "register" });
+        expect((await fourth.waitClose(CROSSING_MS)).code).toBe(1013);
+        // Refused, it took nothing: the newest registration still stands.
+        expect([one.health().nodes, two.health().nodes]).toEqual([1, 0]);
+        // Another node's count is its own.
+        await h.node(two);
+      },
+      TEST_MS,
+    );
+
+    test(
       "a relayed link whose receiver on the other instance does not keep up is ended at both ends",
       async () => {
         const [one, two] = await pair({
