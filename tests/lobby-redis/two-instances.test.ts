@@ -23,7 +23,13 @@ const redisFixture: SharedStoreFixture = {
   async reset() {
     await redis().cli("FLUSHALL");
   },
-  backplane: (instance) => new RedisBackplane({ url: redis().url, instance, retryMaxMs: 300 }),
+  backplane: (instance, presenceTtlMs) =>
+    new RedisBackplane({
+      url: redis().url,
+      instance,
+      retryMaxMs: 300,
+      ...(presenceTtlMs ? { presenceTtlMs } : {}),
+    }),
   async stopStore() {
     await redis().stop();
   },

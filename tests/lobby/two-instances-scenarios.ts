@@ -15,8 +15,11 @@ export interface SharedStoreFixture {
   teardown(): Promise<void>;
   /** An empty store for the next test. */
   reset(): Promise<void>;
-  /** A backplane named `instance` on the shared store, not started (the lobby starts it). */
-  backplane(instance: string): Backplane;
+  /**
+   * A backplane named `instance` on the shared store, not started (the lobby starts it); `abandon`
+   * stops it as a killed process would, leaving what it held to lapse.
+   */
+  backplane(instance: string, presenceTtlMs?: number): Backplane & { abandon(): void };
   /** The store goes away (connections drop)... */
   stopStore(): Promise<void>;
   /** ...and comes back empty. */
@@ -50,11 +53,15 @@ export function twoInstanceScenarios(fixture: SharedStoreFixture): void {
     beforeEach(() => fixture.reset());
 
     /** Two instances of one lobby: one identity, one store. */
-    async function pair(limits: Partial<LobbyLimits> = {}): Promise<[RunningLobby, RunningLobby]> {
+    async function pair(
+      limits: Partial<LobbyLimits> = {},
+      presenceTtlMs?: number,
+    ): Promise<[RunningLobby, RunningLobby, Backplane & { abandon(): void }]> {
       n += 1;
-      const one = await h.lobby(limits, { identity, backplane: fixture.backplane(`one${n}`) });
-      const two = await h.lobby(limits, { identity, backplane: fixture.backplane(`two${n}`) });
-      return [one, two];
+      const first = fixture.backplane(`one${n}`, presenceTtlMs);
+      const one = await h.lobby(limits, { identity, backplane: first });
+      const two = await h.lobby(limits, { identity, backplane: fixture.backplane(`two${n}`, presenceTtlMs) });
+      return [one, two, first];
     }
 
     async function listed(peer: LobbyPeer, roomId: string) {
@@ -361,6 +368,29 @@ export function twoInstanceScenarios(fixture: SharedStoreFixture): void {
         watcher.send({ type: "signal", to: key.nodeId, data: "here?" });
         expect((await third.next("signal", CROSSING_MS)).data).toBe("here?");
         expect([one.health().nodes, two.health().nodes]).toEqual([2, 0]);
+      },
+      TEST_MS,
+    );
+
+    test(
+      "an instance that dies takes its nodes out of the other's directory within the presence TTL",
+      async () => {
+        const ttl = 1_000;
+        const [one, two, oneBackplane] = await pair({}, ttl);
+        const a = await h.node(one);
+        const b = await h.node(two);
+        await b.untilListed(a.id, undefined, CROSSING_MS);
+        // As kill -9 would leave it: no goodbye, no more refreshes (the sockets here are not the point).
+        oneBackplane.abandon();
+        const killed = Date.now();
+        await b.untilGone(a.id, ttl + CROSSING_MS);
+        expect(Date.now() - killed).toBeLessThan(ttl + 500);
+        // The node comes back through the live instance, as a node's client reconnects.
+        const again = h.track(await LobbyPeer.connect(two.wsUrl, a.identity));
+        await again.register();
+        await b.untilListed(a.id, undefined, CROSSING_MS);
+        b.send({ type: "signal", to: a.id, data: "back" });
+        expect((await again.next("signal")).from).toBe(b.id);
       },
       TEST_MS,
     );

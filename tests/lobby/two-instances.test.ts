@@ -11,7 +11,8 @@ const memory: SharedStoreFixture = {
   async reset() {
     store = new MemoryStore();
   },
-  backplane: (instance) => new MemoryBackplane({ instance, store, retryMaxMs: 300 }),
+  backplane: (instance, presenceTtlMs) =>
+    new MemoryBackplane({ instance, store, retryMaxMs: 300, ...(presenceTtlMs ? { presenceTtlMs } : {}) }),
   async stopStore() {
     store.fail();
   },
