@@ -13,7 +13,7 @@ import type { RoomPolicy, RoomVisibility } from "../../protocol/lobby.ts";
  * room tokens (only their sha256), anything relayed beyond the frame in flight.
  *
  * Presence is leased: an instance refreshes what it holds (its nodes, its rooms, its nodes'
- * places in rooms) every third of `presenceTtlMs`, so what a killed instance held is gone from
+ * places in rooms) every quarter of `presenceTtlMs`, so what a killed instance held is gone from
  * every other instance's view, and from the shared store, within that time.
  *
  * When the shared store cannot be reached the backplane is `degraded`: calls that need it reject
