@@ -47,8 +47,9 @@ function nodeChanged(core: LobbyCore, node: HeldNode): void {
       }
     }
   } else if (core.directory.unlist(id)) core.changes.gone(id);
-  // A host registered on another instance is back: its rooms here stay.
+  // A host registered on another instance is back: its rooms here stay (unless it restores them there).
   core.hostBackElsewhere(id);
+  core.recheckLater(id);
 }
 
 function nodeLeft(core: LobbyCore, id: string): void {

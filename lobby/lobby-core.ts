@@ -90,6 +90,8 @@ export class LobbyCore {
   };
   /** Hosts that went away with rooms still open here, and when their grace ends. */
   readonly #grace = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Hosts registered on another instance whose rooms here may move there: looked up again later. */
+  readonly #recheck = new Map<string, ReturnType<typeof setTimeout>>();
   /** Sockets whose `registered` is on its way: directory deltas reach them behind it. */
   readonly #registering = new Set<Connection>();
   #stopped = false;
@@ -307,6 +309,24 @@ export class LobbyCore {
   }
 
   /**
+   * `host`, with rooms held here, is registered on another instance, where it may restore them:
+   * a grace's time later, those now held there leave this instance's count.
+   */
+  recheckLater(host: string): void {
+    if (this.#stopped || this.#recheck.has(host) || this.rooms.countHostedBy(host) === 0) return;
+    const timer = setTimeout(async () => {
+      this.#recheck.delete(host);
+      try {
+        this.rooms.reconcile(host, await this.backplane.roomsOf(host), this.instance);
+      } catch {
+        // Unreachable now: the host's next grace or room request puts it right.
+      }
+    }, this.limits.hostGraceMs);
+    timer.unref?.();
+    this.#recheck.set(host, timer);
+  }
+
+  /**
    * One pass over the sockets: unregistered ones past their time and silent ones close, the
    * rest are pinged on schedule. One timer for the whole lobby, not one per socket.
    */
@@ -333,8 +353,9 @@ export class LobbyCore {
   /** Every socket gets `goodbye` and a close; rooms' grace timers end with the lobby. */
   shutdown(reason: string): void {
     this.#stopped = true;
-    for (const timer of this.#grace.values()) clearTimeout(timer);
+    for (const timer of [...this.#grace.values(), ...this.#recheck.values()]) clearTimeout(timer);
     this.#grace.clear();
+    this.#recheck.clear();
     this.changes.stop();
     const goodbye = JSON.stringify({ type: "goodbye", reason });
     for (const conn of this.connections) {

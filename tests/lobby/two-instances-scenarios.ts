@@ -255,8 +255,21 @@ export function twoInstanceScenarios(fixture: SharedStoreFixture): void {
         // Back on the other instance within its grace: the room stays, joinable through either.
         const back = h.track(await LobbyPeer.connect(one.wsUrl, hostPeer.identity));
         await back.register();
+        // It restores its room there, as a node does: that instance holds it now.
+        back.send({
+          type: "create_room",
+          name: "Kept",
+          visibility: "public",
+          policy: "open",
+          restore: { room_id: room.id },
+        });
+        expect((await back.next("room_created", CROSSING_MS)).room).toMatchObject({
+          id: room.id,
+          members: 2,
+        });
         await Bun.sleep(900);
         expect(await guest.gets("room_closed", 100)).toBe(false);
+        expect([one.health().rooms, two.health().rooms]).toEqual([1, 0]);
         const late = await h.node(two);
         late.send({ type: "join_room", room_id: room.id });
         expect((await late.next("room_info", CROSSING_MS)).host.node_id).toBe(hostPeer.id);
@@ -373,18 +386,31 @@ export function twoInstanceScenarios(fixture: SharedStoreFixture): void {
     );
 
     test(
-      "an instance that dies takes its nodes out of the other's directory within the presence TTL",
+      "an instance that dies takes its nodes out of the other's directory and rooms within the presence TTL",
       async () => {
         const ttl = 1_000;
         const [one, two, oneBackplane] = await pair({}, ttl);
         const a = await h.node(one);
         const b = await h.node(two);
+        b.send({ type: "create_room", name: "Stays", visibility: "unlisted", policy: "open" });
+        const { room } = await b.next("room_created");
+        await a.untilListed(b.id, undefined, CROSSING_MS);
+        a.send({ type: "join_room", room_id: room.id });
+        await a.next("room_info", CROSSING_MS);
+        await b.next("peer_joining", CROSSING_MS);
         await b.untilListed(a.id, undefined, CROSSING_MS);
         // As kill -9 would leave it: no goodbye, no more refreshes (the sockets here are not the point).
         oneBackplane.abandon();
         const killed = Date.now();
         await b.untilGone(a.id, ttl + CROSSING_MS);
         expect(Date.now() - killed).toBeLessThan(ttl + 500);
+        // Its place in the room went with it: the host is told, within the TTL too.
+        expect(await b.next("peer_left", ttl + CROSSING_MS)).toEqual({
+          type: "peer_left",
+          room_id: room.id,
+          node_id: a.id,
+        });
+        expect(Date.now() - killed).toBeLessThan(2 * ttl);
         // The node comes back through the live instance, as a node's client reconnects.
         const again = h.track(await LobbyPeer.connect(two.wsUrl, a.identity));
         await again.register();
