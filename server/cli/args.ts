@@ -200,11 +200,19 @@ function parseRedisUrl(raw: string, from: string): void {
   try {
     url = new URL(raw);
   } catch {
-    throw new StartupError(`${from} must be a redis:// or rediss:// URL, got "${raw}"`);
+    throw new StartupError(`${from} must be a redis:// or rediss:// URL, got "${withoutCredentials(raw)}"`);
   }
   if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
-    throw new StartupError(`${from} must be a redis:// or rediss:// URL, got "${raw}"`);
+    throw new StartupError(`${from} must be a redis:// or rediss:// URL, got "${withoutCredentials(raw)}"`);
   }
+}
+
+/** A URL as an error may show it: a password in it (anything before an `@`) is left out. */
+function withoutCredentials(raw: string): string {
+  const at = raw.lastIndexOf("@");
+  if (at < 0) return raw;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(raw)?.[0] ?? "";
+  return `${scheme}…@${raw.slice(at + 1)}`;
 }
 
 function optionalString(g: { value: unknown } | undefined): string | undefined {

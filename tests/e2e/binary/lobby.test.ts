@@ -187,7 +187,7 @@ describe("weft --lobby, the compiled binary alone in an empty folder", () => {
         "cannot reach Redis at redis://127.0.0.1:1",
       ],
       [["--lobby"], "cannot reach Redis", { WEFT_REDIS_URL: "redis://127.0.0.1:1" }],
-      [["--lobby", "--redis-url", "http://127.0.0.1:1"], "must be a redis:// or rediss:// URL"],
+      [["--lobby", "--redis-url", "http://:hunter2@127.0.0.1:1"], 'URL, got "http://…@127.0.0.1:1"'],
       [["--lobby", "--data-dir", join(blocker, "sub")], "data dir"],
       [["--lobby", "--host", "127.0.0.1", "--port", String(busy.port), "--data-dir", "./other"], "in use"],
     ];

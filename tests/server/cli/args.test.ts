@@ -111,6 +111,11 @@ describe("weft command line", () => {
     expect(refusal(["--redis-url", "redis://x"])).toContain("only for --lobby");
     expect(refusal(["--lobby", "--name", "x"])).toContain("only for a node");
     expect(refusal(["--lobby", "--redis-url", "http://x"])).toContain("redis://");
+    // A password in a refused URL is never echoed.
+    const secret = refusal(["--lobby", "--redis-url", "http://user:hunter2@redis.example:6379"]);
+    expect(secret).toContain("…@redis.example:6379");
+    expect(secret).not.toContain("hunter2");
+    expect(refusal(["--lobby"], { WEFT_REDIS_URL: "not a url :hunter2@x" })).not.toContain("hunter2");
     expect(refusal(["--name", "   "])).toContain("--name");
     expect(refusal([], { WEFT_NO_OPEN: "maybe" })).toContain("WEFT_NO_OPEN");
     for (const message of [refusal(["--bogus"]), refusal(["--port", "x"])])
