@@ -17,6 +17,8 @@ function uptime(seconds: number): string {
  */
 export function statusPage(h: LobbyHealth): string {
   const rows: Array<[string, string]> = [
+    // Degraded: this instance cannot reach the store it shares with the lobby's other instances.
+    ["status", h.status === "ok" ? "ok" : "degraded (the shared store cannot be reached)"],
     ["lobby id", h.lobby_id],
     ["instance", h.instance],
     ["version", h.version],

@@ -504,6 +504,7 @@ export function twoInstanceScenarios(fixture: SharedStoreFixture): void {
         await fixture.stopStore();
         try {
           await until(async () => (await health(one)).status === "degraded", "degraded");
+          expect(await (await fetch(`${one.url}/`)).text()).toContain("degraded");
           // Nodes on one instance still reach each other, and new ones still register.
           a.send({ type: "signal", to: local.id, data: "local" });
           expect((await local.next("signal", CROSSING_MS)).from).toBe(a.id);
