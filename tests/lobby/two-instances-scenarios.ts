@@ -4,7 +4,8 @@ import type { LobbyLimits } from "../../lobby/limits.ts";
 import type { RunningLobby } from "../../lobby/lobby-server.ts";
 import { type LobbyHealth, lobbyHealth, readRelayBinary, writeRelayBinary } from "../../protocol/lobby.ts";
 import type { NodeIdentity } from "../../server/identity/identity.ts";
-import { LobbyPeer, newIdentity, RawLobbySocket } from "../helpers/lobby-peer.ts";
+import { LobbyPeer, newIdentity } from "../helpers/lobby-peer.ts";
+import { RawLobbySocket } from "../helpers/raw-lobby-socket.ts";
 import { lobbyHarness } from "./lobby-harness.ts";
 
 /** How the scenarios get backplanes of one kind on one shared store, and take the store away. */
