@@ -34,7 +34,10 @@ export type JoinRequest = z.infer<typeof joinRequest>;
 
 export const lobbyState = z.object({
   status: lobbyStatus,
+  /** The lobby address in use, or tried next. */
   url: z.string(),
+  /** Every address of the lobby the node was given (instances of one lobby), in the order tried. */
+  addresses: z.array(z.string()).max(8),
   /** The lobby's id as it proved it (its challenge); null until connected once. */
   lobby_id: z.string().nullable(),
   /** Why the last attempt failed, while `retrying`; and when the next one starts. */
@@ -64,13 +67,19 @@ export type JoinStep = z.infer<typeof joinStep>;
 
 const empty = z.object({}).strict().default({});
 
+/** How long a list of lobby addresses may be: 8 addresses of up to 300 characters, and separators. */
+export const LOBBY_URLS_MAX_CHARS = 2_500;
+
 /** `/ws` `lobby` channel, client → server. */
 export const lobbyClientEvent = z.discriminatedUnion("event", [
   z.object({ event: z.literal("state"), data: empty }),
-  /** Connects to `url` (saved as `network.lobbyUrl`), or to the saved URL when none is given. */
+  /**
+   * Connects to `url` (saved as `network.lobbyUrl`), or to the saved URL when none is given.
+   * `url` may list up to 8 instances of one lobby, separated by commas or spaces.
+   */
   z.object({
     event: z.literal("connect"),
-    data: z.object({ url: z.string().min(1).max(300).optional() }).strict(),
+    data: z.object({ url: z.string().min(1).max(LOBBY_URLS_MAX_CHARS).optional() }).strict(),
   }),
   z.object({ event: z.literal("disconnect"), data: empty }),
   z.object({ event: z.literal("list_rooms"), data: empty }),

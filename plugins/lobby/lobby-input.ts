@@ -4,17 +4,37 @@
  * here is one the node accepts.
  */
 import { roomId, roomToken } from "../../protocol/lobby.ts";
+import { LOBBY_URLS_MAX_CHARS } from "../../protocol/lobby-channel.ts";
 import type { Checked } from "../sdk/index.ts";
 
 const LOBBY_SCHEMES = new Set(["ws:", "wss:", "http:", "https:"]);
-/** As long as the channel's `connect { url }` takes. */
+/** As long as one lobby address may be. */
 const MAX_URL = 300;
+/** As many addresses as the node takes: instances of one lobby. */
+const MAX_ADDRESSES = 8;
 const MAX_ROOM_NAME = 64;
 
-/** A lobby's address: ws://, wss://, http:// or https://, with a host. */
+/**
+ * A lobby's address: ws://, wss://, http:// or https://, with a host; or several instances of one
+ * lobby separated by commas or spaces, each checked alike.
+ */
 export function checkLobbyUrl(text: string): Checked {
   const value = text.trim();
   if (value === "") return { ok: false, error: "Type the lobby's address first." };
+  if (value.length > LOBBY_URLS_MAX_CHARS)
+    return { ok: false, error: "That is too long for lobby addresses." };
+  const parts = value.split(/[\s,]+/).filter((p) => p !== "");
+  if (parts.length > MAX_ADDRESSES) {
+    return { ok: false, error: `At most ${MAX_ADDRESSES} addresses, the instances of one lobby.` };
+  }
+  for (const part of parts) {
+    const checked = checkOneLobbyUrl(part);
+    if (!checked.ok) return parts.length === 1 ? checked : { ok: false, error: `${part}: ${checked.error}` };
+  }
+  return { ok: true, value };
+}
+
+function checkOneLobbyUrl(value: string): Checked {
   if (value.length > MAX_URL)
     return { ok: false, error: `That address is too long (at most ${MAX_URL} characters).` };
   let url: URL;

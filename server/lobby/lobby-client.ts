@@ -9,11 +9,12 @@ import type { NodeIdentity } from "../identity/identity.ts";
 import type { Logger } from "../log.ts";
 import { parseGuardedJson } from "../wire/json-guard.ts";
 import { Backoff } from "./backoff.ts";
-import { closeText, errorText, goodbyeText, unreachableText } from "./lobby-close-reasons.ts";
+import { LobbyAddresses } from "./lobby-addresses.ts";
+import { closeText, errorText, goodbyeText, isShutdown, unreachableText } from "./lobby-close-reasons.ts";
 import { boundedProfile, type LobbyProfile, registerMessage } from "./lobby-register.ts";
-import { normaliseLobbyUrl } from "./lobby-url.ts";
+import { parseLobbyUrls } from "./lobby-url.ts";
 
-export { LobbyUrlError, normaliseLobbyUrl } from "./lobby-url.ts";
+export { LobbyUrlError, normaliseLobbyUrl, parseLobbyUrls } from "./lobby-url.ts";
 
 /** What the lobby client needs of the node; read at each registration and `announce`. */
 export interface LobbyClientDeps {
@@ -34,8 +35,10 @@ export interface LobbyClientDeps {
 /** Where the lobby socket is, as the Lobby pane shows it (protocol/lobby-channel.ts). */
 export interface LobbyConnectionState {
   status: LobbyStatus;
-  /** The normalised `/lobby-ws` URL, or "" before any `connect`. */
+  /** The normalised `/lobby-ws` URL in use (or tried next), or "" before any `connect`. */
   url: string;
+  /** Every address given to `connect`, normalised, in the order they are tried. */
+  urls: readonly string[];
   /** The lobby's id from its challenge; null until registered once. */
   lobbyId: string | null;
   /** Why the last attempt ended, while `retrying`. */
@@ -80,6 +83,8 @@ interface Attempt {
   lobbyId: string | null;
   /** Why it ended, when a frame said so before the close (goodbye, error) or the open failed. */
   why: string | undefined;
+  /** The lobby there said it is shutting down: the next attempt goes to the next address. */
+  moveOn: boolean;
   lastFrameAt: number;
   lastPingAt: number;
   timers: Array<ReturnType<typeof setTimeout>>;
@@ -97,13 +102,24 @@ export class LobbyClient {
   readonly #deadMs: number;
   readonly #listeners = new Set<Partial<LobbyClientEvents>>();
   readonly #binaryListeners = new Set<(bytes: Uint8Array) => void>();
-  #state: LobbyConnectionState = { status: "off", url: "", lobbyId: null, error: null, retryAt: null };
+  readonly #spreadMs: number;
+  #state: LobbyConnectionState = {
+    status: "off",
+    url: "",
+    urls: [],
+    lobbyId: null,
+    error: null,
+    retryAt: null,
+  };
+  #addresses: LobbyAddresses | undefined;
   #attempt: Attempt | undefined;
   #retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(deps: LobbyClientDeps) {
     this.#deps = deps;
-    this.#backoff = new Backoff(deps.backoff ?? { baseMs: 1_000, maxMs: 30_000 });
+    const backoff = deps.backoff ?? { baseMs: 1_000, maxMs: 30_000 };
+    this.#backoff = new Backoff(backoff);
+    this.#spreadMs = backoff.baseMs;
     this.#pingMs = deps.heartbeat?.pingMs ?? 25_000;
     this.#deadMs = deps.heartbeat?.deadMs ?? 60_000;
   }
@@ -124,12 +140,17 @@ export class LobbyClient {
     );
   }
 
-  /** Normalises `url` (throws `LobbyUrlError`) and connects, replacing any current connection. */
+  /**
+   * Normalises `url` (throws `LobbyUrlError`) and connects, replacing any current connection.
+   * `url` may list several instances of one lobby, separated by commas or spaces: they are tried
+   * in order, the next when one cannot be reached (`LobbyAddresses`).
+   */
   connect(url: string): void {
-    const normalised = normaliseLobbyUrl(url);
+    const urls = parseLobbyUrls(url);
     this.#end("the lobby address changed", 1000);
     this.#backoff.reset();
-    this.#setState({ url: normalised, lobbyId: null });
+    this.#addresses = new LobbyAddresses(urls, this.#backoff, this.#spreadMs);
+    this.#setState({ url: this.#addresses.current, urls, lobbyId: null });
     this.#open();
   }
 
@@ -200,13 +221,13 @@ export class LobbyClient {
   }
 
   #open(): void {
-    const url = this.#state.url;
-    this.#setState({ status: "connecting", error: null, retryAt: null });
+    const url = this.#addresses?.current ?? this.#state.url;
+    this.#setState({ status: "connecting", url, error: null, retryAt: null });
     let ws: WebSocket;
     try {
       ws = new WebSocket(url);
     } catch (err) {
-      this.#scheduleRetry(`cannot reach ${url}: ${(err as Error).message}`);
+      this.#scheduleRetry(`cannot reach ${url}: ${(err as Error).message}`, true);
       return;
     }
     ws.binaryType = "arraybuffer";
@@ -217,6 +238,7 @@ export class LobbyClient {
       registeredAt: 0,
       lobbyId: null,
       why: undefined,
+      moveOn: false,
       lastFrameAt: now,
       lastPingAt: now,
       timers: [],
@@ -252,7 +274,7 @@ export class LobbyClient {
         if (Date.now() - a.registeredAt > STABLE_MS) this.#backoff.reset();
         this.#emit("down", why);
       }
-      this.#scheduleRetry(why);
+      this.#scheduleRetry(why, !a.registered || a.moveOn);
     });
   }
 
@@ -282,6 +304,7 @@ export class LobbyClient {
         break;
       case "goodbye":
         a.why = goodbyeText(parsed);
+        a.moveOn = isShutdown(parsed);
         break;
       case "error":
         if (!a.registered || parsed.code === "replaced") a.why = errorText(parsed, a.registered);
@@ -302,6 +325,7 @@ export class LobbyClient {
     a.registered = true;
     a.registeredAt = Date.now();
     a.why = undefined;
+    this.#addresses?.registered();
     const tick = Math.max(10, Math.min(5_000, this.#pingMs, this.#deadMs / 4));
     a.timers.push(setInterval(() => this.#heartbeat(a), tick));
     this.#setState({ status: "connected", lobbyId: a.lobbyId, error: null, retryAt: null });
@@ -332,14 +356,16 @@ export class LobbyClient {
     }
   }
 
-  #scheduleRetry(why: string): void {
-    const delay = this.#backoff.next();
+  /** `moveOn`: the attempt failed or its lobby is going, so the next address is tried. */
+  #scheduleRetry(why: string, moveOn: boolean): void {
+    const delay = this.#addresses ? this.#addresses.next(moveOn) : this.#backoff.next();
     this.#deps.log.debug("lobby connection down; retrying", { why, in_ms: delay });
     this.#retry = setTimeout(() => {
       this.#retry = undefined;
       this.#open();
     }, delay);
-    this.#setState({ status: "retrying", error: why, retryAt: Date.now() + delay });
+    const url = this.#addresses?.current ?? this.#state.url;
+    this.#setState({ status: "retrying", url, error: why, retryAt: Date.now() + delay });
   }
 
   /** Ends the current attempt and any pending retry without scheduling another. */

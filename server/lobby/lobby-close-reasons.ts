@@ -29,8 +29,13 @@ export function unreachableText(url: string, event: Event): string {
 export function goodbyeText(msg: LobbyServerOf<"goodbye">): string {
   const reason = msg.reason.toLowerCase();
   if (reason.includes("replace")) return REPLACED;
-  if (reason.includes("shut")) return "the lobby is shutting down";
+  if (isShutdown(msg)) return "the lobby is shutting down";
   return `lobby closed: ${msg.reason || "it said goodbye"}`;
+}
+
+/** A `goodbye` of a lobby instance going away (a restart, a scale-down): another may be up. */
+export function isShutdown(msg: LobbyServerOf<"goodbye">): boolean {
+  return msg.reason.toLowerCase().includes("shut");
 }
 
 export const REPLACED = "lobby closed: replaced by a newer connection of this node";

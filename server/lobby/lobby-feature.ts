@@ -4,7 +4,7 @@ import { browserChannel, defineFeature } from "../features/feature.ts";
 import { enableDirect, trustMode } from "../settings/network-settings.ts";
 import { type BrowserSocket, channelSender } from "../ws/browser-hub.ts";
 import { HostedRooms, tokenHash } from "./hosted-rooms.ts";
-import { LobbyUrlError, normaliseLobbyUrl } from "./lobby-client.ts";
+import { LobbyUrlError, parseLobbyUrls } from "./lobby-client.ts";
 import { lobbyListed, lobbySettings, lobbyUrl } from "./lobby-settings.ts";
 import { RoomJoins } from "./room-joins.ts";
 
@@ -80,6 +80,7 @@ export const lobbyFeature = defineFeature({
       return {
         status: c.status,
         url: c.url || settings.get(lobbyUrl),
+        addresses: c.urls.length > 0 ? [...c.urls] : normaliseOrEmpty(settings.get(lobbyUrl)),
         lobby_id: c.lobbyId,
         error: c.error,
         retry_at: c.retryAt,
@@ -158,7 +159,7 @@ export const lobbyFeature = defineFeature({
 
     const connectTo = (raw: string): string | undefined => {
       try {
-        lobby.connect(normaliseLobbyUrl(raw));
+        lobby.connect(raw);
         return undefined;
       } catch (err) {
         return err instanceof LobbyUrlError ? err.message : (err as Error).message;
@@ -268,7 +269,7 @@ export const lobbyFeature = defineFeature({
             if (lobbyUrl.key in changed) {
               const url = settings.get(lobbyUrl);
               if (url === "") lobby.disconnect();
-              else if (normaliseOrEmpty(url) !== lobby.state.url) connectTo(url);
+              else if (normaliseOrEmpty(url).join(" ") !== lobby.state.urls.join(" ")) connectTo(url);
             }
             // The lobby gives a node's addresses to the other end of a join, and has none while
             // direct links are off: turning them on (or off) must reach it before the next join.
@@ -290,10 +291,10 @@ export const lobbyFeature = defineFeature({
   },
 });
 
-function normaliseOrEmpty(url: string): string {
+function normaliseOrEmpty(url: string): string[] {
   try {
-    return normaliseLobbyUrl(url);
+    return url === "" ? [] : parseLobbyUrls(url);
   } catch {
-    return "";
+    return [];
   }
 }

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { LOBBY_URLS_MAX_CHARS } from "../../protocol/lobby-channel.ts";
 import { defineSetting } from "../settings/registry.ts";
+import { parseLobbyUrls } from "./lobby-url.ts";
 
 /** The lobby client's settings (docs/architecture.md, "The lobby"); the lobby feature honours them. */
 export const lobbyUrl = defineSetting({
@@ -7,13 +9,18 @@ export const lobbyUrl = defineSetting({
   schema: z
     .string()
     .trim()
-    .max(300)
-    .refine(
-      (v) => v === "" || /^(wss?|https?):\/\/[^\s/]+(\/\S*)?$/.test(v),
-      "must be a ws://, wss://, http:// or https:// URL, or blank",
-    ),
+    .max(LOBBY_URLS_MAX_CHARS)
+    .superRefine((v, ctx) => {
+      if (v === "") return;
+      try {
+        parseLobbyUrls(v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    }),
   default: "",
-  description: "Lobby to connect to, e.g. ws://lobby.example:7400. Blank: no lobby.",
+  description:
+    "Lobby to connect to, e.g. ws://lobby.example:7400; several instances of one lobby separated by commas are tried in order. Blank: no lobby.",
 });
 
 export const lobbyListed = defineSetting({

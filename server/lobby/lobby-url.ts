@@ -46,3 +46,22 @@ export function normaliseLobbyUrl(raw: string): string {
   const port = url.port === "" ? "" : `:${url.port}`;
   return `${protocol}//${url.hostname}${port}${path}${url.search}`;
 }
+
+/** How many addresses `network.lobbyUrl` may list: the instances of one lobby, tried in order. */
+export const MAX_LOBBY_ADDRESSES = 8;
+
+/**
+ * The `/lobby-ws` URLs of what a person typed: one address, or several instances of one lobby
+ * separated by commas or spaces (docs/architecture.md, "Scale-out"), each normalised as
+ * `normaliseLobbyUrl` does, a repeat dropped. Throws `LobbyUrlError` naming the first that cannot be used.
+ */
+export function parseLobbyUrls(raw: string): string[] {
+  const parts = raw.split(/[\s,]+/).filter((p) => p !== "");
+  if (parts.length === 0) return [normaliseLobbyUrl("")];
+  if (parts.length > MAX_LOBBY_ADDRESSES) {
+    throw new LobbyUrlError(
+      `${parts.length} lobby addresses given; at most ${MAX_LOBBY_ADDRESSES} (the instances of one lobby)`,
+    );
+  }
+  return [...new Set(parts.map(normaliseLobbyUrl))];
+}

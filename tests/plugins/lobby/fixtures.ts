@@ -44,6 +44,7 @@ export function lobbyState(over: Partial<LobbyState> = {}): LobbyState {
   return {
     status: "connected",
     url: "ws://lobby.example:7400",
+    addresses: ["ws://lobby.example:7400/lobby-ws"],
     lobby_id: "lobbylobbylobbyl",
     error: null,
     retry_at: null,

@@ -33,6 +33,17 @@ describe("lobby input", () => {
     expect(error(checkLobbyUrl(`ws://${"a".repeat(300)}.example`))).toContain("too long");
   });
 
+  test("several instances of one lobby may be given, each checked, the bad one named", () => {
+    const list = "ws://one.example:7400, ws://two.example:7400";
+    expect(checkLobbyUrl(list)).toEqual({ ok: true, value: list });
+    expect(lobbyClientEvent.safeParse({ event: "connect", data: { url: list } }).success).toBe(true);
+    expect(error(checkLobbyUrl("ws://one.example, two.example"))).toBe(
+      "two.example: Not an address: it should look like ws://lobby.example:7400.",
+    );
+    const nine = Array.from({ length: 9 }, (_, i) => `ws://i${i}.example`).join(" ");
+    expect(error(checkLobbyUrl(nine))).toContain("At most 8 addresses");
+  });
+
   test("a room name is trimmed and must fit the lobby's limit", () => {
     expect(checkRoomName("  Friday pairing ")).toEqual({ ok: true, value: "Friday pairing" });
     expect(error(checkRoomName("   "))).toContain("name");
