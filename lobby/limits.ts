@@ -80,6 +80,12 @@ export interface LobbyLimits {
   /** Refused frames (bad or over a rate) that, within `badFrameWindowMs`, close the socket. */
   badFramesToClose: number;
   badFrameWindowMs: number;
+  /**
+   * With `--redis-url`: how long what an instance holds (its nodes, rooms, places in rooms)
+   * outlives its last refresh in Redis, so a killed instance's nodes leave every other instance's
+   * directory, and Redis, within it. Refreshed every quarter of it. At least 1 s.
+   */
+  presenceTtlMs: number;
 }
 
 export const DEFAULT_LOBBY_LIMITS: Readonly<LobbyLimits> = Object.freeze({
@@ -112,6 +118,7 @@ export const DEFAULT_LOBBY_LIMITS: Readonly<LobbyLimits> = Object.freeze({
   signalFrameBytes: 64 * KiB,
   badFramesToClose: 50,
   badFrameWindowMs: 10_000,
+  presenceTtlMs: 30_000,
 });
 
 export type LobbyLimitName = keyof LobbyLimits;
@@ -165,8 +172,11 @@ export function parseLimitPairs(pairs: readonly string[], from: string): Partial
   return out;
 }
 
+/** Limits with a floor of their own: a lease shorter than a second would lapse between refreshes. */
+const MINIMUM: Partial<Record<LobbyLimitName, number>> = { presenceTtlMs: 1_000 };
+
 function checkValue(name: LobbyLimitName, value: number, what: string): void {
-  const min = MAY_BE_ZERO.has(name) ? 0 : 1;
+  const min = MINIMUM[name] ?? (MAY_BE_ZERO.has(name) ? 0 : 1);
   if (!Number.isSafeInteger(value) || value < min) {
     throw new StartupError(`${what} must be a whole number of at least ${min}, got ${value}`);
   }

@@ -61,7 +61,11 @@ export async function startLobby(opts: LobbyServerOptions): Promise<RunningLobby
   const version = opts.version ?? WEFT_VERSION;
   const backplane =
     opts.backplane ??
-    new MemoryBackplane({ instance: opts.instance ?? randomBytes(4).toString("hex"), log: opts.log });
+    new MemoryBackplane({
+      instance: opts.instance ?? randomBytes(4).toString("hex"),
+      presenceTtlMs: limits.presenceTtlMs,
+      log: opts.log,
+    });
   const instance = backplane.instance;
   const started = performance.now();
   let server: Server<Connection> | undefined;

@@ -7,6 +7,7 @@ import { loadOrCreateIdentity, type NodeIdentity } from "../server/identity/iden
 import { createLogger } from "../server/log.ts";
 import { WEFT_VERSION } from "../server/version.ts";
 import { RedisBackplane, redisTarget } from "./backplane/redis-backplane.ts";
+import { resolveLimits } from "./limits.ts";
 import { type RunningLobby, startLobby } from "./lobby-server.ts";
 
 /** How long a signal may take to stop the lobby before the process exits regardless. */
@@ -33,7 +34,13 @@ export async function runLobby(
     // Instances of one lobby are given copies of one data dir: one identity, one lobby id.
     const identity = await lobbyIdentity(options.dataDir ?? join(defaultDataDir(env), "lobby"));
     const backplane =
-      options.redisUrl === undefined ? undefined : new RedisBackplane({ url: options.redisUrl, log });
+      options.redisUrl === undefined
+        ? undefined
+        : new RedisBackplane({
+            url: options.redisUrl,
+            log,
+            presenceTtlMs: resolveLimits(options.limits).presenceTtlMs,
+          });
     lobby = await startLobby({
       port: options.port,
       host: options.host,

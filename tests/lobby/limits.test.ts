@@ -32,6 +32,7 @@ describe("lobby limits", () => {
       controlPerSec: 20,
       controlBurst: 100,
       signalPerSec: 200,
+      presenceTtlMs: 30_000,
     });
   });
 
@@ -56,6 +57,8 @@ describe("lobby limits", () => {
     expect(refusal(() => parseLimitPairs(["maxNodes=1.5"], "--limit"))).toContain("maxNodes");
     expect(refusal(() => parseLimitPairs(["maxNodes"], "--limit"))).toContain("NAME=VALUE");
     expect(refusal(() => parseLimitPairs(["heartbeatMs=0"], "--limit"))).toContain("at least 1");
+    // A lease shorter than a second would lapse between an instance's refreshes.
+    expect(refusal(() => parseLimitPairs(["presenceTtlMs=500"], "--limit"))).toContain("at least 1000");
     expect(refusal(() => parseCli(["--lobby"], { WEFT_LOBBY_LIMITS: "a=1" }, false))).toContain(
       "WEFT_LOBBY_LIMITS",
     );
