@@ -1,4 +1,5 @@
-import { MemoryBackplane, MemoryStore } from "../../lobby/backplane/memory-backplane.ts";
+import { MemoryBackplane } from "../../lobby/backplane/memory-backplane.ts";
+import { MemoryStore } from "../../lobby/backplane/memory-store.ts";
 import { type SharedStoreFixture, twoInstanceScenarios } from "./two-instances-scenarios.ts";
 
 let store = new MemoryStore();

@@ -1,4 +1,5 @@
-import { MemoryBackplane, MemoryStore } from "../../../lobby/backplane/memory-backplane.ts";
+import { MemoryBackplane } from "../../../lobby/backplane/memory-backplane.ts";
+import { MemoryStore } from "../../../lobby/backplane/memory-store.ts";
 import { type BackplaneFixture, backplaneContract } from "./backplane-contract.ts";
 
 /** Reconnects come quickly in tests: the outage case waits for them. */
