@@ -2,7 +2,7 @@
  * The processes bench/lobby.ts runs: the lobby (`weft --lobby`, the compiled binary) and the swarm
  * (bench/lobby-swarm.ts), each under a raised descriptor limit, each talking in stdout lines.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { within } from "./bench-stats.ts";
@@ -68,6 +68,9 @@ export interface Lobby {
   pid: number;
   wsUrl: string;
   httpUrl: string;
+  /** Its `--data-dir`: a copy of it gives another instance the same identity. */
+  dataDir: string;
+  lobbyId: string;
   /** The limits it was started with, beside its defaults. */
   limits: Record<string, number | string>;
 }
@@ -81,6 +84,13 @@ export interface LobbyProcessOptions {
   limits: readonly string[];
   /** A folder for a markdown CPU profile of the whole run, written when the lobby exits. */
   profileDir?: string;
+  /** `--redis-url`: an instance of a lobby whose others share this Redis. */
+  redisUrl?: string;
+  /**
+   * Another instance's data dir, copied as this one's before it starts: instances of one lobby
+   * share one identity, as the operator gives each a copy of one data dir.
+   */
+  identityFrom?: string;
   defer: Defer;
 }
 
@@ -105,6 +115,8 @@ export async function startLobbyProcess(opts: LobbyProcessOptions): Promise<Lobb
     limits[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   const profile = opts.profileDir;
+  const dataDir = join(folder, "data");
+  if (opts.identityFrom) cpSync(opts.identityFrom, dataDir, { recursive: true });
   const proc = Bun.spawn(
     withFdLimit([
       opts.binary,
@@ -114,9 +126,10 @@ export async function startLobbyProcess(opts: LobbyProcessOptions): Promise<Lobb
       "--host",
       "127.0.0.1",
       "--data-dir",
-      join(folder, "data"),
+      dataDir,
       "--log-level",
       "error",
+      ...(opts.redisUrl ? ["--redis-url", opts.redisUrl] : []),
       ...Object.entries(limits).flatMap(([k, v]) => ["--limit", `${k}=${v}`]),
     ]),
     {
@@ -142,11 +155,18 @@ export async function startLobbyProcess(opts: LobbyProcessOptions): Promise<Lobb
     "the lobby's listening line",
     next((l) => l.includes("listening on")),
   );
-  const match = /listening on (ws:\/\/[^\s]+\/lobby-ws)/.exec(line);
+  const match = /listening on (ws:\/\/[^\s]+\/lobby-ws) \(lobby ([a-z2-7]+)\)/.exec(line);
   if (!match) throw new Error(`unexpected lobby line: ${line}`);
   const wsUrl = match[1]!;
   // `lines` keeps reading stdout, so the lobby never blocks on a full pipe.
-  return { pid: proc.pid, wsUrl, httpUrl: wsUrl.replace(/^ws/, "http").replace(/\/lobby-ws$/, ""), limits };
+  return {
+    pid: proc.pid,
+    wsUrl,
+    httpUrl: wsUrl.replace(/^ws/, "http").replace(/\/lobby-ws$/, ""),
+    dataDir,
+    lobbyId: match[2]!,
+    limits,
+  };
 }
 
 /** One swarm process: commands in, JSON lines out (bench/lobby-swarm.ts). */
@@ -206,6 +226,15 @@ export function swarmCpuMs(swarms: Swarm[]): number {
   return swarms.reduce((n, s) => n + processCpuMs(s.pid), 0);
 }
 
-export async function health(lobby: Lobby): Promise<{ nodes: number; rooms: number }> {
-  return (await (await fetch(`${lobby.httpUrl}/health`)).json()) as { nodes: number; rooms: number };
+/** What `/health` says of one instance (protocol/lobby.ts `lobbyHealth`); `nodes` are those it holds. */
+export interface LobbyHealthFigures {
+  status: string;
+  lobby_id: string;
+  instance: string;
+  nodes: number;
+  rooms: number;
+}
+
+export async function health(lobby: Lobby): Promise<LobbyHealthFigures> {
+  return (await (await fetch(`${lobby.httpUrl}/health`)).json()) as LobbyHealthFigures;
 }

@@ -1,5 +1,5 @@
 /**
- * `bun bench/lobby.ts [--nodes 10000] [--procs 4] [--binary dist/weft] [--quick]`: the lobby's
+ * `bun bench/lobby.ts [--nodes 10000] [--procs 4] [--binary dist/weft] [--quick] [--instances 1]`: the lobby's
  * budgets (docs/architecture.md, "The lobby") in one JSON line on stdout, progress on stderr.
  *
  * 1. The lobby runs as the compiled binary (`weft --lobby`) in a process of its own, its per-IP,
@@ -18,17 +18,27 @@
  * `--joins N`, `--seconds S` per path, `--window W` frames in flight, `--limit NAME=VALUE` for the
  * lobby, `--lobby-profile DIR` for a markdown CPU profile of the lobby (`BUN_OPTIONS=--cpu-prof-md`).
  *
+ * `--instances N` (N ≥ 2; default 1, the run above) is the scale-out run (bench/lobby-scale-out.ts):
+ * a `redis-server` of its own (installed apart, e.g. `apt-get install redis-server`) and N compiled
+ * instances of one lobby on it, `--nodes` split evenly across them (`--procs` swarm processes in
+ * all, each instance's its own). Beside registering, each instance's RSS and Redis memory per
+ * node, it measures `--signals K` `signal`s (`--signal-window W` in flight) from a node on the
+ * first instance to a node on the last, send → receive, against p99 ≤ 5 ms, and the joins with
+ * the host on the last instance and the guests on the first. It skips the relay against direct,
+ * which measures one instance's relay.
+ *
  * Exits 0 whatever the figures are; non-zero only when the bench itself broke. Every process it
  * started is stopped on the way out, Ctrl-C included.
  */
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { quantile, round, within } from "./bench-stats.ts";
+import { quantile, round } from "./bench-stats.ts";
 import { defaultBinary, processCpuMs } from "./binary-node.ts";
+import { openRoom, registerSwarms, shares, socketsLost, swarmJoins, swarmKeys } from "./lobby-phases.ts";
 import { fdLimits, health, rssMb, startLobbyProcess, startSwarm, swarmCpuMs } from "./lobby-procs.ts";
 import { relayVsDirect } from "./lobby-relay.ts";
-import { newIdentity, registerNode } from "./lobby-swarm.ts";
+import { scaleOutRun } from "./lobby-scale-out.ts";
 
 const BUDGET = { nodes: 10_000, rssMb: 1024, joinP99Ms: 50, relayRatio: 0.5 };
 
@@ -52,6 +62,9 @@ const { values: args } = parseArgs({
     limit: { type: "string", multiple: true, default: [] },
     /** A folder for a markdown CPU profile of the lobby over the whole run. */
     "lobby-profile": { type: "string" },
+    instances: { type: "string", default: "1" },
+    signals: { type: "string" },
+    "signal-window": { type: "string", default: "1" },
   },
 });
 const quick = args.quick === true;
@@ -62,12 +75,16 @@ const JOINS = Math.min(NODES, Number(args.joins ?? (quick ? 100 : 1_000)));
 const SECONDS = Number(args.seconds ?? (quick ? 1.5 : 6));
 const WINDOW = Number(args.window);
 const BINARY = resolve(args.binary ?? defaultBinary);
+const INSTANCES = Number(args.instances);
+if (!Number.isInteger(INSTANCES) || INSTANCES < 1)
+  throw new Error(`--instances takes 1 or more, got ${args.instances}`);
 
 const log = (line: string) => process.stderr.write(`lobby bench: ${line}\n`);
 
 /** Everything to undo on the way out, newest first. */
 const cleanups: Array<() => void | Promise<void>> = [];
 let cleaning: Promise<void> | undefined;
+const defer = (step: () => void | Promise<void>) => void cleanups.push(step);
 function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
     for (const step of cleanups.splice(0).reverse()) {
@@ -87,7 +104,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-async function main(): Promise<void> {
+async function singleRun(): Promise<Record<string, unknown>> {
   const loadStart = loadavg()[0] ?? 0;
   const fds = fdLimits();
   const needed = NODES + 2_000;
@@ -95,7 +112,6 @@ async function main(): Promise<void> {
   if (fds.hard !== "unlimited" && Number(fds.hard) < needed) {
     log(`the hard descriptor limit ${fds.hard} is below ${needed}: registrations will fail past it`);
   }
-  const defer = (step: () => void | Promise<void>) => void cleanups.push(step);
   const lobby = await startLobbyProcess({
     binary: BINARY,
     nodes: NODES,
@@ -107,89 +123,31 @@ async function main(): Promise<void> {
   log(`lobby at ${lobby.wsUrl} (pid ${lobby.pid}), ${round(rssIdleMb)} MB idle`);
 
   // 2. The swarm: keys first in every process, then all register at once.
-  const shares = Array.from(
-    { length: PROCS },
-    (_, i) => Math.floor(NODES / PROCS) + (i < NODES % PROCS ? 1 : 0),
-  );
-  const swarms = shares.map((count, index) =>
+  const swarms = shares(NODES, PROCS).map((count, index) =>
     startSwarm(lobby, { index, count, listedEvery: LISTED_EVERY, defer }),
   );
-  await Promise.all(
-    swarms.map((s) =>
-      within(
-        120_000,
-        "swarm keys",
-        s.next((m) => m.t === "keys"),
-      ),
-    ),
-  );
+  await swarmKeys(swarms);
   log(`${NODES} keys made in ${PROCS} processes; registering`);
-  const regStarted = performance.now();
   const cpuBeforeRegister = { lobby: processCpuMs(lobby.pid), swarm: swarmCpuMs(swarms) };
-  for (const s of swarms) s.send({ cmd: "go" });
-  const ready = await Promise.all(
-    swarms.map((s, i) =>
-      within(
-        600_000,
-        "the swarm to register",
-        (async () => {
-          for (;;) {
-            const m = await s.next((x) => x.t === "progress" || x.t === "ready");
-            if (m.t === "ready") return m;
-            log(`swarm ${i}: ${m.registered} registered`);
-          }
-        })(),
-      ),
-    ),
-  );
-  const registerS = (performance.now() - regStarted) / 1000;
+  const { seconds: registerS, failed } = await registerSwarms(swarms, log);
   const registerCpu = {
     lobby: processCpuMs(lobby.pid) - cpuBeforeRegister.lobby,
     swarm: swarmCpuMs(swarms) - cpuBeforeRegister.swarm,
   };
-  const failed = ready.reduce((n, m) => n + Number(m.failed), 0);
-  for (const m of ready) if (Number(m.failed) > 0) log(`refused: ${JSON.stringify(m.errors)}`);
   await Bun.sleep(2_000);
   const held = (await health(lobby)).nodes;
   const rssMbLoaded = rssMb(lobby.pid);
   log(`${held} nodes held (${failed} failed) in ${round(registerS)} s; lobby RSS ${round(rssMbLoaded)} MB`);
 
   // 3. join_room at full load, from distinct swarm nodes.
-  const host = await registerNode(lobby.wsUrl, newIdentity(), { name: "bench-host", listed: false });
-  cleanups.push(() => host.close());
-  const roomId = await within(
-    5_000,
-    "room_created",
-    new Promise<string>((done) => {
-      host.onMessage = (msg) => {
-        if (msg.type === "room_created") done(msg.room.id);
-      };
-      host.send({ type: "create_room", name: "bench room", visibility: "public", policy: "open" });
-    }),
-  );
-  let peerJoining = 0;
-  host.onMessage = (msg) => {
-    if (msg.type === "peer_joining") peerJoining += 1;
-  };
-  const joinShares = shares.map((_, i) => Math.floor(JOINS / PROCS) + (i < JOINS % PROCS ? 1 : 0));
+  const room = await openRoom(lobby.wsUrl, defer);
   const lobbyCpuBeforeJoins = processCpuMs(lobby.pid);
-  const joinStarted = performance.now();
-  const joinAnswers = await Promise.all(
-    swarms.map((s, i) => {
-      s.send({ cmd: "join", room: roomId, count: joinShares[i], gapMs: 2 });
-      return within(
-        120_000,
-        "the joins",
-        s.next((m) => m.t === "joins"),
-      );
-    }),
-  );
-  const joinS = (performance.now() - joinStarted) / 1000;
-  const joinMs = joinAnswers.flatMap((m) => m.ms as number[]);
-  const joinErrors = joinAnswers.reduce((n, m) => n + Number(m.errors), 0);
+  const joins = await swarmJoins(swarms, room.roomId, shares(JOINS, PROCS));
+  const joinMs = joins.ms;
+  const joinErrors = joins.errors;
   const joinCpuMs = processCpuMs(lobby.pid) - lobbyCpuBeforeJoins;
   log(
-    `${joinMs.length} joins in ${round(joinS)} s: p50 ${round(quantile(joinMs, 0.5), 2)} ms, p99 ${round(quantile(joinMs, 0.99), 2)} ms; host heard ${peerJoining}`,
+    `${joinMs.length} joins in ${round(joins.seconds)} s: p50 ${round(quantile(joinMs, 0.5), 2)} ms, p99 ${round(quantile(joinMs, 0.99), 2)} ms; host heard ${room.peerJoining()}`,
   );
 
   // 4. Relay against direct, the swarm still connected.
@@ -205,17 +163,7 @@ async function main(): Promise<void> {
     defer,
   });
 
-  const statuses = await Promise.all(
-    swarms.map((s) => {
-      s.send({ cmd: "status" });
-      return within(
-        10_000,
-        "swarm status",
-        s.next((m) => m.t === "status"),
-      );
-    }),
-  );
-  const lost = statuses.reduce((n, m) => n + Number(m.lost), 0);
+  const lost = await socketsLost(swarms);
   const rssEndMb = rssMb(lobby.pid);
   const joinP99 = quantile(joinMs, 0.99);
   const figures = {
@@ -246,7 +194,7 @@ async function main(): Promise<void> {
     join_room_p99_ms: round(joinP99, 3),
     join_room_max_ms: round(Math.max(0, ...joinMs), 3),
     lobby_cpu_us_per_join: round((joinCpuMs * 1000) / Math.max(1, joinMs.length), 1),
-    peer_joining_heard: peerJoining,
+    peer_joining_heard: room.peerJoining(),
     lobby_limits: lobby.limits,
     ...relay,
     budgets: {
@@ -264,6 +212,28 @@ async function main(): Promise<void> {
       },
     },
   };
+  return figures;
+}
+
+async function main(): Promise<void> {
+  const figures =
+    INSTANCES === 1
+      ? await singleRun()
+      : await scaleOutRun({
+          binary: BINARY,
+          instances: INSTANCES,
+          nodes: NODES,
+          procs: PROCS,
+          listedEvery: LISTED_EVERY,
+          joins: JOINS,
+          signals: Number(args.signals ?? (quick ? 500 : 2_000)),
+          signalWindow: Math.max(1, Number(args["signal-window"])),
+          limits: args.limit ?? [],
+          profileDir: args["lobby-profile"] ? resolve(args["lobby-profile"]) : undefined,
+          quick,
+          log,
+          defer,
+        });
   await cleanUp();
   console.log(JSON.stringify(figures));
 }
