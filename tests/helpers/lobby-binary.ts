@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { lobbyHealth } from "../../protocol/lobby.ts";
+import { type LobbyHealth, lobbyHealth } from "../../protocol/lobby.ts";
 import { weftBinary } from "./binary.ts";
 import { waitFor } from "./browser.ts";
 import { tempDir } from "./temp-dir.ts";
@@ -11,6 +11,8 @@ const LISTENING = /^weft lobby \S+ listening on ws:\/\/(\S+):(\d+)\/lobby-ws \(l
 /** A compiled lobby running in its own process, on loopback and a free port. */
 export interface LobbyBinary {
   proc: Subprocess<"ignore", "pipe", "pipe">;
+  /** Its data dir. */
+  dataDir: string;
   /** What it printed when it started listening. */
   line: string;
   port: number;
@@ -20,18 +22,32 @@ export interface LobbyBinary {
   address: string;
   /** Its HTTP root (`/health`, the status page), without a trailing slash. */
   url: string;
+  /** Its `/health`, parsed. */
+  health(): Promise<LobbyHealth>;
   /** Sends a signal and resolves with the exit code. */
   stop(sig?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** How a compiled lobby starts, beyond loopback and a free port. */
+export interface LobbyBinaryOptions {
+  /** Its data dir (a copy of another instance's makes it an instance of the same lobby); default a fresh one. */
+  dataDir?: string;
+  /** More flags, e.g. `--redis-url URL` or `--limit NAME=VALUE`. */
+  args?: readonly string[];
 }
 
 /**
  * Starts `weft --lobby --port 0 --host 127.0.0.1 --data-dir <fresh folder>`, reads its listening
  * line and waits until `/health` answers with the same lobby id.
  */
-export async function startLobbyBinary(bin = weftBinary()): Promise<LobbyBinary> {
+export async function startLobbyBinary(
+  bin = weftBinary(),
+  opts: LobbyBinaryOptions = {},
+): Promise<LobbyBinary> {
   const dir = tempDir("weft-lobby-bin-");
+  const dataDir = opts.dataDir ?? join(dir, "data");
   const proc = Bun.spawn(
-    [bin, "--lobby", "--port", "0", "--host", "127.0.0.1", "--data-dir", join(dir, "data")],
+    [bin, "--lobby", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir, ...(opts.args ?? [])],
     {
       cwd: dir,
       stdin: "ignore",
@@ -63,11 +79,13 @@ export async function startLobbyBinary(bin = weftBinary()): Promise<LobbyBinary>
   );
   return {
     proc,
+    dataDir,
     line,
     port,
     lobbyId,
     address: `ws://127.0.0.1:${port}`,
     url,
+    health: async () => lobbyHealth.parse(await (await fetch(`${url}/health`)).json()),
     async stop(sig = "SIGTERM") {
       if (proc.exitCode !== null) return proc.exitCode;
       proc.kill(sig);
