@@ -8,8 +8,8 @@ import { arrived } from "./relay.ts";
  * What the lobby's other instances tell this one, through the backplane: frames for the nodes
  * it holds, their own nodes coming, changing and going (kept in `core.remote` and listed in the
  * directory beside this instance's, so deltas and `registered` cover every instance), a node of
- * this instance's registered since on another one, and the guests of rooms held here that went
- * with their instance. Every handler is synchronous and contained: none may throw.
+ * this instance's registered since on another one, the guests of rooms held here that went
+ * with their instance, and rooms held elsewhere that went with theirs. Every handler is synchronous and contained: none may throw.
  */
 export function backplaneListener(core: LobbyCore): BackplaneListener {
   return {
@@ -22,6 +22,16 @@ export function backplaneListener(core: LobbyCore): BackplaneListener {
       if (!host) return;
       core.listing.invalidate();
       core.tell(host, JSON.stringify({ type: "peer_left", room_id: roomId, node_id: guest }));
+    },
+    seatLost: (roomId, guest) => {
+      const member = core.directory.get(guest);
+      // Told already when its host closed it: the frame that said so cleared the place.
+      if (!member?.joined.delete(roomId)) return;
+      core.listing.invalidate();
+      core.tell(
+        guest,
+        JSON.stringify({ type: "room_closed", room_id: roomId, reason: "the room's host is gone" }),
+      );
     },
     health: (status: BackplaneHealth) => {
       // Back after an outage: the listing is read anew, with what every instance published again.

@@ -144,6 +144,12 @@ export interface BackplaneListener {
    * `presenceTtlMs`): the host is told `peer_left`.
    */
   guestExpired(roomId: string, guest: string): void;
+  /**
+   * A room a node of this instance sat in is gone without this instance hearing it close: it
+   * lapsed with the instance that held it (killed, its host not back elsewhere within the lease),
+   * or was ended elsewhere. The guest is told `room_closed` unless it was told already.
+   */
+  seatLost(roomId: string, guest: string): void;
   /** The backplane went `degraded`, or is `ok` again with this instance's state published anew. */
   health(status: BackplaneHealth): void;
 }

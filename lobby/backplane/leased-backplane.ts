@@ -60,6 +60,7 @@ const NO_LISTENER: BackplaneListener = {
   nodeLeft() {},
   replaced() {},
   guestExpired() {},
+  seatLost() {},
   health() {},
 };
 
@@ -398,7 +399,9 @@ export class LeasedBackplane implements Backplane {
     }
     for (const id of beat.lostRooms) this.#rooms.delete(id);
     if (Date.now() > this.#seatsWaitUntil) {
-      for (const [room, guest] of beat.lostSeats) this.#seats.get(guest)?.delete(room);
+      for (const [room, guest] of beat.lostSeats) {
+        if (this.#seats.get(guest)?.delete(room)) this.#listener.seatLost(room, guest);
+      }
     }
     for (const [room, guest] of beat.expiredGuests) this.#listener.guestExpired(room, guest);
     const live = new Set(beat.live);

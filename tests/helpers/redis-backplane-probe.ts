@@ -19,6 +19,7 @@ function listener(name: string, frames: Array<string | Uint8Array>, nodes: HeldN
     nodeLeft() {},
     replaced() {},
     guestExpired() {},
+    seatLost() {},
     health: (status: BackplaneHealth) => say("health", { instance: name, status }),
   };
 }

@@ -78,6 +78,7 @@ describe("redis backplane", () => {
       nodeLeft() {},
       replaced() {},
       guestExpired() {},
+      seatLost() {},
       health: (h: BackplaneHealth) => healths.push(h),
     };
     const bp = new RedisBackplane({
@@ -125,6 +126,7 @@ describe("redis backplane", () => {
         nodeLeft() {},
         replaced() {},
         guestExpired() {},
+        seatLost() {},
         health() {},
       })
       .catch((e: unknown) => e as Error);

@@ -423,6 +423,44 @@ export function twoInstanceScenarios(fixture: SharedStoreFixture): void {
     );
 
     test(
+      "a room that dies with its instance is closed to its guests on the other within the TTL, and each close is told once",
+      async () => {
+        const ttl = 1_000;
+        const [one, two, oneBackplane] = await pair({}, ttl);
+        const host = await h.node(one);
+        const guest = await h.node(two);
+        const rooms: string[] = [];
+        for (const name of ["Lapses", "Closed"]) {
+          host.send({ type: "create_room", name, visibility: "unlisted", policy: "open" });
+          rooms.push((await host.next("room_created")).room.id);
+        }
+        const [lapses, closed] = rooms as [string, string];
+        for (const id of rooms) {
+          guest.send({ type: "join_room", room_id: id });
+          await guest.next("room_info", CROSSING_MS);
+          await host.next("peer_joining", CROSSING_MS);
+        }
+        host.send({ type: "leave_room", room_id: closed });
+        expect(await guest.next("room_closed", CROSSING_MS)).toMatchObject({ room_id: closed });
+        oneBackplane.abandon();
+        const killed = Date.now();
+        expect(await guest.next("room_closed", 2 * ttl + CROSSING_MS)).toEqual({
+          type: "room_closed",
+          room_id: lapses,
+          reason: "the room's host is gone",
+        });
+        expect(Date.now() - killed).toBeLessThan(2 * ttl);
+        // Some refreshes later nothing more is told: neither room is closed twice.
+        await Bun.sleep(ttl);
+        const closes = guest.texts.filter((t) => t.includes('"type":"room_closed"'));
+        expect(closes.map((t) => JSON.parse(t).room_id)).toEqual([closed, lapses]);
+        guest.send({ type: "join_room", room_id: lapses });
+        expect((await guest.next("error", CROSSING_MS)).code).toBe("no_room");
+      },
+      TEST_MS,
+    );
+
+    test(
       "how often a node registers is counted on both instances together",
       async () => {
         const [one, two] = await pair({ registrationsPerMinute: 3 });

@@ -40,6 +40,7 @@ type Event =
   | { kind: "nodeLeft"; nodeId: string }
   | { kind: "replaced"; nodeId: string }
   | { kind: "guestExpired"; roomId: string; guest: string }
+  | { kind: "seatLost"; roomId: string; guest: string }
   | { kind: "health"; status: BackplaneHealth };
 
 /** Records what a backplane tells its instance, and waits for it. */
@@ -59,6 +60,9 @@ class Recorder implements BackplaneListener {
   }
   guestExpired(roomId: string, guest: string) {
     this.events.push({ kind: "guestExpired", roomId, guest });
+  }
+  seatLost(roomId: string, guest: string) {
+    this.events.push({ kind: "seatLost", roomId, guest });
   }
   health(status: BackplaneHealth) {
     this.events.push({ kind: "health", status });
@@ -349,6 +353,7 @@ export function backplaneContract(fixture: BackplaneFixture): void {
       await a.bp.putRoom(roomA);
       await b.bp.putRoom(roomB);
       await a.bp.joinRoom(roomB.id, x.nodeId);
+      await b.bp.joinRoom(roomA.id, hostB.nodeId);
       await a.bp.hit(`signal:${x.nodeId}`, 60_000);
       await b.heard.next("nodeChanged", (e) => e.node.nodeId === x.nodeId);
       // Refreshes keep everything while the instance lives.
@@ -362,6 +367,8 @@ export function backplaneContract(fixture: BackplaneFixture): void {
       // Within the TTL, give or take the scheduling of timers.
       expect(Date.now() - killed).toBeLessThan(ttl + 250);
       await b.heard.next("guestExpired", (e) => e.roomId === roomB.id && e.guest === x.nodeId, ttl);
+      // b's node sat in a's room: the room lapsed with a, and b hears its node lost that place.
+      await b.heard.next("seatLost", (e) => e.roomId === roomA.id && e.guest === hostB.nodeId, ttl);
       expect(await b.bp.node(x.nodeId)).toBeUndefined();
       expect(await b.bp.room(roomA.id)).toBeUndefined();
       expect((await b.bp.room(roomB.id))?.members).toBe(1);
