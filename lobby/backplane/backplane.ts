@@ -1,7 +1,7 @@
 import type { RoomPolicy, RoomVisibility } from "../../protocol/lobby.ts";
 
 /**
- * What the lobby shares between its instances (DESIGN.md section 14, "Scale-out"). One instance
+ * What the lobby shares between its instances (docs/architecture.md, "The lobby", Instances). One instance
  * alone keeps it in memory (`memory-backplane.ts`); several behind one name keep it in Redis
  * (`redis-backplane.ts`) and nothing else passes between them. Both run one contract suite
  * (`tests/lobby/backplane/backplane-contract.ts`).
@@ -219,7 +219,7 @@ export class NoSuchRoomError extends Error {
 /** What an instance id may be: it names the instance's channel and keys in the store. */
 export const INSTANCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** The default lease on what an instance holds (DESIGN.md section 14). */
+/** The default lease on what an instance holds (docs/architecture.md, "The lobby"). */
 export const DEFAULT_PRESENCE_TTL_MS = 30_000;
 
 /** Throws for an instance id that cannot name a channel or a key. */

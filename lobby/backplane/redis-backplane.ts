@@ -1,5 +1,5 @@
 /**
- * The backplane of a lobby run as several instances over one Redis (DESIGN.md section 14).
+ * The backplane of a lobby run as several instances over one Redis (docs/architecture.md, "The lobby").
  *
  * Why Bun's built-in client (`RedisClient` from "bun"), tried on Bun 1.4.5 against a real
  * redis-server 7.0, run from source and from a `bun build --compile` binary alike:
