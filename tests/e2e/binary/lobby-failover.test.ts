@@ -122,6 +122,15 @@ async function received(node: Node, from: Node, text: string): Promise<number> {
   return page.messages.filter((m) => m.direction === "in" && m.text === text).length;
 }
 
+/** Whether `node`'s Lobby pane, asking its lobby now, is shown the public room `roomId`. */
+async function listsRoom(node: Node, roomId: string): Promise<boolean> {
+  const lists = () => node.tab.frames.filter(lobbyEvent("rooms"));
+  const before = lists().length;
+  node.tab.send({ channel: "lobby", event: "list_rooms", data: {} });
+  await node.tab.next(() => lists().length > before, 3000);
+  return (lists().at(-1)!.data as { rooms: Array<{ id: string }> }).rooms.some((r) => r.id === roomId);
+}
+
 /** Waits until `tab`'s pane lists the room `address` (a share that arrived). */
 async function listed(tab: TestTab, address: string): Promise<void> {
   const lists = () => tab.frames.filter((f) => f.channel === "collab" && f.event === "rooms");
@@ -165,6 +174,8 @@ describe("a lobby of two compiled instances on one redis-server, with compiled n
       data: { name: "team", visibility: "public", policy: "token" },
     });
     const room = ((await host.tab.next(lobbyEvent("room_created"), 5000)).data as { room: HostedRoom }).room;
+    // Made through instance two, listed through instance one.
+    await waitFor(() => listsRoom(guest, room.id), "the room listed on the other instance", 10_000);
     guest.tab.send({ channel: "lobby", event: "join_room", data: { room_id: room.id, token: room.token } });
     await guest.tab.next(
       lobbyEvent("join_progress", (d) => d.step === "connected"),
@@ -212,17 +223,7 @@ describe("a lobby of two compiled instances on one redis-server, with compiled n
     const moved = await lobbyState(host);
     expect(moved.rooms.map((r) => r.id)).toEqual([room.id]);
     // The room is back, held by the instance that is left: the guest's lobby lists it.
-    await waitFor(
-      async () => {
-        const lists = () => guest.tab.frames.filter(lobbyEvent("rooms"));
-        const before = lists().length;
-        guest.tab.send({ channel: "lobby", event: "list_rooms", data: {} });
-        await guest.tab.next(() => lists().length > before, 3000);
-        return (lists().at(-1)!.data as { rooms: Array<{ id: string }> }).rooms.some((r) => r.id === room.id);
-      },
-      "the host's room listed again",
-      10_000,
-    );
+    await waitFor(() => listsRoom(guest, room.id), "the host's room listed again", 10_000);
     await waitFor(() => relayedBothWays(host, guest), "the relayed link back, on one instance now", 30_000);
     await waitFor(
       async () => (await received(host, guest, "sent while the host was moving")) === 1,
