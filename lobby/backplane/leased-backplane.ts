@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { type Logger, silentLogger } from "../../server/log.ts";
+import type { Logger } from "../../server/log.ts";
 import {
   type Backplane,
   type BackplaneHealth,
   type BackplaneListener,
-  BackplaneUnavailableError,
   checkInstanceId,
   DEFAULT_PRESENCE_TTL_MS,
   type HeldNode,
@@ -20,19 +19,20 @@ import {
   type Claim,
   type Holder,
   type Holdings,
-  type LinkEvents,
   type OwnNode,
   parseHolder,
   type StoreLink,
   type StoreMessage,
 } from "./store-link.ts";
+import { StoreSession, type StoreSessionOwner } from "./store-session.ts";
 
 /**
  * The part of a backplane both stores share: what this instance holds and its leases, the
- * view of other instances' nodes, health, reconnecting and catching up. A store (`StoreLink`,
- * `store-link.ts`) only reads and writes; the memory and Redis backplanes differ in nothing
- * else, so they cannot drift apart on the subtle parts (who wins a registration, what an outage
- * leaves behind).
+ * view of other instances' nodes, and what catching up after an outage publishes. A store
+ * (`StoreLink`, `store-link.ts`) only reads and writes; the memory and Redis backplanes differ in
+ * nothing else, so they cannot drift apart on the subtle parts (who wins a registration, what an
+ * outage leaves behind). The connection itself (connecting, noticing a loss, reconnecting with
+ * backoff, health) is a `StoreSession` (`store-session.ts`), which calls back in here.
  *
  * Leases: every `presenceTtlMs / 4` this instance refreshes its instance entry, its nodes, its
  * rooms and its nodes' places in rooms, each for `3/4` of `presenceTtlMs`. What a killed
@@ -52,8 +52,6 @@ export interface LeasedBackplaneOptions {
   log?: Logger;
 }
 
-const RETRY_FIRST_MS = 100;
-
 const NO_LISTENER: BackplaneListener = {
   delivery() {},
   nodeChanged() {},
@@ -68,22 +66,9 @@ export class LeasedBackplane implements Backplane {
   readonly instance: string;
   readonly presenceTtlMs: number;
   readonly #leaseMs: number;
-  readonly #tickMs: number;
-  readonly #retryMaxMs: number;
-  readonly #link: StoreLink;
-  readonly #log: Logger;
+  readonly #session: StoreSession;
   #listener: BackplaneListener = NO_LISTENER;
-  #state: "new" | "ok" | "degraded" | "stopped" = "new";
-  /** The connection is up (perhaps still catching up): calls go to the store. */
-  #usable = false;
-  /** Bumped on every connect and every loss, so a stale catch-up or retry does nothing. */
-  #generation = 0;
-  #attempt = 0;
-  #tick: ReturnType<typeof setInterval> | undefined;
-  #retry: ReturnType<typeof setTimeout> | undefined;
   #beating = false;
-  /** Publishing again after an outage: refreshes wait, or they would find rooms not yet put back. */
-  #catchingUp = false;
   readonly #own = new Map<string, OwnNode>();
   readonly #rooms = new Map<string, RoomRecord>();
   /** Guest → rooms it sits in, for this instance's nodes. */
@@ -103,50 +88,48 @@ export class LeasedBackplane implements Backplane {
   #seatsWaitUntil = 0;
 
   constructor(link: StoreLink, opts: LeasedBackplaneOptions = {}) {
-    this.#link = link;
     this.instance = checkInstanceId(opts.instance ?? randomBytes(4).toString("hex"));
     this.presenceTtlMs = opts.presenceTtlMs ?? DEFAULT_PRESENCE_TTL_MS;
     if (!Number.isSafeInteger(this.presenceTtlMs) || this.presenceTtlMs < 40) {
       throw new RangeError(`presenceTtlMs must be a whole number of at least 40, got ${this.presenceTtlMs}`);
     }
-    this.#tickMs = Math.floor(this.presenceTtlMs / 4);
-    this.#leaseMs = this.presenceTtlMs - this.#tickMs;
-    this.#retryMaxMs = Math.max(RETRY_FIRST_MS, opts.retryMaxMs ?? 5_000);
-    this.#log = opts.log ?? silentLogger;
+    const tickMs = Math.floor(this.presenceTtlMs / 4);
+    this.#leaseMs = this.presenceTtlMs - tickMs;
+    const owner: StoreSessionOwner = {
+      message: (msg) => this.#message(msg),
+      refresh: () => this.#heartbeat(),
+      catchUp: () => this.#catchUp(),
+      health: (status) => this.#listener.health(status),
+    };
+    this.#session = new StoreSession(link, owner, {
+      instance: this.instance,
+      leaseMs: this.#leaseMs,
+      tickMs,
+      retryMaxMs: opts.retryMaxMs,
+      log: opts.log,
+    });
   }
 
   async start(listener: BackplaneListener): Promise<void> {
-    if (this.#state !== "new") throw new Error("a backplane starts once");
+    if (this.#session.state !== "new") throw new Error("a backplane starts once");
     this.#listener = listener;
-    const generation = ++this.#generation;
-    await this.#link.connect(this.#events(generation));
-    this.#usable = true;
-    try {
+    await this.#session.start(async () => {
       // What an earlier run under this instance id left goes first: nothing of it is held now.
-      await this.#call(() => this.#link.goodbye());
+      await this.#session.call((link) => link.goodbye());
       await this.#heartbeat();
       await this.#resync();
-    } catch (err) {
-      this.#usable = false;
-      this.#link.disconnect();
-      throw err;
-    }
-    this.#state = "ok";
-    this.#tick = setInterval(() => void this.#heartbeat().catch(() => {}), this.#tickMs);
-    this.#tick.unref?.();
+    });
   }
 
   async stop(): Promise<void> {
-    if (this.#state === "stopped") return;
-    const wasUsable = this.#usable && this.#state !== "new";
-    this.#halt();
+    if (this.#session.state === "stopped") return;
     this.#own.clear();
     this.#early.clear();
     this.#seats.clear();
     this.#rooms.clear();
     this.#remote.clear();
-    if (wasUsable) await this.#link.goodbye().catch(() => {});
-    this.#link.disconnect();
+    // The session says goodbye only if the store was reachable, then drops the connection.
+    await this.#session.stop();
   }
 
   /**
@@ -154,12 +137,11 @@ export class LeasedBackplane implements Backplane {
    * instance held stays in the store until its lease lapses. For tests of a dead instance.
    */
   abandon(): void {
-    this.#halt();
-    this.#link.disconnect();
+    this.#session.abandon();
   }
 
   health(): BackplaneHealth {
-    return this.#state === "ok" ? "ok" : "degraded";
+    return this.#session.health();
   }
 
   async register(node: NodeRecord): Promise<Registration> {
@@ -175,7 +157,7 @@ export class LeasedBackplane implements Backplane {
     this.#remote.delete(id);
     this.#releases.delete(id);
     this.#early.delete(id);
-    const claim = await this.#call(() => this.#link.claim(own, "register"));
+    const claim = await this.#session.call((link) => link.claim(own, "register"));
     this.#claimed(id, own, claim);
     return { previous: claim.taken ? claim.previous : undefined };
   }
@@ -184,7 +166,7 @@ export class LeasedBackplane implements Backplane {
     const own = this.#own.get(node.nodeId);
     if (!own) return;
     own.record = node;
-    const held = await this.#call(() => this.#link.update(own));
+    const held = await this.#session.call((link) => link.update(own));
     if (!held && this.#own.get(node.nodeId) === own) this.#lose(node.nodeId);
   }
 
@@ -198,20 +180,20 @@ export class LeasedBackplane implements Backplane {
     const release = { holder: own.holder, seats };
     // Kept until the store took it: a release the store never saw is made when it is back.
     this.#releases.set(nodeId, release);
-    await this.#call(() => this.#link.release(nodeId, own.holder, seats));
+    await this.#session.call((link) => link.release(nodeId, own.holder, seats));
     if (this.#releases.get(nodeId) === release) this.#releases.delete(nodeId);
   }
 
   async node(nodeId: string): Promise<HeldNode | undefined> {
-    return (await this.#call(() => this.#link.node(nodeId)))?.node;
+    return (await this.#session.call((link) => link.node(nodeId)))?.node;
   }
 
   async nodes(): Promise<HeldNode[]> {
-    return (await this.#call(() => this.#link.nodes())).map((e) => e.node);
+    return (await this.#session.call((link) => link.nodes())).map((e) => e.node);
   }
 
   async putRoom(room: RoomRecord): Promise<PutRoomResult> {
-    const result = await this.#call(() => this.#link.putRoom(room));
+    const result = await this.#session.call((link) => link.putRoom(room));
     if (result !== "taken") {
       this.#rooms.set(room.id, room);
       this.#deletes.delete(room.id);
@@ -220,27 +202,27 @@ export class LeasedBackplane implements Backplane {
   }
 
   room(id: string): Promise<SharedRoom | undefined> {
-    return this.#call(() => this.#link.room(id));
+    return this.#session.call((link) => link.room(id));
   }
 
   roomsOf(host: string): Promise<SharedRoom[]> {
-    return this.#call(() => this.#link.roomsOf(host));
+    return this.#session.call((link) => link.roomsOf(host));
   }
 
   publicRooms(max: number): Promise<SharedRoom[]> {
-    return this.#call(() => this.#link.publicRooms(max));
+    return this.#session.call((link) => link.publicRooms(max));
   }
 
   async deleteRoom(id: string): Promise<string[] | undefined> {
     this.#rooms.delete(id);
     this.#deletes.add(id);
-    const guests = await this.#call(() => this.#link.deleteRoom(id));
+    const guests = await this.#session.call((link) => link.deleteRoom(id));
     this.#deletes.delete(id);
     return guests;
   }
 
   async joinRoom(id: string, guest: string): Promise<boolean> {
-    const joined = await this.#call(() => this.#link.join(id, guest));
+    const joined = await this.#session.call((link) => link.join(id, guest));
     if (joined === undefined) throw new NoSuchRoomError(`no room ${id}`);
     if (this.#own.has(guest)) {
       let seats = this.#seats.get(guest);
@@ -262,47 +244,28 @@ export class LeasedBackplane implements Backplane {
       this.#leaves.set(guest, leaves);
     }
     leaves.add(id);
-    const left = await this.#call(() => this.#link.leave(id, guest));
+    const left = await this.#session.call((link) => link.leave(id, guest));
     leaves.delete(id);
     if (leaves.size === 0 && this.#leaves.get(guest) === leaves) this.#leaves.delete(guest);
     return left;
   }
 
   roomGuests(id: string): Promise<string[]> {
-    return this.#call(() => this.#link.guests(id));
+    return this.#session.call((link) => link.guests(id));
   }
 
   deliver(to: string, frame: string | Uint8Array): Promise<boolean> {
-    return this.#call(() => this.#link.deliver(to, frame));
+    return this.#session.call((link) => link.deliver(to, frame));
   }
 
   hit(key: string, windowMs: number): Promise<number> {
     if (!Number.isSafeInteger(windowMs) || windowMs < 1) {
       throw new RangeError(`a rate window is a whole number of ms, got ${windowMs}`);
     }
-    return this.#call(() => this.#link.hit(key, windowMs));
+    return this.#session.call((link) => link.hit(key, windowMs));
   }
 
-  // ---- the link's events ----
-
-  #events(generation: number): LinkEvents {
-    return {
-      instance: this.instance,
-      leaseMs: this.#leaseMs,
-      message: (msg) => {
-        if (generation !== this.#generation) return;
-        try {
-          this.#message(msg);
-        } catch (err) {
-          // A listener must not throw; if one does, it must not take the store's connection with it.
-          this.#log.warn("lobby backplane: a listener failed", { kind: msg.kind, error: String(err) });
-        }
-      },
-      lost: () => {
-        if (generation === this.#generation) this.#lost();
-      },
-    };
-  }
+  // ---- the store's messages ----
 
   #message(msg: StoreMessage): void {
     switch (msg.kind) {
@@ -366,11 +329,11 @@ export class LeasedBackplane implements Backplane {
   // ---- leases ----
 
   async #heartbeat(): Promise<void> {
-    if (!this.#usable || this.#beating || this.#catchingUp) return;
+    if (!this.#session.steady || this.#beating) return;
     this.#beating = true;
     try {
       const snapshot = this.#holdings();
-      const beat = await this.#call(() => this.#link.heartbeat(snapshot));
+      const beat = await this.#session.call((link) => link.heartbeat(snapshot));
       this.#afterBeat(snapshot, beat);
       for (const id of beat.lapsed) {
         const own = this.#own.get(id);
@@ -416,13 +379,13 @@ export class LeasedBackplane implements Backplane {
   async #reclaim(id: string, own: OwnNode): Promise<void> {
     // Until the store answers, a change heard of this node waits to be weighed against it.
     own.seq = undefined;
-    const claim = await this.#call(() => this.#link.claim(own, "reclaim"));
+    const claim = await this.#session.call((link) => link.claim(own, "reclaim"));
     this.#claimed(id, own, claim);
   }
 
   /** Every other instance's nodes, read whole: the listener hears of each, and of those gone. */
   async #resync(): Promise<void> {
-    const entries = await this.#call(() => this.#link.nodes());
+    const entries = await this.#session.call((link) => link.nodes());
     const seen = new Set<string>();
     for (const { node, holder, seq } of entries) {
       if (parseHolder(holder)?.instance === this.instance) continue;
@@ -436,83 +399,7 @@ export class LeasedBackplane implements Backplane {
     }
   }
 
-  // ---- outages ----
-
-  async #call<T>(op: () => Promise<T>): Promise<T> {
-    if (!this.#usable) throw this.#unavailable();
-    try {
-      return await op();
-    } catch (err) {
-      if (err instanceof BackplaneUnavailableError) this.#lost();
-      throw err;
-    }
-  }
-
-  #unavailable(): BackplaneUnavailableError {
-    return new BackplaneUnavailableError(
-      this.#state === "stopped" ? "the backplane is stopped" : "the shared store cannot be reached",
-    );
-  }
-
-  #lost(): void {
-    if (!this.#usable || this.#state === "stopped") return;
-    if (this.#state === "new") {
-      // Still starting: `start` rejects, and nothing retries.
-      this.#usable = false;
-      return;
-    }
-    this.#usable = false;
-    this.#generation += 1;
-    this.#link.disconnect();
-    this.#setState("degraded");
-    this.#log.warn(
-      "lobby backplane: the shared store is unreachable; serving this instance's nodes and retrying",
-      {
-        instance: this.instance,
-      },
-    );
-    this.#scheduleRetry();
-  }
-
-  #scheduleRetry(): void {
-    clearTimeout(this.#retry);
-    const ceiling = Math.min(this.#retryMaxMs, RETRY_FIRST_MS * 2 ** this.#attempt);
-    this.#attempt += 1;
-    // Jitter: instances that lost one store together do not all come back in one instant.
-    const wait = ceiling / 2 + Math.random() * (ceiling / 2);
-    this.#retry = setTimeout(() => void this.#reconnect(), wait);
-    this.#retry.unref?.();
-  }
-
-  async #reconnect(): Promise<void> {
-    if (this.#state === "stopped" || this.#usable) return;
-    const generation = ++this.#generation;
-    try {
-      await this.#link.connect(this.#events(generation));
-    } catch {
-      if (generation === this.#generation) this.#scheduleRetry();
-      return;
-    }
-    // A loss or a stop since bumped the generation.
-    if (generation !== this.#generation) return;
-    this.#usable = true;
-    this.#catchingUp = true;
-    try {
-      await this.#catchUp();
-    } catch {
-      // Lost again on the way: `#lost` scheduled the next attempt.
-      return;
-    } finally {
-      this.#catchingUp = false;
-    }
-    if (generation !== this.#generation || !this.#usable) return;
-    this.#log.info("lobby backplane: the shared store is back; this instance's state is published again", {
-      instance: this.instance,
-      attempts: this.#attempt,
-    });
-    this.#attempt = 0;
-    this.#setState("ok");
-  }
+  // ---- after an outage ----
 
   /**
    * Back after an outage (the store may have restarted empty): what was taken out meanwhile is
@@ -521,47 +408,33 @@ export class LeasedBackplane implements Backplane {
    */
   async #catchUp(): Promise<void> {
     for (const [id, release] of [...this.#releases]) {
-      await this.#call(() => this.#link.release(id, release.holder, release.seats));
+      await this.#session.call((link) => link.release(id, release.holder, release.seats));
       this.#releases.delete(id);
     }
     for (const id of [...this.#deletes]) {
-      await this.#call(() => this.#link.deleteRoom(id));
+      await this.#session.call((link) => link.deleteRoom(id));
       this.#deletes.delete(id);
     }
     for (const [guest, rooms] of [...this.#leaves]) {
-      for (const room of rooms) await this.#call(() => this.#link.leave(room, guest));
+      for (const room of rooms) await this.#session.call((link) => link.leave(room, guest));
       this.#leaves.delete(guest);
     }
-    await this.#call(() => this.#link.heartbeat({ nodes: [], rooms: [], seats: [] }));
+    await this.#session.call((link) => link.heartbeat({ nodes: [], rooms: [], seats: [] }));
     for (const [id, own] of [...this.#own]) {
       // Checked just before it is sent: one unregistered meanwhile is not put back.
       if (this.#own.get(id) === own) await this.#reclaim(id, own);
     }
     for (const room of [...this.#rooms.values()]) {
       if (this.#rooms.get(room.id) !== room) continue;
-      if ((await this.#call(() => this.#link.putRoom(room))) === "taken") this.#rooms.delete(room.id);
+      if ((await this.#session.call((link) => link.putRoom(room))) === "taken") this.#rooms.delete(room.id);
     }
     // A room held by an instance not back yet is seated by a later refresh, once it is.
     this.#seatsWaitUntil = Date.now() + this.#leaseMs;
     for (const [guest, rooms] of [...this.#seats]) {
       for (const room of [...rooms]) {
-        if (this.#seats.get(guest)?.has(room)) await this.#call(() => this.#link.join(room, guest));
+        if (this.#seats.get(guest)?.has(room)) await this.#session.call((link) => link.join(room, guest));
       }
     }
     await this.#resync();
-  }
-
-  #setState(state: "ok" | "degraded"): void {
-    if (this.#state === state) return;
-    this.#state = state;
-    this.#listener.health(state);
-  }
-
-  #halt(): void {
-    this.#state = "stopped";
-    this.#usable = false;
-    this.#generation += 1;
-    clearInterval(this.#tick);
-    clearTimeout(this.#retry);
   }
 }
