@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Logger } from "../../server/log.ts";
+import { type Logger, silentLogger } from "../../server/log.ts";
 import {
   type Backplane,
   type BackplaneHealth,
@@ -66,6 +66,9 @@ export class LeasedBackplane implements Backplane {
   readonly instance: string;
   readonly presenceTtlMs: number;
   readonly #leaseMs: number;
+  readonly #log: Logger;
+  /** Instances the last refresh found live, this one included. */
+  #live = new Set<string>();
   readonly #session: StoreSession;
   #listener: BackplaneListener = NO_LISTENER;
   #beating = false;
@@ -93,6 +96,7 @@ export class LeasedBackplane implements Backplane {
     if (!Number.isSafeInteger(this.presenceTtlMs) || this.presenceTtlMs < 40) {
       throw new RangeError(`presenceTtlMs must be a whole number of at least 40, got ${this.presenceTtlMs}`);
     }
+    this.#log = opts.log ?? silentLogger;
     const tickMs = Math.floor(this.presenceTtlMs / 4);
     this.#leaseMs = this.presenceTtlMs - tickMs;
     const owner: StoreSessionOwner = {
@@ -368,12 +372,36 @@ export class LeasedBackplane implements Backplane {
     }
     for (const [room, guest] of beat.expiredGuests) this.#listener.guestExpired(room, guest);
     const live = new Set(beat.live);
+    const dropped = new Map<string, number>();
     for (const [id, holder] of this.#remote) {
       const instance = parseHolder(holder)?.instance;
       if (instance !== undefined && live.has(instance)) continue;
       this.#remote.delete(id);
+      if (instance !== undefined) dropped.set(instance, (dropped.get(instance) ?? 0) + 1);
       this.#listener.nodeLeft(id);
     }
+    this.#instancesSeen(live, dropped);
+  }
+
+  /**
+   * What an operator reads of the lobby's other instances: one line when one appears, and one
+   * when one stops refreshing its lease (killed, or cut off from the store), with the nodes that
+   * went with it. A clean stop says goodbye first, so its nodes are gone before its lease is.
+   */
+  #instancesSeen(live: ReadonlySet<string>, dropped: ReadonlyMap<string, number>): void {
+    for (const instance of live) {
+      if (instance !== this.instance && !this.#live.has(instance)) {
+        this.#log.info("lobby backplane: another instance of this lobby is up", { instance });
+      }
+    }
+    for (const instance of this.#live) {
+      if (live.has(instance)) continue;
+      this.#log.warn("lobby backplane: an instance stopped refreshing its lease; what it held is gone", {
+        instance,
+        nodes: dropped.get(instance) ?? 0,
+      });
+    }
+    this.#live = new Set(live);
   }
 
   async #reclaim(id: string, own: OwnNode): Promise<void> {

@@ -17,8 +17,8 @@
  *  - Commands have no timeout: against a stopped (SIGSTOP) server they wait forever.
  * So the client's reconnecting is off (`autoReconnect: false`, where a drop calls `onclose` at
  * once and fails what is in flight), the offline queue is off (a call while down fails at once
- * instead of queueing without bound), and `LeasedBackplane` owns the rest: backoff with jitter,
- * subscribing anew, publishing this instance's state again. A watchdog drops a connection whose
+ * instead of queueing without bound), and `LeasedBackplane` with its `store-session.ts` owns the
+ * rest: backoff with jitter, subscribing anew, publishing this instance's state again. A watchdog drops a connection whose
  * oldest command is older than `commandTimeoutMs`. A wrong password and an unreachable server
  * both surface as "Connection closed"; the startup line says what was tried.
  *

@@ -10,6 +10,7 @@ import {
   NoSuchRoomError,
   type RoomRecord,
 } from "../../../lobby/backplane/backplane.ts";
+import { createLogger, type Logger } from "../../../server/log.ts";
 
 /** A backplane a test can also kill: `abandon` leaves what it held to lapse, as kill -9 would. */
 export type TestBackplane = Backplane & { abandon(): void };
@@ -23,7 +24,7 @@ export interface BackplaneFixture {
   /** An empty store for the next test. */
   reset(): Promise<void>;
   /** A backplane on the shared store; `presenceTtlMs` shortened by the tests that wait for it. */
-  make(opts: { instance: string; presenceTtlMs?: number }): TestBackplane;
+  make(opts: { instance: string; presenceTtlMs?: number; log?: Logger }): TestBackplane;
   /** A backplane whose store cannot be reached. */
   unreachable(): TestBackplane;
   /** The store goes away (connections drop)... */
@@ -146,9 +147,16 @@ export function backplaneContract(fixture: BackplaneFixture): void {
     });
 
     /** A started backplane and what it hears. */
-    async function instance(presenceTtlMs?: number): Promise<{ bp: TestBackplane; heard: Recorder }> {
+    async function instance(
+      presenceTtlMs?: number,
+      log?: Logger,
+    ): Promise<{ bp: TestBackplane; heard: Recorder }> {
       n += 1;
-      const bp = fixture.make({ instance: `i${n}`, ...(presenceTtlMs ? { presenceTtlMs } : {}) });
+      const bp = fixture.make({
+        instance: `i${n}`,
+        ...(presenceTtlMs ? { presenceTtlMs } : {}),
+        ...(log ? { log } : {}),
+      });
       const heard = new Recorder();
       running.push(bp);
       await bp.start(heard);
@@ -343,7 +351,11 @@ export function backplaneContract(fixture: BackplaneFixture): void {
     test("a killed instance's nodes, rooms and places lapse within the TTL, on every instance and in the store", async () => {
       const ttl = 800;
       const a = await instance(ttl);
-      const b = await instance(ttl);
+      const lines: string[] = [];
+      const b = await instance(
+        ttl,
+        createLogger("info", (line) => lines.push(line)),
+      );
       const x = nodeRecord();
       const hostB = nodeRecord();
       await a.bp.register(x);
@@ -367,6 +379,11 @@ export function backplaneContract(fixture: BackplaneFixture): void {
       // Within the TTL, give or take the scheduling of timers.
       expect(Date.now() - killed).toBeLessThan(ttl + 250);
       await b.heard.next("guestExpired", (e) => e.roomId === roomB.id && e.guest === x.nodeId, ttl);
+      // The operator of b reads that a went, and what went with it.
+      expect(lines.filter((l) => l.includes("stopped refreshing its lease"))).toHaveLength(1);
+      expect(lines.find((l) => l.includes("stopped refreshing"))).toContain(
+        `"instance":"${a.bp.instance}","nodes":1`,
+      );
       // b's node sat in a's room: the room lapsed with a, and b hears its node lost that place.
       await b.heard.next("seatLost", (e) => e.roomId === roomA.id && e.guest === hostB.nodeId, ttl);
       expect(await b.bp.node(x.nodeId)).toBeUndefined();
