@@ -112,7 +112,9 @@ export async function startLobbyProcess(opts: LobbyProcessOptions): Promise<Lobb
   for (const pair of opts.limits) {
     const eq = pair.indexOf("=");
     if (eq <= 0) throw new Error(`--limit takes NAME=VALUE, got "${pair}"`);
-    limits[pair.slice(0, eq)] = pair.slice(eq + 1);
+    const value = pair.slice(eq + 1).trim();
+    // Numbers stay numbers in the JSON line; the lobby itself refuses anything else, and says why.
+    limits[pair.slice(0, eq)] = /^\d+$/.test(value) ? Number(value) : value;
   }
   const profile = opts.profileDir;
   const dataDir = join(folder, "data");
