@@ -288,3 +288,24 @@ export const nodeSignal = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("join_accepted"), room_id: roomId }),
 ]);
 export type NodeSignal = z.infer<typeof nodeSignal>;
+
+/** A WebRTC link's id, chosen by the dialing node: 8 hex digits, as a relayed link's. */
+const rtcLink = z.string().regex(/^[0-9a-f]{8}$/);
+
+/**
+ * WebRTC negotiation between two nodes, in `signal.data` (trickle ICE): the dialer's offer, the
+ * answer, each side's candidates as they are found, and an end when either gives up. Sizes are
+ * bounded well under the lobby's `signalFrameBytes`.
+ */
+export const rtcSignal = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("rtc_offer"), link: rtcLink, sdp: z.string().min(1).max(16_384) }),
+  z.strictObject({ kind: z.literal("rtc_answer"), link: rtcLink, sdp: z.string().min(1).max(16_384) }),
+  z.strictObject({
+    kind: z.literal("rtc_candidate"),
+    link: rtcLink,
+    candidate: z.string().min(1).max(1_024),
+    mid: z.string().max(64),
+  }),
+  z.strictObject({ kind: z.literal("rtc_end"), link: rtcLink, reason: z.string().max(200) }),
+]);
+export type RtcSignal = z.infer<typeof rtcSignal>;
