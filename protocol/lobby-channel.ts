@@ -59,6 +59,7 @@ export const joinStep = z.enum([
   "room_info",
   "waiting_for_host",
   "dialing_direct",
+  "webrtc",
   "relay",
   "connected",
   "failed",

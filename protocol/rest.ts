@@ -40,6 +40,8 @@ export const settingDescriptor = z.object({
   overriddenBy: z.string().optional(),
   /** With `overriddenBy`: the value in effect for this run. */
   effective: z.unknown().optional(),
+  /** A password or key: its value is never shown back, only whether it is set (`(set)`). */
+  secret: z.boolean().optional(),
 });
 export const settingsSchemaResponse = z.object({ settings: z.array(settingDescriptor) });
 export type SettingDescriptor = z.infer<typeof settingDescriptor>;

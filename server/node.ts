@@ -106,6 +106,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       capabilities: () => capabilities(),
     });
     undo.push(() => lobby.client.stop());
+    // WebRTC links run outside the lobby socket: they end with the node, not with it.
+    undo.push(() => lobby.webrtc.close());
     const fabric = createFabric({
       db: database.db,
       identity,
@@ -113,7 +115,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       log,
       nodeName: effectiveName,
       addresses,
-      moreTransports: [lobby.relay],
+      moreTransports: [lobby.webrtc, lobby.relay],
       pingIntervalMs: config.pingIntervalMs,
       upgradeIntervalMs: config.upgradeIntervalMs,
     });

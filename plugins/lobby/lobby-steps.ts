@@ -12,6 +12,7 @@ export const JOIN_ORDER = [
   "room_info",
   "waiting_for_host",
   "dialing_direct",
+  "webrtc",
   "relay",
   "connected",
 ] as const satisfies readonly JoinStep[];
@@ -25,6 +26,7 @@ const LABELS: Record<JoinStep, { label: string; active: string }> = {
   room_info: { label: "Found the host", active: "Finding the host" },
   waiting_for_host: { label: "Host accepted", active: "Waiting for the host to accept" },
   dialing_direct: { label: "Dialed directly", active: "Dialing the host directly" },
+  webrtc: { label: "Tried peer to peer (WebRTC)", active: "Linking peer to peer (WebRTC)" },
   relay: { label: "Relayed through the lobby", active: "Linking through the lobby's relay" },
   connected: { label: "Connected", active: "Connected" },
   failed: { label: "Failed", active: "Failed" },
@@ -104,6 +106,8 @@ function connectedPhase(
     case "dialing_direct":
       // Tried only when a direct address was known and direct links are on: done if it linked.
       return transport === "direct" ? "done" : "skipped";
+    case "webrtc":
+      return transport === "webrtc" ? "done" : "skipped";
     case "relay":
       return transport === "relay" ? "done" : "skipped";
     case "waiting_for_host":

@@ -21,6 +21,8 @@ import { LinkMonitor } from "./link-monitor.ts";
 import { Dialer } from "./links/dialer.ts";
 import type { Transport } from "./links/link.ts";
 import { PendingHandshakes } from "./links/pending-handshakes.ts";
+import { RELAY, relayAddress } from "./links/relay-transport.ts";
+import { WEBRTC, webrtcAddress } from "./links/webrtc-link.ts";
 import { createWebSocketTransport, DIRECT } from "./links/websocket-transport.ts";
 import { PathUpgrader } from "./path-upgrader.ts";
 import { PeerHub } from "./peer-hub.ts";
@@ -96,10 +98,11 @@ export function createFabric(deps: {
     log: deps.log,
     nodeName: deps.nodeName,
     paths,
-    relayPath: (nodeId) => {
-      const path = { transport: "relay", address: `relay:${nodeId}` };
-      return dialer.transportFor(path) ? path : undefined;
-    },
+    lobbyPaths: (nodeId) =>
+      [
+        { transport: WEBRTC, address: webrtcAddress(nodeId) },
+        { transport: RELAY, address: relayAddress(nodeId) },
+      ].filter((path) => dialer.transportFor(path) !== undefined),
     // Wire forms this node reads and writes; features add theirs when they have any to announce.
     capabilities: [SEALED_BINARY],
     limits: () => ({

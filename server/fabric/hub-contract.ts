@@ -36,8 +36,11 @@ export interface PeerHubDeps {
   nodeName(): string;
   /** How other nodes reach this one, the preferred first (told in presence and invites). */
   paths(): PeerPath[];
-  /** The relay path to a node, when this node has a relay transport (tried after the others). */
-  relayPath?(nodeId: string): PeerPath | undefined;
+  /**
+   * The paths to a node through this node's lobby, best first (WebRTC, then the relay), for the
+   * transports this node has; tried after the node's own addresses.
+   */
+  lobbyPaths?(nodeId: string): PeerPath[];
   limits(): SessionLimits;
   capabilities: string[];
 }

@@ -36,8 +36,8 @@ export interface DialingDeps {
   row(nodeId: string): PeerRow | undefined;
   /** A node's `connecting` state changed. */
   dialingChanged(nodeId: string): void;
-  /** The relay path to a node, when this node has a relay transport. */
-  relayPath?(nodeId: string): PeerPath | undefined;
+  /** The paths to a node through the lobby (WebRTC, the relay), best first, for the transports it has. */
+  lobbyPaths?(nodeId: string): PeerPath[];
 }
 
 /** Whether a peer's path policy lets a link run over `transport`. */
@@ -121,9 +121,10 @@ export class PeerDialing {
    */
   pathsOf(nodeId: string, policy: PathPolicy): PeerPath[] {
     const stored = this.#d.peers.paths.list(nodeId);
-    const relay = this.#d.relayPath?.(nodeId);
-    const all = relay && !stored.some((p) => p.transport === relay.transport) ? [...stored, relay] : stored;
-    return all.filter((p) => allowedBy(policy, p.transport));
+    const viaLobby = (this.#d.lobbyPaths?.(nodeId) ?? []).filter(
+      (path) => !stored.some((p) => p.transport === path.transport),
+    );
+    return [...stored, ...viaLobby].filter((p) => allowedBy(policy, p.transport));
   }
 
   /** A person's `ws://` address becomes the path of the transport that dials it. */

@@ -58,7 +58,7 @@ export class PeerHub {
       count: (code) => this.#count({ code }),
       row: (nodeId) => this.row(nodeId),
       dialingChanged: (nodeId) => this.emitRow(nodeId),
-      relayPath: deps.relayPath,
+      lobbyPaths: deps.lobbyPaths,
     });
     this.#controls = new PeerControls({
       peers: deps.peers,

@@ -27,7 +27,7 @@ export const systemFeature = defineFeature({
       api: undefined,
       start() {
         offSettings = ctx.settings.onChange((changed) =>
-          tabs.broadcast("settings_changed", { values: changed }),
+          tabs.broadcast("settings_changed", { values: ctx.settings.shown(changed) }),
         );
       },
       stop() {

@@ -18,7 +18,8 @@ export function settingsRoutes(ctx: HttpContext) {
         default: def.default,
         schema: ctx.settings.registry.jsonSchema(def.key),
         overriddenBy: ctx.settings.override(def.key)?.from,
-        effective: ctx.settings.override(def.key)?.value,
+        effective: ctx.settings.shown({ [def.key]: ctx.settings.override(def.key)?.value })[def.key],
+        ...(def.secret ? { secret: true } : {}),
       }));
       return c.json({ settings });
     })

@@ -7,6 +7,7 @@ import { HostedRooms, tokenHash } from "./hosted-rooms.ts";
 import { LobbyUrlError, parseLobbyUrls } from "./lobby-client.ts";
 import { lobbyListed, lobbySettings, lobbyUrl } from "./lobby-settings.ts";
 import { RoomJoins } from "./room-joins.ts";
+import { webRtcSettings } from "./webrtc-settings.ts";
 
 /**
  * The node's side of the lobby (docs/architecture.md, "The lobby"): the `lobby` channel the Lobby
@@ -18,7 +19,7 @@ const DIRECTORY_PUSH_MS = 250;
 
 export const lobbyFeature = defineFeature({
   name: "lobby",
-  settings: lobbySettings,
+  settings: [...lobbySettings, ...webRtcSettings],
   create(ctx) {
     const { lobby, settings, fabric, log } = ctx;
     const { send, broadcast } = channelSender(ctx.browsers, "lobby");

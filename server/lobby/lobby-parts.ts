@@ -1,16 +1,19 @@
 import type { Transport } from "../fabric/links/link.ts";
 import { createRelayTransport } from "../fabric/links/relay-transport.ts";
+import { createWebRtcTransport, type WebRtcTransport } from "../fabric/links/webrtc-transport.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
 import type { Logger } from "../log.ts";
-import { enableDirect } from "../settings/network-settings.ts";
+import { enableDirect, maxFrameBytes } from "../settings/network-settings.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
 import { LobbyClient } from "./lobby-client.ts";
 import { enableRelay, lobbyListed } from "./lobby-settings.ts";
+import { enableWebRtc, iceServersOf } from "./webrtc-settings.ts";
 
 /**
- * The node's lobby socket and the relay transport that rides on it, made before the fabric (which
- * dials and accepts over the relay like any transport) and handed to the lobby feature, which
- * drives the socket. `capabilities` is read late: the hub that knows them comes after.
+ * The node's lobby socket and the transports that need it: the relay, which rides on it, and
+ * WebRTC, which negotiates through it. Made before the fabric (which dials and accepts over them
+ * like any transport) and handed to the lobby feature, which drives the socket. `capabilities` is
+ * read late: the hub that knows them comes after.
  */
 export function createLobbyParts(deps: {
   identity: NodeIdentity;
@@ -19,7 +22,7 @@ export function createLobbyParts(deps: {
   nodeName(): string;
   addresses(): string[];
   capabilities(): readonly string[];
-}): { client: LobbyClient; relay: Transport } {
+}): { client: LobbyClient; relay: Transport; webrtc: WebRtcTransport } {
   const s = deps.settings;
   const client = new LobbyClient({
     identity: deps.identity,
@@ -35,5 +38,12 @@ export function createLobbyParts(deps: {
     disabled: () =>
       s.get(enableRelay) ? undefined : "relaying is turned off in settings (network.enableRelay)",
   });
-  return { client, relay };
+  const webrtc = createWebRtcTransport({
+    carrier: client,
+    iceServers: () => iceServersOf(s),
+    disabled: () =>
+      s.get(enableWebRtc) ? undefined : "WebRTC is turned off in settings (network.enableWebRtc)",
+    maxFrameBytes: () => s.get(maxFrameBytes),
+  });
+  return { client, relay, webrtc };
 }

@@ -4,6 +4,8 @@ import type { PeerPath } from "../../protocol/peer.ts";
 import { DIRECT } from "../../protocol/peer.ts";
 import type { DialerClaim } from "../fabric/handshake.ts";
 import { DialError } from "../fabric/links/link.ts";
+import { RELAY, relayAddress } from "../fabric/links/relay-transport.ts";
+import { WEBRTC, webrtcAddress } from "../fabric/links/webrtc-link.ts";
 import { allowedBy } from "../fabric/peer-dialing.ts";
 import type { PeerHub } from "../fabric/peer-hub.ts";
 import type { AdmissionSource } from "../fabric/trust.ts";
@@ -253,20 +255,26 @@ export class RoomJoins implements AdmissionSource {
         token,
         via: "room",
         onStage: (stage, address) => {
-          if (stage === "dialing")
-            this.#d.events.progress(roomId, address.startsWith("relay:") ? "relay" : "dialing_direct");
+          if (stage === "dialing") this.#d.events.progress(roomId, stepOf(address));
         },
       });
       const transport = row.transport ?? "direct";
       this.#d.events.progress(roomId, "connected", { transport });
       this.#d.events.joined(roomId, { ...peerOf(host), transport });
     } catch (err) {
-      this.#d.events.progress(roomId, "failed", { error: (err as Error).message });
+      const policy = this.#d.hub.row(host.node_id)?.path_policy ?? "any";
+      const why = (err as Error).message;
+      // A person who limited the paths to this peer is reminded that they did.
+      const error =
+        policy === "any"
+          ? why
+          : `${why} (your path policy for ${host.node_name || host.node_id} is ${policy})`;
+      this.#d.events.progress(roomId, "failed", { error });
     }
   }
 
   /**
-   * A join party's direct addresses, then the relay (which the dialer starts after 3 s), as the
+   * A join party's direct addresses, then WebRTC and the relay (which the dialer starts after 3 s), as the
    * path policy a person set for that peer allows: a peer set to never relay is not relayed to
    * because it was met again in a room. Throws `DialError` saying so when nothing is left.
    */
@@ -274,7 +282,12 @@ export class RoomJoins implements AdmissionSource {
     const direct = party.addresses
       .filter((a) => /^wss?:\/\//.test(a))
       .map((address) => ({ transport: DIRECT, address }));
-    const all = [...direct, { transport: "relay", address: `relay:${party.node_id}` }];
+    // Then through the lobby: WebRTC, peer to peer once negotiated, before the relay.
+    const all = [
+      ...direct,
+      { transport: WEBRTC, address: webrtcAddress(party.node_id) },
+      { transport: RELAY, address: relayAddress(party.node_id) },
+    ];
     const policy = this.#d.hub.row(party.node_id)?.path_policy ?? "any";
     const allowed = all.filter((p) => allowedBy(policy, p.transport));
     if (allowed.length === 0) {
@@ -285,6 +298,13 @@ export class RoomJoins implements AdmissionSource {
     }
     return allowed;
   }
+}
+
+/** The join step a dial of `address` is, as the guest's pane shows it. */
+function stepOf(address: string): JoinStep {
+  if (address.startsWith("relay:")) return "relay";
+  if (address.startsWith("webrtc:")) return "webrtc";
+  return "dialing_direct";
 }
 
 function peerOf(p: JoinParty): { node_id: string; node_name: string } {

@@ -6,7 +6,15 @@ export interface SettingDefinition<S extends z.ZodType = z.ZodType> {
   schema: S;
   default: z.output<S>;
   description: string;
+  /**
+   * A secret (a password): kept and honoured, but never shown back. `GET /api/settings` gives
+   * `SECRET_SHOWN` in place of a value that is set, and writing that placeholder back keeps it.
+   */
+  secret?: boolean;
 }
+
+/** What a secret setting that has a value reads as, wherever settings are shown. */
+export const SECRET_SHOWN = "(set)";
 
 /** Declares a setting; the default is checked against the schema at once so a typo fails at start-up. */
 export function defineSetting<S extends z.ZodType>(def: SettingDefinition<S>): SettingDefinition<S> {

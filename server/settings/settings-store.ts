@@ -2,7 +2,12 @@ import { eq } from "drizzle-orm";
 import type { z } from "zod";
 import type { WeftDb } from "../db/database.ts";
 import { settings } from "../db/schema.ts";
-import { type SettingDefinition, type SettingsRegistry, SettingValidationError } from "./registry.ts";
+import {
+  SECRET_SHOWN,
+  type SettingDefinition,
+  type SettingsRegistry,
+  SettingValidationError,
+} from "./registry.ts";
 
 export type SettingsListener = (changed: Record<string, unknown>) => void;
 
@@ -46,7 +51,17 @@ export class SettingsStore {
   values(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const def of this.registry.all()) {
-      out[def.key] = this.#cache.has(def.key) ? this.#cache.get(def.key) : def.default;
+      const value = this.#cache.has(def.key) ? this.#cache.get(def.key) : def.default;
+      out[def.key] = def.secret && isSet(value) ? SECRET_SHOWN : value;
+    }
+    return out;
+  }
+
+  /** `values` as they may be shown: a secret's value as `SECRET_SHOWN`, the rest unchanged. */
+  shown(values: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(values)) {
+      out[key] = this.registry.get(key)?.secret && isSet(value) ? SECRET_SHOWN : value;
     }
     return out;
   }
@@ -59,7 +74,11 @@ export class SettingsStore {
   /** Validates every key, then writes all of them; throws `SettingValidationError` and writes nothing. */
   update(patch: Record<string, unknown>): Record<string, unknown> {
     const parsed = new Map<string, unknown>();
-    for (const [key, value] of Object.entries(patch)) parsed.set(key, this.registry.parse(key, value));
+    for (const [key, value] of Object.entries(patch)) {
+      // A secret's placeholder written back (a form saved whole) keeps the secret as it is.
+      if (value === SECRET_SHOWN && this.registry.get(key)?.secret) continue;
+      parsed.set(key, this.registry.parse(key, value));
+    }
     const now = Date.now();
     this.#db.transaction((tx) => {
       for (const [key, value] of parsed) {
@@ -102,4 +121,9 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** Whether a secret holds something to hide: a non-empty string. */
+function isSet(value: unknown): boolean {
+  return typeof value === "string" && value !== "";
 }

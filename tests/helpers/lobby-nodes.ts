@@ -21,7 +21,7 @@ export interface LobbyNode {
   tab: TestTab;
 }
 
-/** How a node on a lobby starts: its settings (direct links off unless given) and node config. */
+/** How a node on a lobby starts: its settings (direct links and WebRTC off unless given) and node config. */
 export interface LobbyNodeOptions {
   settings?: Record<string, unknown>;
   config?: Partial<NodeConfig>;
@@ -34,15 +34,16 @@ export function lobbyStatusOf(node: RunningNode): string {
 
 /**
  * Lobbies and nodes on them for one test file (both stopped after each test). A node starts with
- * direct links off, so the two ends can only meet through the lobby, and is connected by its own
- * tab as a person would connect it from the Lobby pane.
+ * direct links and WebRTC off, so the two ends can only meet through the lobby's relay, and is
+ * connected by its own tab as a person would connect it from the Lobby pane.
  */
 export function lobbyNodes() {
   const nodes = nodePool();
   const lobbies = lobbyPool();
   const onLobby = async (url: string, opts: LobbyNodeOptions = {}): Promise<LobbyNode> => {
     const node = await nodes.start(opts.config ?? {});
-    node.settings.update({ "network.enableDirect": false, ...opts.settings });
+    // Only the relay is left unless a test turns a better path back on.
+    node.settings.update({ "network.enableDirect": false, "network.enableWebRtc": false, ...opts.settings });
     const tab = await openTab(node.port);
     tab.send({ channel: "lobby", event: "connect", data: { url } });
     await eventually(() => lobbyStatusOf(node) === "connected", "registration with the lobby", 5000);

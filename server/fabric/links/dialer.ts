@@ -194,7 +194,7 @@ export class Dialer {
         });
         continue;
       }
-      const why = this.#disabled(transport.name);
+      const why = this.#disabled(transport.name) ?? transport.disabled?.();
       if (why) {
         skip.skipped = new DialError("disabled", why);
         continue;

@@ -62,6 +62,11 @@ export interface Transport {
    * `LAST_RESORT_DELAY_MS` to link up, or at once when they all failed (the relay).
    */
   readonly lastResort?: boolean;
+  /**
+   * Why this transport may not be used right now (a setting turned it off), or undefined: the
+   * dialer skips it with that reason before any attempt.
+   */
+  readonly disabled?: () => string | undefined;
 }
 
 export class LinkClosedError extends Error {

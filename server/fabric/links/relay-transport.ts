@@ -323,6 +323,7 @@ export function createRelayTransport(opts: {
   return {
     name: RELAY,
     lastResort: true,
+    disabled: () => opts.disabled?.(),
     handles: (address) => RELAY_ADDRESS.test(address.trim()),
     dial: (address, dialOptions) =>
       dial(address, dialOptions?.timeoutMs ?? opts.openTimeoutMs ?? 5_000, dialOptions?.signal),

@@ -319,6 +319,7 @@ export function createWebRtcTransport(opts: WebRtcTransportOptions): WebRtcTrans
 
   return {
     name: WEBRTC,
+    disabled: () => opts.disabled?.(),
     handles: (address) => WEBRTC_ADDRESS.test(address.trim()),
     dial: (address, o) => dial(address, o?.timeoutMs ?? timeoutMs, o?.signal),
     listen(listener) {

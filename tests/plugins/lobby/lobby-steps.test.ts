@@ -25,6 +25,7 @@ describe("join steps", () => {
       "room_info",
       "waiting_for_host",
       "dialing_direct",
+      "webrtc",
       "relay",
       "connected",
     ]);
@@ -51,6 +52,7 @@ describe("join steps", () => {
         room_info: "done",
         waiting_for_host: "done",
         dialing_direct: "current",
+        webrtc: "todo",
         relay: "todo",
         connected: "todo",
       },
@@ -78,9 +80,10 @@ describe("join steps", () => {
     expect(at.waiting_for_host).toBe("skipped");
   });
 
-  test("a direct link skipped the relay; a relayed one ticks direct only if it was tried", () => {
+  test("a direct link skipped WebRTC and the relay; a relayed one ticks the others only if they were tried", () => {
     expect(phases({ step: "connected", reached: "connected", transport: "direct" })).toMatchObject({
       dialing_direct: "done",
+      webrtc: "skipped",
       relay: "skipped",
       connected: "done",
       waiting_for_host: "skipped",
@@ -92,9 +95,19 @@ describe("join steps", () => {
       room_info: "done",
       waiting_for_host: "done",
       dialing_direct: "skipped",
+      webrtc: "skipped",
       relay: "done",
       connected: "done",
     });
+    // Linked peer to peer after direct was tried: the relay was never needed.
+    expect(
+      phases({
+        step: "connected",
+        reached: "connected",
+        transport: "webrtc",
+        seen: ["dialing_direct", "webrtc"],
+      }),
+    ).toMatchObject({ dialing_direct: "done", webrtc: "done", relay: "skipped" });
     expect(
       phases({ step: "connected", reached: "connected", transport: "relay", seen: ["dialing_direct"] }),
     ).toMatchObject({ dialing_direct: "done", relay: "done" });
@@ -103,6 +116,7 @@ describe("join steps", () => {
   test("the transport is said in words", () => {
     expect(transportLabel("relay")).toBe("relayed through the lobby");
     expect(transportLabel("direct")).toBe("direct");
+    expect(transportLabel("webrtc")).toBe("peer to peer (WebRTC)");
     expect(transportLabel("quic")).toBe("quic");
     expect(transportLabel(null)).toBe("over an unnamed path");
   });
