@@ -46,15 +46,22 @@ export function transportLabel(transport: string | null): string {
 
 /** The path policies a person can pick for a peer, with what each means. */
 export const PATH_POLICY_CHOICES: ReadonlyArray<{ value: PeerRow["path_policy"]; label: string }> = [
-  { value: "any", label: "Any path (direct, then relayed)" },
+  { value: "any", label: "Any path (direct, peer to peer, then relayed)" },
   { value: "never-relay", label: "Never through a lobby's relay" },
   { value: "direct-only", label: "Direct links only" },
 ];
 
-/** What the row says about the path beside the transport: why it is relayed, if it is. */
+/**
+ * What the row says about the path beside the transport: why it is relayed, if it is, and which
+ * way a WebRTC link found (the candidate pair, and whether a TURN server carries it).
+ */
 export function pathNote(peer: Pick<PeerRow, "transport" | "path_reason">): string | null {
-  if (peer.transport !== "relay" || !peer.path_reason) return null;
-  return peer.path_reason.replace(/^relayed:\s*/, "");
+  if (!peer.path_reason) return null;
+  if (peer.transport === "relay") return peer.path_reason.replace(/^relayed:\s*/, "");
+  if (peer.transport === "webrtc" && peer.path_reason.startsWith("webrtc: ")) {
+    return peer.path_reason.slice("webrtc: ".length);
+  }
+  return null;
 }
 
 const STATUS_ORDER: Record<PeerStatus, number> = { connected: 0, connecting: 1, offline: 2 };

@@ -323,6 +323,11 @@ export class PeerHub {
 
 /** What the peer row says about the path: the dialer's reason, or what the transport implies. */
 function pathReasonOf(link: Link, reason: string | undefined): string {
+  if (link.transport === "webrtc") {
+    // A TURN server's candidate means the bytes pass through it: said, as the relay's is.
+    const turn = link.route?.includes("relay ") ? ", through the TURN server" : "";
+    return link.route ? `webrtc: ${link.route}${turn}` : "webrtc";
+  }
   if (link.transport !== "relay") return link.transport;
   if (reason) return `relayed: ${reason}`;
   return link.direction === "inbound"

@@ -16,6 +16,11 @@ export interface Link {
   readonly direction: "inbound" | "outbound";
   /** Where the other end is, when the transport knows (a `ws://` URL or an IP). */
   readonly remoteAddress: string | undefined;
+  /**
+   * How the link travels, when the transport knows more than its address (WebRTC: the candidate
+   * pair ICE chose, e.g. `host 10.0.0.2 -> srflx 203.0.113.7`), for the peer row.
+   */
+  readonly route?: string;
   readonly isOpen: boolean;
   /**
    * Whether a binary frame arrives as the same bytes, apart from text; a session seals in the

@@ -121,5 +121,9 @@ describe("the path note", () => {
   test("says nothing for a direct link or an unknown reason", () => {
     expect(pathNote({ transport: "direct", path_reason: "direct" })).toBeNull();
     expect(pathNote({ transport: "relay", path_reason: null })).toBeNull();
+    expect(pathNote({ transport: "webrtc", path_reason: "webrtc: host 10.0.0.2 -> srflx 203.0.113.7" })).toBe(
+      "host 10.0.0.2 -> srflx 203.0.113.7",
+    );
+    expect(pathNote({ transport: "webrtc", path_reason: "webrtc" })).toBeNull();
   });
 });

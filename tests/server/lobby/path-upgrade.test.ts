@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { RunningNode } from "../../../server/node.ts";
+import { busyPair } from "../../helpers/busy-peers.ts";
 import { chatTab } from "../../helpers/chat-tab.ts";
-import { type CollabTab, collabTab } from "../../helpers/collab-tab.ts";
 import {
   connectedOver,
   hostRoom,
@@ -9,7 +9,6 @@ import {
   lobbyNodes,
   lobbyStatusOf,
   pairThroughTokenRoom,
-  receivedTexts,
 } from "../../helpers/lobby-nodes.ts";
 import { eventually, mintInvite, pair, peerRow } from "../../helpers/peer-nodes.ts";
 
@@ -20,44 +19,7 @@ import { eventually, mintInvite, pair, peerRow } from "../../helpers/peer-nodes.
  */
 
 const setup = lobbyNodes();
-const ROOM = "scratch:main";
 const FAST_UPGRADES = { upgradeIntervalMs: 300 };
-
-/** Types `[<who><n>]` at the end of the note every few ms until stopped; returns what it typed. */
-function typist(tab: CollabTab, who: string): { stop(): string[] } {
-  const typed: string[] = [];
-  const timer = setInterval(() => {
-    const word = `[${who}${typed.length}]`;
-    typed.push(word);
-    tab.insert(tab.text().length, word);
-  }, 4);
-  return {
-    stop() {
-      clearInterval(timer);
-      return typed;
-    },
-  };
-}
-
-/** Sends numbered messages every few ms until stopped; returns their texts in order. */
-function chatter(send: (text: string) => void, who: string): { sent: string[]; stop(): string[] } {
-  const sent: string[] = [];
-  const timer = setInterval(() => {
-    const text = `${who} message ${sent.length}`;
-    sent.push(text);
-    send(text);
-  }, 6);
-  return {
-    sent,
-    stop() {
-      clearInterval(timer);
-      return sent;
-    },
-  };
-}
-
-/** How many times `word` occurs in `text`. */
-const count = (text: string, word: string) => text.split(word).length - 1;
 
 describe("relay to direct", () => {
   test("a relayed link becomes direct when direct paths open, and no message or keystroke is lost or doubled", async () => {
@@ -69,59 +31,23 @@ describe("relay to direct", () => {
     const hostId = host.node.identity.nodeId;
     const guestId = guest.node.identity.nodeId;
 
-    const owner = await collabTab(host.node.port, ROOM);
-    owner.share(guestId);
-    const address = `${ROOM}@${hostId}`;
-    await eventually(() => guest.node.collab.room(address) !== undefined, "the share", 5000);
-    const opened = await collabTab(guest.node.port, address);
-    const a = await chatTab(guest.node.port);
-    const b = await chatTab(host.node.port);
-
-    const typing = [typist(owner, "h"), typist(opened, "g")];
-    const talking = [chatter((t) => a.send(hostId, t), "guest"), chatter((t) => b.send(guestId, t), "host")];
+    const busy = await busyPair(host, guest);
     await Bun.sleep(300);
     expect(connectedOver(host.node, guest.node, "relay")).toBe(true);
-    const sentRelayed = talking.map((t) => t.sent.length);
+    const sentRelayed = busy.sent();
 
     host.node.settings.update({ "network.enableDirect": true });
     guest.node.settings.update({ "network.enableDirect": true });
     await eventually(() => connectedOver(host.node, guest.node, "direct"), "the link to go direct", 5000);
-    const sentBeforeDirect = talking.map((t) => t.sent.length);
+    const sentBeforeDirect = busy.sent();
     await Bun.sleep(300); // keep going for a while on the direct link
-    const [hostTyped, guestTyped] = typing.map((t) => t.stop()) as [string[], string[]];
-    const [guestSent, hostSent] = talking.map((t) => t.stop()) as [string[], string[]];
-
     expect(peerRow(host.node, guestId)?.path_reason).toBe("direct");
     expect(peerRow(guest.node, hostId)?.path_reason).toBe("direct");
-
-    await eventually(
-      () =>
-        owner.text() === opened.text() &&
-        owner.text().length === [...hostTyped, ...guestTyped].join("").length,
-      "both copies of the note to hold every keystroke",
-      8000,
-    );
-    const text = owner.text();
-    const missing = [...hostTyped, ...guestTyped].filter((w) => count(text, w) !== 1);
-    expect(missing).toEqual([]);
-    // Each typist's words stay in the order typed.
-    for (const words of [hostTyped, guestTyped]) {
-      const at = words.map((w) => text.indexOf(w));
-      expect(at).toEqual([...at].sort((x, y) => x - y));
-    }
-
-    const allArrived = async () =>
-      (await receivedTexts(host.node, guest.node)).length >= guestSent.length &&
-      (await receivedTexts(guest.node, host.node)).length >= hostSent.length;
-    const deadline = Date.now() + 8000;
-    while (!(await allArrived()) && Date.now() < deadline) await Bun.sleep(50);
-    await Bun.sleep(300); // a resend that doubled a message would land right behind
-    expect(await receivedTexts(host.node, guest.node)).toEqual(guestSent);
-    expect(await receivedTexts(guest.node, host.node)).toEqual(hostSent);
+    const { guestSent, hostSent } = await busy.finish();
     // Messages went out over the relay, across the switch and over the direct link.
     expect(Math.min(...sentRelayed)).toBeGreaterThan(0);
-    expect(guestSent.length).toBeGreaterThan(sentBeforeDirect[0]!);
-    expect(hostSent.length).toBeGreaterThan(sentBeforeDirect[1]!);
+    expect(guestSent.length).toBeGreaterThan(sentBeforeDirect[0]);
+    expect(hostSent.length).toBeGreaterThan(sentBeforeDirect[1]);
   }, 30_000);
 
   test("a known peer whose direct address is dead is reached through the lobby after both restart, with no new invite", async () => {
