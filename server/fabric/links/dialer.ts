@@ -19,6 +19,14 @@ export class UnreachableError extends DialError {
 /** How long the preferred paths may try before a last-resort path (the relay) starts beside them. */
 export const LAST_RESORT_DELAY_MS = 3_000;
 
+/** Paths tried together in order, started after a head start (or when the tiers before failed). */
+interface Tier {
+  readonly paths: readonly PeerPath[];
+  readonly delayMs: number;
+  /** The relay: its links carry why it was needed. */
+  readonly lastResort: boolean;
+}
+
 /** Why a link runs over a last-resort path, in words for the peer row. */
 export type PathReason = string;
 
@@ -82,44 +90,55 @@ export class Dialer {
     options: ReachOptions = {},
   ): Promise<T> {
     const lastResort = paths.filter((p) => this.transportFor(p)?.lastResort);
-    if (lastResort.length === 0) return this.#inOrder(paths, establish, options, [], { skipped: undefined });
+    const racing = paths.filter(
+      (p) => !lastResort.includes(p) && this.transportFor(p)?.raceAfterMs !== undefined,
+    );
+    const primary = paths.filter((p) => !lastResort.includes(p) && !racing.includes(p));
     if (lastResort.length === paths.length) {
       const reason = "no direct path is known";
       return this.#inOrder(paths, (l, p) => establish(l, p, reason), options, [], { skipped: undefined });
     }
-    return this.#race(
-      paths.filter((p) => !lastResort.includes(p)),
-      lastResort,
-      establish,
-      options,
-    );
+    const tiers: Tier[] = [];
+    if (primary.length > 0) tiers.push({ paths: primary, delayMs: 0, lastResort: false });
+    if (racing.length > 0) {
+      const delayMs = Math.min(...racing.map((p) => this.transportFor(p)?.raceAfterMs ?? 0));
+      tiers.push({ paths: racing, delayMs: primary.length > 0 ? delayMs : 0, lastResort: false });
+    }
+    if (lastResort.length > 0) {
+      tiers.push({
+        paths: lastResort,
+        delayMs: options.lastResortDelayMs ?? LAST_RESORT_DELAY_MS,
+        lastResort: true,
+      });
+    }
+    if (tiers.length === 1) return this.#inOrder(paths, establish, options, [], { skipped: undefined });
+    return this.#race(tiers, establish, options);
   }
 
   /**
-   * The preferred paths in order; the last-resort ones start after a delay, or as soon as the
-   * preferred all failed. The first to establish wins and the other is called off (a link it
-   * still completes replaces the first by the hub's rule, which ranks direct above relay).
+   * Tiers of paths, each in order: the first at once, each later one after its head start, or as
+   * soon as every tier before it failed. The first to establish wins and the others are called off
+   * (a link one still completes replaces the first only if its path ranks higher: the hub's rule).
+   * The last resort's links carry why it was needed.
    */
   #race<T>(
-    preferred: readonly PeerPath[],
-    lastResort: readonly PeerPath[],
+    tiers: readonly Tier[],
     establish: (link: Link, path: PeerPath, reason: PathReason | undefined) => Promise<T>,
     options: ReachOptions,
   ): Promise<T> {
     const attempts: DialAttempt[] = [];
     const skip = { skipped: undefined as DialError | undefined };
-    const first = new AbortController();
-    const second = new AbortController();
+    const aborts = tiers.map(() => new AbortController());
     const outer = options.signal;
     const onOuter = () => {
-      first.abort();
-      second.abort();
+      for (const a of aborts) a.abort();
     };
     outer?.addEventListener("abort", onOuter, { once: true });
     return new Promise<T>((resolve, reject) => {
       let settled = false;
-      let running = 2;
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let failed = 0;
+      const started = tiers.map(() => false);
+      const timers: Array<ReturnType<typeof setTimeout> | undefined> = [];
       const finish = (err?: unknown, value?: T) => {
         if (settled) return;
         if (err === undefined) {
@@ -128,7 +147,7 @@ export class Dialer {
         } else if (outer?.aborted) {
           settled = true;
           reject(new DialError("aborted", "the dial was cancelled"));
-        } else if (options.final?.(err) || --running === 0) {
+        } else if (options.final?.(err) || failed === tiers.length) {
           settled = true;
           reject(
             options.final?.(err) || attempts.length === 0
@@ -138,38 +157,39 @@ export class Dialer {
                 : new UnreachableError(attempts),
           );
         } else return;
-        clearTimeout(timer);
-        first.abort();
-        second.abort();
+        for (const t of timers) clearTimeout(t);
+        for (const a of aborts) a.abort();
         outer?.removeEventListener("abort", onOuter);
       };
-      let started = false;
-      const startLastResort = (reason: PathReason) => {
-        if (started || settled) return;
-        started = true;
-        clearTimeout(timer);
-        this.#inOrder(
-          lastResort,
-          (l, p) => establish(l, p, reason),
-          { ...options, signal: second.signal },
-          attempts,
-          skip,
-        ).then(
+      const start = (i: number, reason: PathReason | undefined) => {
+        const tier = tiers[i];
+        if (!tier || started[i] || settled) return;
+        started[i] = true;
+        clearTimeout(timers[i]);
+        const run = tier.lastResort ? (l: Link, p: PeerPath) => establish(l, p, reason) : establish;
+        this.#inOrder(tier.paths, run, { ...options, signal: aborts[i]!.signal }, attempts, skip).then(
           (v) => finish(undefined, v),
-          (e) => finish(e),
+          (e) => {
+            failed += 1;
+            if (options.final?.(e)) return finish(e);
+            // Every tier started so far failed: the next one need not wait for its head start.
+            if (failed === started.filter(Boolean).length) {
+              const why = attempts.map((a) => `${a.path.transport} ${a.error.message}`).join("; ");
+              start(
+                started.indexOf(false),
+                why ? `direct failed: ${why.slice(0, 160)}` : "no direct path is known",
+              );
+            }
+            finish(e);
+          },
         );
       };
-      const delay = options.lastResortDelayMs ?? LAST_RESORT_DELAY_MS;
-      timer = setTimeout(() => startLastResort(`no direct path answered within ${duration(delay)}`), delay);
-      this.#inOrder(preferred, establish, { ...options, signal: first.signal }, attempts, skip).then(
-        (v) => finish(undefined, v),
-        (e) => {
-          if (options.final?.(e)) return finish(e);
-          const why = attempts.map((a) => `${a.path.transport} ${a.error.message}`).join("; ");
-          startLastResort(why ? `direct failed: ${why.slice(0, 160)}` : "no direct path is known");
-          finish(e);
-        },
-      );
+      tiers.forEach((tier, i) => {
+        if (i === 0) return;
+        const why = tier.lastResort ? `no direct path answered within ${duration(tier.delayMs)}` : undefined;
+        timers[i] = setTimeout(() => start(i, why), tier.delayMs);
+      });
+      start(0, undefined);
     });
   }
 

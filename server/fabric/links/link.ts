@@ -68,6 +68,11 @@ export interface Transport {
    */
   readonly lastResort?: boolean;
   /**
+   * A way raced beside the node's direct paths rather than tried after them: started this long
+   * after a dial began, or at once when the direct paths all failed (WebRTC).
+   */
+  readonly raceAfterMs?: number;
+  /**
    * Why this transport may not be used right now (a setting turned it off), or undefined: the
    * dialer skips it with that reason before any attempt.
    */

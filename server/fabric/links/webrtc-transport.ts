@@ -59,6 +59,8 @@ export const MAX_PENDING_ANSWERS = 64;
 export const MAX_PENDING_ANSWERS_PER_PEER = 4;
 const NEGOTIATE_TIMEOUT_MS = 20_000;
 const LABEL = "peer";
+/** How long direct paths run alone before WebRTC joins the race. */
+export const DIRECT_HEAD_START_MS = 500;
 
 /** One offer or answer in flight: its connection, and what ends it. */
 interface Negotiation {
@@ -319,6 +321,9 @@ export function createWebRtcTransport(opts: WebRtcTransportOptions): WebRtcTrans
 
   return {
     name: WEBRTC,
+    // A short head start for direct paths: on a LAN they link in milliseconds, and a negotiation
+    // that would only be closed again is not started.
+    raceAfterMs: DIRECT_HEAD_START_MS,
     disabled: () => opts.disabled?.(),
     handles: (address) => WEBRTC_ADDRESS.test(address.trim()),
     dial: (address, o) => dial(address, o?.timeoutMs ?? timeoutMs, o?.signal),

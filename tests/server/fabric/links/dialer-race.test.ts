@@ -236,3 +236,58 @@ describe("the dialer's race between direct paths and the relay", () => {
     expect(relay.dials[0]!.aborted).toBe(true);
   });
 });
+
+describe("WebRTC in the race, between direct paths and the relay", () => {
+  const WEBRTC: PeerPath = { transport: "webrtc", address: "webrtc:peer" };
+
+  /** Direct, WebRTC (raced after `headStartMs`) and the relay (after `delayMs`), each scripted. */
+  async function threeWay(
+    direct: DialScript,
+    webrtc: DialScript,
+    relay: DialScript,
+    headStartMs = 50,
+    delayMs = 400,
+  ) {
+    const t0 = performance.now();
+    const since = () => performance.now() - t0;
+    const d = fakeTransport("direct", direct, since);
+    const w = fakeTransport("webrtc", webrtc, since);
+    const r = fakeTransport("relay", relay, since, true);
+    const dialer = new Dialer({
+      transports: [d.transport, { ...w.transport, raceAfterMs: headStartMs }, r.transport],
+    });
+    const winner = await dialer.reach([DIRECT, WEBRTC, RELAY], async (_l, p) => p.transport, {
+      lastResortDelayMs: delayMs,
+    });
+    return { winner, direct: d.dials, webrtc: w.dials, relay: r.dials };
+  }
+
+  test("WebRTC joins after its head start while a direct dial hangs, wins, and the relay is never dialed", async () => {
+    const r = await threeWay({ kind: "hang" }, { kind: "link", ms: 30 }, { kind: "link" });
+    expect(r.winner).toBe("webrtc");
+    expect(r.webrtc[0]!.at).toBeGreaterThanOrEqual(45);
+    expect(r.webrtc[0]!.at).toBeLessThan(300);
+    expect(r.direct[0]!.aborted).toBe(true);
+    expect(r.relay).toEqual([]);
+  });
+
+  test("a direct path that links within the head start leaves WebRTC undialed", async () => {
+    const r = await threeWay({ kind: "link", ms: 5 }, { kind: "link" }, { kind: "link" }, 200);
+    expect(r.winner).toBe("direct");
+    expect(r.webrtc).toEqual([]);
+    expect(r.relay).toEqual([]);
+  });
+
+  test("when direct fails WebRTC starts at once, and when WebRTC fails too the relay does", async () => {
+    const r = await threeWay(
+      { kind: "fail", message: "connection refused" },
+      { kind: "fail", ms: 20, message: "ICE failed" },
+      { kind: "link" },
+      5_000,
+      5_000,
+    );
+    expect(r.winner).toBe("relay");
+    expect(r.webrtc[0]!.at).toBeLessThan(100);
+    expect(r.relay[0]!.at).toBeLessThan(200);
+  });
+});
