@@ -32,7 +32,8 @@ export function splitFrame(frame: string | Uint8Array, maxMessage: number): Uint
 
 /** The message that tells the other end why the link closes. */
 export function closeMessage(code: number, reason: string): Uint8Array {
-  const text = Buffer.from(`${code} ${reason.slice(0, 120)}`, "utf8");
+  // Cut by characters, not UTF-16 units, so a reason never ends in half an emoji.
+  const text = Buffer.from(`${code} ${Array.from(reason).slice(0, 120).join("")}`, "utf8");
   const message = new Uint8Array(1 + text.length);
   message[0] = CLOSE;
   message.set(text, 1);
@@ -63,8 +64,26 @@ export class FrameJoiner {
     this.#maxFrame = maxFrame;
   }
 
-  /** Takes one message; returns the frame it completes, if any. Throws `FrameAssemblyError`. */
+  /**
+   * Takes one message; returns the frame it completes, if any. Throws `FrameAssemblyError`, and
+   * then holds nothing of the refused frame: the next message starts a frame afresh.
+   */
   push(message: Uint8Array): string | Uint8Array | undefined {
+    try {
+      return this.#push(message);
+    } catch (err) {
+      this.#reset();
+      throw err;
+    }
+  }
+
+  #reset(): void {
+    this.#pieces = [];
+    this.#size = 0;
+    this.#kind = undefined;
+  }
+
+  #push(message: Uint8Array): string | Uint8Array | undefined {
     if (message.length === 0) throw new FrameAssemblyError("an empty data channel message");
     const flags = message[0] as number;
     if ((flags & ~(TEXT | MORE)) !== 0) throw new FrameAssemblyError(`unknown frame flags ${flags}`);
@@ -79,9 +98,7 @@ export class FrameJoiner {
     this.#pieces.push(message.subarray(1));
     if (flags & MORE) return undefined;
     const bytes = this.#pieces.length === 1 ? (this.#pieces[0] as Uint8Array) : Buffer.concat(this.#pieces);
-    this.#pieces = [];
-    this.#size = 0;
-    this.#kind = undefined;
+    this.#reset();
     // A copy: the add-on's buffer is not ours to keep.
     return kind === TEXT ? Buffer.from(bytes).toString("utf8") : new Uint8Array(bytes);
   }

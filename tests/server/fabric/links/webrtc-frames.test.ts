@@ -170,6 +170,26 @@ describe("peer frames over a data channel", () => {
   });
 });
 
+describe("a joiner after a refused message", () => {
+  test("after an oversized frame is refused, the next frame that fits is taken whole", () => {
+    const joiner = new FrameJoiner(10);
+    const [a, b] = splitFrame(new Uint8Array(20), 11) as [Uint8Array, Uint8Array];
+    expect(joiner.push(a)).toBeUndefined();
+    expect(() => joiner.push(b)).toThrow(FrameAssemblyError);
+    expect(joiner.push(splitFrame("ok", 64)[0] as Uint8Array)).toBe("ok");
+  });
+
+  test("after a piece of the wrong kind is refused, the next frame carries none of the old pieces", () => {
+    const joiner = new FrameJoiner(1000);
+    const [first] = splitFrame("abcdef", 4) as [Uint8Array];
+    expect(joiner.push(first)).toBeUndefined();
+    expect(() => joiner.push(splitFrame(new Uint8Array([1]), 64)[0] as Uint8Array)).toThrow(
+      FrameAssemblyError,
+    );
+    expect(joiner.push(splitFrame("ok", 64)[0] as Uint8Array)).toBe("ok");
+  });
+});
+
 describe("a link's close over a data channel", () => {
   test("the code and reason sent are the code and reason read", () => {
     expect(readClose(closeMessage(4000, "done"))).toEqual({ code: 4000, reason: "done" });
@@ -183,6 +203,13 @@ describe("a link's close over a data channel", () => {
   test("a long reason is cut to 120 characters", () => {
     const reason = `${"why ".repeat(100)}end`;
     expect(readClose(closeMessage(4000, reason))).toEqual({ code: 4000, reason: reason.slice(0, 120) });
+  });
+
+  test("a long reason is cut by characters, never in the middle of one", () => {
+    const reason = `a${"🧵".repeat(200)}`;
+    const read = readClose(closeMessage(4000, reason));
+    expect(Array.from(read?.reason ?? "")).toHaveLength(120);
+    expect(read?.reason).toBe(`a${"🧵".repeat(119)}`);
   });
 
   test("a close whose code is not a close code reads as going away", () => {
