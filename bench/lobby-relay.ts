@@ -11,10 +11,18 @@
  * Switching paths between rounds is what a person could do: direct off on both nodes
  * (`network.enableDirect`), the link disconnected, the peer dialed at `relay:<id>`; back again by
  * turning direct on and dialing its address, which replaces the relayed link (a better path wins).
+ *
+ * The same rounds measure WebRTC against direct (bench/webrtc.ts): `withLobbyPair` and
+ * `lobbyPathVsDirect` take the lobby path to measure. The other lobby path is off on both nodes
+ * for the whole run, since the path upgrader would otherwise move a relayed link to WebRTC
+ * mid-round, and a dropped WebRTC link could come back over the relay.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { PeerPath } from "../protocol/peer.ts";
+import { RELAY, relayAddress } from "../server/fabric/links/relay-transport.ts";
+import { WEBRTC, webrtcAddress } from "../server/fabric/links/webrtc-link.ts";
 import { lobbyFeature } from "../server/lobby/lobby-feature.ts";
 import { silentLogger } from "../server/log.ts";
 import { type RunningNode, startNode } from "../server/node.ts";
@@ -25,14 +33,39 @@ const PAYLOAD_BYTES = 1024;
 /** How often the sender asks the receiver how far it got while the window is full. */
 const POLL_MS = 5;
 
-type Path = "direct" | "relay";
+/** A path between two nodes of one lobby that does not need a direct link. */
+export type LobbyPath = typeof RELAY | typeof WEBRTC;
+type Path = "direct" | LobbyPath;
 
-/** What the relay measurement needs to know of the run. */
-export interface RelayOptions {
+/** Each lobby path's address for a node, and the setting that keeps the other lobby path away. */
+const LOBBY_PATHS: Record<LobbyPath, { to(nodeId: string): PeerPath; othersOff: Record<string, boolean> }> = {
+  relay: {
+    to: (id) => ({ transport: RELAY, address: relayAddress(id) }),
+    othersOff: { "network.enableWebRtc": false },
+  },
+  webrtc: {
+    to: (id) => ({ transport: WEBRTC, address: webrtcAddress(id) }),
+    othersOff: { "network.enableRelay": false },
+  },
+};
+
+/** The path to `nodeId` over `via`, for `hub.dial`. */
+export const lobbyPathTo = (via: LobbyPath, nodeId: string): PeerPath => LOBBY_PATHS[via].to(nodeId);
+
+/** What setting up the pair needs to know of the run. */
+export interface PairOptions {
   binary: string;
   /** The lobby's `ws://…/lobby-ws`. */
   lobbyUrl: string;
-  /** The lobby's process, for its CPU per relayed frame. */
+  /** The lobby path the run is about; the other one is turned off on both nodes. */
+  via: LobbyPath;
+  /** Registers a step that stops what this started, for a run cut short (Ctrl-C). */
+  defer(step: () => Promise<void>): void;
+}
+
+/** What the rounds of one lobby path against direct need to know of the run. */
+export interface RoundOptions {
+  /** The lobby's process, for its CPU per frame. */
   lobbyPid: number;
   /** Seconds of measuring per path, over all rounds. */
   seconds: number;
@@ -41,9 +74,10 @@ export interface RelayOptions {
   /** Frames sent but not yet counted at the receiver, at most. */
   window: number;
   progress(line: string): void;
-  /** Registers a step that stops what this started, for a run cut short (Ctrl-C). */
-  defer(step: () => Promise<void>): void;
 }
+
+/** What the relay measurement needs to know of the run. */
+export interface RelayOptions extends Omit<PairOptions, "via">, RoundOptions {}
 
 /** The relay's figures, each path's rate the median of its rounds. */
 export interface RelayFigures {
@@ -105,8 +139,46 @@ async function lobbyStatusOf(node: BinaryNode): Promise<string> {
   }
 }
 
-/** Both nodes on the lobby and paired directly; `measure` runs one path's round. */
+/** One lobby path's rates against direct, and what each side spent per frame on each. */
+export interface LobbyPathFigures {
+  /** Frames per second, each the median of its rounds. */
+  rates: Record<"via" | "direct", number>;
+  cpuUsPerFrame: Record<"sender" | "receiver" | "lobby", Record<"via" | "direct", number>>;
+  /** Bytes per sealed frame on the last link, as the sender's session counted them. */
+  sealedFrameBytes: number;
+}
+
+/** Both nodes on the lobby and paired directly; the relay's rounds against direct's. */
 export async function relayVsDirect(opts: RelayOptions): Promise<RelayFigures> {
+  const f = await withLobbyPair({ ...opts, via: RELAY }, (pair) => lobbyPathVsDirect(opts, pair, RELAY));
+  return {
+    relay_frames_per_s: Math.round(f.rates.via),
+    direct_frames_per_s: Math.round(f.rates.direct),
+    relay_ratio: round(f.rates.via / f.rates.direct, 3),
+    lobby_cpu_us_per_relayed_frame: f.cpuUsPerFrame.lobby.via,
+    lobby_cpu_us_per_direct_frame: f.cpuUsPerFrame.lobby.direct,
+    sender_cpu_us_per_frame: { direct: f.cpuUsPerFrame.sender.direct, relay: f.cpuUsPerFrame.sender.via },
+    receiver_cpu_us_per_frame: {
+      direct: f.cpuUsPerFrame.receiver.direct,
+      relay: f.cpuUsPerFrame.receiver.via,
+    },
+    sealed_frame_bytes: f.sealedFrameBytes,
+    window: opts.window,
+    rounds: opts.rounds,
+  };
+}
+
+/** The two nodes of a run: this process's node sends, the compiled one receives. */
+export interface LobbyPair {
+  sender: RunningNode;
+  receiver: BinaryNode;
+}
+
+/**
+ * Starts the receiver (the compiled binary) and the sender (a node in this process), both on the
+ * lobby with the other lobby path than `via` off, pairs them directly, runs `body`, and stops both.
+ */
+export async function withLobbyPair<T>(opts: PairOptions, body: (pair: LobbyPair) => Promise<T>): Promise<T> {
   const receiver = await startBinary(opts.binary, "bench-relay-sink");
   const folder = mkdtempSync(join(tmpdir(), "weft-bench-"));
   let sender: RunningNode | undefined;
@@ -125,6 +197,7 @@ export async function relayVsDirect(opts: RelayOptions): Promise<RelayFigures> {
       "network.rateLimitPerSec": 1_000_000,
       "network.rateLimitBurst": 10_000_000,
       "network.lobbyUrl": opts.lobbyUrl,
+      ...LOBBY_PATHS[opts.via].othersOff,
     });
     sender = await startNode(
       {
@@ -138,7 +211,7 @@ export async function relayVsDirect(opts: RelayOptions): Promise<RelayFigures> {
       silentLogger,
     );
     const node = sender;
-    node.settings.update({ "network.lobbyUrl": opts.lobbyUrl });
+    node.settings.update({ "network.lobbyUrl": opts.lobbyUrl, ...LOBBY_PATHS[opts.via].othersOff });
     const { invite } = await receiver.api<{ invite: string }>("POST", "/api/network/invite", {});
     const paired = await node.fabric.hub.pair(invite);
     if (!paired.ok) throw new Error(`pairing failed: ${paired.error}`);
@@ -147,7 +220,7 @@ export async function relayVsDirect(opts: RelayOptions): Promise<RelayFigures> {
       return mine && (await lobbyStatusOf(receiver)) === "connected";
     });
     try {
-      return await measureBoth(opts, node, receiver);
+      return await body({ sender: node, receiver });
     } catch (err) {
       // Whether the receiver kept its lobby socket tells a lobby-side cut from a sender-side one.
       const status = await lobbyStatusOf(receiver).catch(() => "unknown");
@@ -159,11 +232,12 @@ export async function relayVsDirect(opts: RelayOptions): Promise<RelayFigures> {
   }
 }
 
-async function measureBoth(
-  opts: RelayOptions,
-  sender: RunningNode,
-  receiver: BinaryNode,
-): Promise<RelayFigures> {
+/** `via`'s rounds and direct's, taken in turn between the pair's nodes (see the top of this file). */
+export async function lobbyPathVsDirect(
+  opts: RoundOptions,
+  { sender, receiver }: LobbyPair,
+  via: LobbyPath,
+): Promise<LobbyPathFigures> {
   const hub = sender.fabric.hub;
   const rid = receiver.nodeId;
   const senderId = sender.identity.nodeId;
@@ -203,11 +277,11 @@ async function measureBoth(
   };
   const use = async (path: Path) => {
     if (path === current && hub.session(rid)?.link.transport === path) return;
-    if (path === "relay") {
+    if (path !== "direct") {
       await setDirect(false);
-      hub.disconnect(rid, "bench: over the relay next");
+      hub.disconnect(rid, `bench: over ${path === RELAY ? "the relay" : "WebRTC"} next`);
       await until("the direct link to close", () => hub.session(rid) === undefined, 5_000);
-      await hub.dial({ transport: "relay", address: `relay:${rid}` }, { expectKey });
+      await hub.dial(lobbyPathTo(path, rid), { expectKey });
     } else {
       await setDirect(true);
       await hub.dial(receiver.peerAddress, { expectKey });
@@ -220,9 +294,10 @@ async function measureBoth(
   };
 
   const data = { room: "bench-sink:frames", owner: senderId, update: "A".repeat(PAYLOAD_BYTES) };
-  const tally = {
+  const tally: Record<Path, { frames: number; sender: number; receiver: number; lobby: number }> = {
     direct: { frames: 0, sender: 0, receiver: 0, lobby: 0 },
     relay: { frames: 0, sender: 0, receiver: 0, lobby: 0 },
+    webrtc: { frames: 0, sender: 0, receiver: 0, lobby: 0 },
   };
   const cpu = () => ({ sender: selfCpuMs(), receiver: receiver.cpuMs(), lobby: processCpuMs(opts.lobbyPid) });
 
@@ -272,7 +347,7 @@ async function measureBoth(
     return rate;
   };
 
-  const rates = await alternatingRounds<Path>("relay", "direct", measure, {
+  const rates = await alternatingRounds<Path>(via, "direct", measure, {
     seconds: opts.seconds,
     rounds: opts.rounds,
     warmupS: opts.warmupS,
@@ -282,19 +357,13 @@ async function measureBoth(
   const session = hub.session(rid);
   const perFrame = (path: Path, key: "sender" | "receiver" | "lobby") =>
     round((tally[path][key] * 1000) / Math.max(1, tally[path].frames), 2);
+  const both = (key: "sender" | "receiver" | "lobby") => ({
+    via: perFrame(via, key),
+    direct: perFrame("direct", key),
+  });
   return {
-    relay_frames_per_s: Math.round(rates.a),
-    direct_frames_per_s: Math.round(rates.b),
-    relay_ratio: round(rates.a / rates.b, 3),
-    lobby_cpu_us_per_relayed_frame: perFrame("relay", "lobby"),
-    lobby_cpu_us_per_direct_frame: perFrame("direct", "lobby"),
-    sender_cpu_us_per_frame: { direct: perFrame("direct", "sender"), relay: perFrame("relay", "sender") },
-    receiver_cpu_us_per_frame: {
-      direct: perFrame("direct", "receiver"),
-      relay: perFrame("relay", "receiver"),
-    },
-    sealed_frame_bytes: session ? Math.round(session.stats.bytesOut / Math.max(1, session.stats.msgsOut)) : 0,
-    window: opts.window,
-    rounds: opts.rounds,
+    rates: { via: rates.a, direct: rates.b },
+    cpuUsPerFrame: { sender: both("sender"), receiver: both("receiver"), lobby: both("lobby") },
+    sealedFrameBytes: session ? Math.round(session.stats.bytesOut / Math.max(1, session.stats.msgsOut)) : 0,
   };
 }
