@@ -1,6 +1,6 @@
 import type { DataChannel, PeerConnection } from "./datachannel-native.ts";
 import { CLOSE, LinkBase, LinkClosedError } from "./link.ts";
-import { closeMessage, FrameAssemblyError, FrameJoiner, readClose, splitFrame } from "./webrtc-frames.ts";
+import { closeMessage, FrameAssemblyError, FrameJoiner, packFrames, readClose } from "./webrtc-frames.ts";
 
 /** The WebRTC transport's path type: a data channel negotiated through the lobby's signals. */
 export const WEBRTC = "webrtc";
@@ -18,15 +18,17 @@ const TRY_LATER = 1013;
  * stopped reading gets here.
  */
 export const CHANNEL_BUFFER_BYTES = 32 * 1024 * 1024;
-/** Pieces of a frame are at most this, well under libdatachannel's 256 KiB message limit. */
-const PIECE_BYTES = 64 * 1024;
+/** Messages are at most this, well under libdatachannel's 256 KiB limit. */
+const MESSAGE_BYTES = 64 * 1024;
 /** After our close went out, how long the other end has to close its side before ours goes anyway. */
 const CLOSE_LINGER_MS = 1_000;
 
 /**
- * One peer link over an RTCDataChannel (label `peer`, ordered, reliable). Frames are split into
- * pieces and joined again (`webrtc-frames.ts`); the link's close code and reason go as a message
- * before the channel closes. Owns its peer connection: closing the link closes it.
+ * One peer link over an RTCDataChannel (label `peer`, ordered, reliable). Frames sent in one turn
+ * of the event loop go out together, packed into as few messages as fit (`webrtc-frames.ts`):
+ * each message costs the native library far more than its bytes, and a session sends a window of
+ * frames at once. The link's close code and reason go as a message before the channel closes.
+ * Owns its peer connection: closing the link closes it.
  */
 export class WebRtcLink extends LinkBase {
   readonly transport = WEBRTC;
@@ -36,6 +38,9 @@ export class WebRtcLink extends LinkBase {
   readonly #pc: PeerConnection;
   readonly #dc: DataChannel;
   readonly #joiner: FrameJoiner;
+  /** Frames sent this turn, packed and handed to the channel at its end. */
+  #outbox: Array<string | Uint8Array> = [];
+  #outboxBytes = 0;
   #torn = false;
 
   constructor(opts: {
@@ -74,19 +79,34 @@ export class WebRtcLink extends LinkBase {
   }
 
   protected transmit(frame: string | Uint8Array): void {
-    if (this.#dc.bufferedAmount() > CHANNEL_BUFFER_BYTES) {
+    if (this.#dc.bufferedAmount() + this.#outboxBytes > CHANNEL_BUFFER_BYTES) {
       this.close(TRY_LATER, "the peer is not keeping up");
       throw new LinkClosedError("link is closed (the peer is not keeping up)");
     }
+    if (this.#outbox.length === 0) queueMicrotask(() => this.#flush());
+    this.#outbox.push(frame);
+    this.#outboxBytes += typeof frame === "string" ? frame.length * 3 : frame.length;
+  }
+
+  /** Hands what was sent this turn to the channel; false when the channel failed (the link then ends). */
+  #flush(): boolean {
+    const frames = this.#outbox;
+    if (frames.length === 0) return true;
+    this.#outbox = [];
+    this.#outboxBytes = 0;
+    if (this.#torn) return false;
     try {
-      for (const piece of splitFrame(frame, PIECE_BYTES)) this.#dc.sendMessageBinary(piece);
+      for (const message of packFrames(frames, MESSAGE_BYTES)) this.#dc.sendMessageBinary(message);
+      return true;
     } catch (err) {
       this.#ended(CLOSE.goingAway, `the WebRTC channel failed: ${(err as Error).message}`);
-      throw new LinkClosedError("link is closed (the WebRTC channel failed)");
+      return false;
     }
   }
 
   protected shutdown(code: number, reason: string): void {
+    // What was sent before the close goes before it.
+    if (!this.#flush()) return;
     try {
       this.#dc.sendMessageBinary(closeMessage(code, reason));
     } catch {
@@ -113,15 +133,15 @@ export class WebRtcLink extends LinkBase {
       this.#ended(close.code, close.reason);
       return;
     }
-    let frame: string | Uint8Array | undefined;
+    let frames: Array<string | Uint8Array>;
     try {
-      frame = this.#joiner.push(bytes);
+      frames = this.#joiner.push(bytes);
     } catch (err) {
       const tooBig = err instanceof FrameAssemblyError && err.message.includes("larger");
       this.close(tooBig ? CLOSE.tooBig : CLOSE.protocolError, (err as Error).message);
       return;
     }
-    if (frame !== undefined) this.deliver(frame);
+    for (const frame of frames) this.deliver(frame);
   }
 
   /** The other end, the channel or the connection ended it. */

@@ -3,11 +3,14 @@ import {
   closeMessage,
   FrameAssemblyError,
   FrameJoiner,
+  packFrames,
   readClose,
   splitFrame,
 } from "../../../../server/fabric/links/webrtc-frames.ts";
 
 const KiB = 1024;
+/** A record's flags and length, before its bytes. */
+const HEADER = 5;
 const MiB = 1024 * KiB;
 
 /** Multi-byte characters of every width, so a piece boundary lands inside one. */
@@ -32,18 +35,19 @@ function carry(frames: Array<string | Uint8Array>, maxMessage: number, maxFrame 
     for (const message of splitFrame(frame, maxMessage)) {
       expect(message.length).toBeLessThanOrEqual(maxMessage);
       messages++;
-      const whole = joiner.push(message);
-      if (whole !== undefined) received.push(whole);
+      received.push(...joiner.push(message));
     }
   }
   return { received, messages };
 }
 
+/** One record, as a message of its own: `flags`, the payload's length, the payload. */
 function flagged(flags: number, payload: Uint8Array | string = new Uint8Array(0)): Uint8Array {
   const bytes = typeof payload === "string" ? Buffer.from(payload, "utf8") : payload;
-  const message = new Uint8Array(1 + bytes.length);
+  const message = new Uint8Array(HEADER + bytes.length);
   message[0] = flags;
-  message.set(bytes, 1);
+  new DataView(message.buffer).setUint32(1, bytes.length);
+  message.set(bytes, HEADER);
   return message;
 }
 
@@ -62,9 +66,9 @@ describe("peer frames over a data channel", () => {
   const binary = bytesOf(5000);
 
   for (const [name, maxMessage] of [
-    ["in 1-byte pieces", 2],
-    ["in a message of exactly its size", textBytes + 1],
-    ["in messages one byte short of it", textBytes],
+    ["in 1-byte pieces", HEADER + 1],
+    ["in a message of exactly its size", textBytes + HEADER],
+    ["in messages one byte short of it", textBytes + HEADER - 1],
     ["in 1 KiB messages", KiB],
   ] as const) {
     test(`a text frame with multi-byte characters arrives unchanged ${name}`, () => {
@@ -75,13 +79,13 @@ describe("peer frames over a data channel", () => {
 
   test("a frame that fits a message goes as one, and one byte more makes two", () => {
     const size = 100;
-    expect(carry([bytesOf(size - 1)], size).messages).toBe(1);
-    expect(carry([bytesOf(size)], size).messages).toBe(2);
+    expect(carry([bytesOf(size - HEADER)], size).messages).toBe(1);
+    expect(carry([bytesOf(size - HEADER + 1)], size).messages).toBe(2);
     const { received } = carry([bytesOf(size)], size);
     expect(received).toEqual([bytesOf(size)]);
   });
 
-  for (const maxMessage of [2, binary.length + 1, binary.length, 777]) {
+  for (const maxMessage of [HEADER + 1, binary.length + HEADER, binary.length + HEADER - 1, 777]) {
     test(`a binary frame arrives byte for byte in messages of ${maxMessage} bytes`, () => {
       const { received } = carry([binary], maxMessage);
       expect(received).toHaveLength(1);
@@ -93,14 +97,14 @@ describe("peer frames over a data channel", () => {
   test("a 3 MiB frame crosses in 64 KiB messages and joins back whole", () => {
     const big = bytesOf(3 * MiB, 3);
     const { received, messages } = carry([big], 64 * KiB);
-    expect(messages).toBe(Math.ceil(big.length / (64 * KiB - 1)));
+    expect(messages).toBe(Math.ceil(big.length / (64 * KiB - HEADER)));
     expect(received).toHaveLength(1);
     expect(Buffer.from(received[0] as Uint8Array).equals(Buffer.from(big))).toBe(true);
   });
 
   test("frames sent one after another arrive in the order sent, each its own kind", () => {
     const frames = [TEXT, binary, "short", bytesOf(3, 9), TEXT.slice(0, 7), "", new Uint8Array(0)];
-    for (const maxMessage of [2, 64, 4 * KiB]) {
+    for (const maxMessage of [HEADER + 1, 64, 4 * KiB]) {
       const { received } = carry(frames, maxMessage);
       expect(received.map((f) => typeof f)).toEqual(frames.map((f) => typeof f));
       expect(received.map((f) => (typeof f === "string" ? f : Buffer.from(f).toString("hex")))).toEqual(
@@ -123,8 +127,8 @@ describe("peer frames over a data channel", () => {
       const joiner = new FrameJoiner(100);
       const [message] = splitFrame(frame, 64) as [Uint8Array];
       const got = joiner.push(message);
-      message.fill(0x41, 1);
-      expect(got).toEqual(frame);
+      message.fill(0x41, HEADER);
+      expect(got).toEqual([frame]);
     }
   });
 
@@ -132,14 +136,14 @@ describe("peer frames over a data channel", () => {
     expect(carry([bytesOf(1000)], 64, 1000).received).toHaveLength(1);
     const joiner = new FrameJoiner(1000);
     const pieces = splitFrame(bytesOf(1001), 64);
-    for (const piece of pieces.slice(0, -1)) expect(joiner.push(piece)).toBeUndefined();
+    for (const piece of pieces.slice(0, -1)) expect(joiner.push(piece)).toEqual([]);
     const err = refusal(() => joiner.push(pieces.at(-1) as Uint8Array));
     expect(err.message).toContain("larger than 1000 bytes");
   });
 
   test("a frame past the largest size is refused as its pieces arrive, before it is whole", () => {
     const joiner = new FrameJoiner(1000);
-    const pieces = splitFrame(bytesOf(10_000), 101);
+    const pieces = splitFrame(bytesOf(10_000), 100 + HEADER);
     let taken = 0;
     const err = refusal(() => {
       for (const piece of pieces) {
@@ -173,20 +177,56 @@ describe("peer frames over a data channel", () => {
 describe("a joiner after a refused message", () => {
   test("after an oversized frame is refused, the next frame that fits is taken whole", () => {
     const joiner = new FrameJoiner(10);
-    const [a, b] = splitFrame(new Uint8Array(20), 11) as [Uint8Array, Uint8Array];
-    expect(joiner.push(a)).toBeUndefined();
+    const [a, b] = splitFrame(new Uint8Array(20), HEADER + 6) as [Uint8Array, Uint8Array];
+    expect(joiner.push(a)).toEqual([]);
     expect(() => joiner.push(b)).toThrow(FrameAssemblyError);
-    expect(joiner.push(splitFrame("ok", 64)[0] as Uint8Array)).toBe("ok");
+    expect(joiner.push(splitFrame("ok", 64)[0] as Uint8Array)).toEqual(["ok"]);
   });
 
   test("after a piece of the wrong kind is refused, the next frame carries none of the old pieces", () => {
     const joiner = new FrameJoiner(1000);
-    const [first] = splitFrame("abcdef", 4) as [Uint8Array];
-    expect(joiner.push(first)).toBeUndefined();
+    const [first] = splitFrame("abcdef", HEADER + 3) as [Uint8Array];
+    expect(joiner.push(first)).toEqual([]);
     expect(() => joiner.push(splitFrame(new Uint8Array([1]), 64)[0] as Uint8Array)).toThrow(
       FrameAssemblyError,
     );
-    expect(joiner.push(splitFrame("ok", 64)[0] as Uint8Array)).toBe("ok");
+    expect(joiner.push(splitFrame("ok", 64)[0] as Uint8Array)).toEqual(["ok"]);
+  });
+});
+
+describe("frames sent together", () => {
+  test("small frames share one message and come out of it together, in order", () => {
+    const frames = ["one", bytesOf(100), "two", "", bytesOf(0)];
+    const messages = packFrames(frames, 64 * KiB);
+    expect(messages).toHaveLength(1);
+    expect(new FrameJoiner(KiB).push(messages[0] as Uint8Array)).toEqual(frames);
+  });
+
+  test("a thousand 1 KiB frames take a handful of messages, none over the size", () => {
+    const frames = Array.from({ length: 1000 }, (_, i) => bytesOf(KiB, i + 1));
+    const messages = packFrames(frames, 64 * KiB);
+    expect(messages.length).toBeLessThanOrEqual(17);
+    for (const m of messages) expect(m.length).toBeLessThanOrEqual(64 * KiB);
+    const joiner = new FrameJoiner(16 * MiB);
+    expect(messages.flatMap((m) => joiner.push(m))).toEqual(frames);
+  });
+
+  test("a large frame among small ones spans messages and the small ones keep their places", () => {
+    const frames = ["before", bytesOf(200 * KiB), "after"];
+    const joiner = new FrameJoiner(16 * MiB);
+    expect(packFrames(frames, 64 * KiB).flatMap((m) => joiner.push(m))).toEqual(frames);
+  });
+
+  test("a record longer than its message, or cut in its header, is refused", () => {
+    const long = flagged(0x00, "abc");
+    new DataView(long.buffer).setUint32(1, 4);
+    expect(refusal(() => new FrameJoiner(KiB).push(long)).message).toContain("longer than its message");
+    const cut = new Uint8Array([...flagged(0x00, "ab"), 0x00, 0x00]);
+    expect(refusal(() => new FrameJoiner(KiB).push(cut)).message).toContain("cut short");
+  });
+
+  test("a message too small for a record is refused before anything is packed", () => {
+    expect(() => packFrames(["x"], HEADER)).toThrow(RangeError);
   });
 });
 
