@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { nearbyResponse } from "./lan.ts";
 
 /** How a peer came to be trusted (docs/architecture.md). */
 export const peerVia = z.enum(["invite", "open-lan", "directory", "room", "dialed"]);
@@ -194,6 +195,8 @@ export const networkServerEvent = z.discriminatedUnion("event", [
     event: z.literal("invite_used"),
     data: z.object({ id: z.string(), peer: z.object({ node_id: z.string(), node_name: z.string() }) }),
   }),
+  /** Nodes on this network that are not paired with this one, whole, each time the list changes. */
+  z.object({ event: z.literal("nearby"), data: nearbyResponse }),
   z.object({ event: z.literal("error"), data: z.object({ message: z.string() }) }),
 ]);
 export type NetworkServerEvent = z.infer<typeof networkServerEvent>;

@@ -16,8 +16,11 @@ export interface DialOptions {
   token?: string;
   /** The node expected, shown as `connecting` while the dial runs. */
   expectId?: string;
-  /** How a new pairing is remembered: `dialed` by default, `room` for a lobby room's join. */
-  via?: "dialed" | "room";
+  /**
+   * How a new pairing is remembered: `dialed` by default, `room` for a lobby room's join,
+   * `open-lan` for a node LAN discovery linked without an invite.
+   */
+  via?: "dialed" | "room" | "open-lan";
   onStage?: (stage: PairStage, address: string) => void;
 }
 

@@ -3,8 +3,8 @@ import type { PeerPath } from "../../protocol/peer.ts";
 import type { WeftDb } from "../db/database.ts";
 import { peerPaths } from "../db/schema.ts";
 
-/** Where a path was learned. */
-export type PathSource = "invite" | "presence" | "dialed";
+/** Where a path was learned; `lan` is the address LAN discovery heard the peer at. */
+export type PathSource = "invite" | "presence" | "dialed" | "lan";
 
 /** Paths kept per peer; a presence lists at most 16, and the dialed ones stay beside them. */
 export const MAX_PATHS_PER_PEER = 24;
@@ -13,8 +13,9 @@ const isLoopback = (address: string) => /\/\/(localhost|127\.|\[::1\])/.test(add
 
 /**
  * The typed paths of every peer (transport + address), in the order to try them: the one that
- * last completed a handshake first, then the others newest first, loopback addresses last (a
- * peer's `localhost` only works when it runs on this very machine).
+ * last completed a handshake first, then the address LAN discovery last heard it at (it is on
+ * this network now), then the others newest first, loopback addresses last (a peer's `localhost`
+ * only works when it runs on this very machine).
  */
 export class PeerPathStore {
   readonly #db: WeftDb;
@@ -51,7 +52,15 @@ export class PeerPathStore {
     this.#upsert = db
       .insert(peerPaths)
       .values(values)
-      .onConflictDoUpdate({ target: key, set: { learnedAt: sql`excluded.learned_at` } })
+      .onConflictDoUpdate({
+        target: key,
+        set: {
+          learnedAt: sql`excluded.learned_at`,
+          // A peer's presence usually names the address LAN discovery hears it at: heard on the
+          // network, it is tried before the other addresses the peer listed.
+          source: sql`CASE WHEN excluded.source = 'lan' THEN 'lan' ELSE ${peerPaths.source} END`,
+        },
+      })
       .prepare();
     this.#worked = db
       .insert(peerPaths)
@@ -81,14 +90,16 @@ export class PeerPathStore {
     const rest = rows.filter((r) => r.workedAt === null);
     return [
       ...worked,
-      ...rest.filter((r) => !isLoopback(r.address)),
+      ...rest.filter((r) => r.source === "lan"),
+      ...rest.filter((r) => r.source !== "lan" && !isLoopback(r.address)),
       ...rest.filter((r) => isLoopback(r.address)),
     ].map((r) => ({ transport: r.transport, address: r.address }));
   }
 
   /**
-   * Records what a peer said of itself (or an invite said of it). A presence replaces the paths an
-   * earlier presence gave, so addresses the peer no longer has are not tried for ever.
+   * Records what a peer said of itself (or an invite or LAN discovery said of it). A presence
+   * replaces the paths an earlier presence gave, and a LAN address the one heard before, so
+   * addresses the peer no longer has are not tried for ever.
    */
   learn(nodeId: string, paths: readonly PeerPath[], source: Exclude<PathSource, "dialed">): void {
     // A peer that relinks tells the same paths again: nothing to write then.
@@ -97,14 +108,14 @@ export class PeerPathStore {
     this.#db.transaction(() => {
       // The first path is the peer's preferred one: written last, so it has the newest stamp.
       for (const p of [...paths].reverse()) this.#upsert.run({ nodeId, ...p, source, now: this.#stamp() });
-      if (source === "presence") {
+      if (source === "presence" || source === "lan") {
         const kept = paths.map((p) => `${p.transport} ${p.address}`);
         this.#db
           .delete(peerPaths)
           .where(
             and(
               eq(peerPaths.nodeId, nodeId),
-              eq(peerPaths.source, "presence"),
+              eq(peerPaths.source, source),
               notInArray(
                 sql`${peerPaths.transport} || ' ' || ${peerPaths.address}`,
                 kept.length ? kept : [""],

@@ -1,5 +1,6 @@
 import { chatFeature } from "../chat/chat-feature.ts";
 import { collabFeature } from "../collab/collab-feature.ts";
+import { lanFeature } from "../lan/lan-feature.ts";
 import { lobbyFeature } from "../lobby/lobby-feature.ts";
 import { networkFeature } from "../network/network-feature.ts";
 import { noticesFeature } from "../notices/notices-feature.ts";
@@ -14,6 +15,7 @@ export const nodeFeatures: readonly FeatureDefinition[] = [
   systemFeature,
   networkFeature,
   lobbyFeature,
+  lanFeature,
   noticesFeature,
   chatFeature,
   collabFeature,
