@@ -175,10 +175,10 @@ export class Dialer {
             // Every tier started so far failed: the next one need not wait for its head start.
             if (failed === started.filter(Boolean).length) {
               const why = attempts.map((a) => `${a.path.transport} ${a.error.message}`).join("; ");
-              start(
-                started.indexOf(false),
-                why ? `direct failed: ${why.slice(0, 160)}` : "no direct path is known",
-              );
+              const reason = why ? `direct failed: ${why.slice(0, 160)}` : "no direct path is known";
+              // A way a setting turned off is part of why: "WebRTC is turned off in settings".
+              const off = skip.skipped ? `; ${skip.skipped.message}` : "";
+              start(started.indexOf(false), `${reason}${off}`);
             }
             finish(e);
           },

@@ -59,6 +59,17 @@ export const MAX_PENDING_ANSWERS = 64;
 export const MAX_PENDING_ANSWERS_PER_PEER = 4;
 const NEGOTIATE_TIMEOUT_MS = 20_000;
 const LABEL = "peer";
+/** A negotiation whose ICE fails this soon is tried once more (see `dial`). */
+const EARLY_FAILURE_MS = 2_000;
+const ICE_ATTEMPTS = 2;
+
+/** ICE found no working pair of candidates. */
+class IceFailedError extends DialError {
+  constructor(address: string) {
+    super("unreachable", `no WebRTC path to ${address}: ICE failed`);
+  }
+}
+
 /** How long direct paths run alone before WebRTC joins the race. */
 export const DIRECT_HEAD_START_MS = 500;
 
@@ -240,6 +251,25 @@ export function createWebRtcTransport(opts: WebRtcTransportOptions): WebRtcTrans
   });
 
   async function dial(address: string, dialTimeoutMs: number, abort: AbortSignal | undefined): Promise<Link> {
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await negotiate(address, dialTimeoutMs - (Date.now() - started), abort);
+      } catch (err) {
+        // ICE that fails within moments of starting, with both ends answering, is the library
+        // losing a race of its own (seen on one host, a few times in a thousand): a fresh
+        // negotiation succeeds. A path that is truly not there fails again, and that is final.
+        const early = err instanceof IceFailedError && Date.now() - started < EARLY_FAILURE_MS;
+        if (!early || attempt >= ICE_ATTEMPTS || abort?.aborted) throw err;
+      }
+    }
+  }
+
+  async function negotiate(
+    address: string,
+    dialTimeoutMs: number,
+    abort: AbortSignal | undefined,
+  ): Promise<Link> {
     const peer = WEBRTC_ADDRESS.exec(address.trim())?.[1];
     if (!peer)
       throw new DialError("bad_address", `"${address.slice(0, 120)}" is not a webrtc:<node id> address`);
@@ -298,11 +328,7 @@ export function createWebRtcTransport(opts: WebRtcTransportOptions): WebRtcTrans
         fail: (err) => giveUp(err),
       });
       pc.onStateChange((state) => {
-        if (state === "failed")
-          giveUp(
-            new DialError("unreachable", `no WebRTC path to ${webrtcAddress(peer)}: ICE failed`),
-            "ICE failed",
-          );
+        if (state === "failed") giveUp(new IceFailedError(webrtcAddress(peer)), "ICE failed");
       });
       try {
         const dc = pc.createDataChannel(LABEL, {});

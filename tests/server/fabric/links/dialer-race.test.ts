@@ -278,6 +278,25 @@ describe("WebRTC in the race, between direct paths and the relay", () => {
     expect(r.relay).toEqual([]);
   });
 
+  test("with WebRTC turned off the relay says so in its reason", async () => {
+    const t0 = performance.now();
+    const since = () => performance.now() - t0;
+    const w = fakeTransport("webrtc", { kind: "link" }, since);
+    const r = fakeTransport("relay", { kind: "link" }, since, true);
+    const off = "WebRTC is turned off in settings (network.enableWebRtc)";
+    const dialer = new Dialer({
+      transports: [{ ...w.transport, raceAfterMs: 50, disabled: () => off }, r.transport],
+    });
+    let why: string | undefined;
+    const winner = await dialer.reach([WEBRTC, RELAY], async (_l, p, reason) => {
+      why = reason;
+      return p.transport;
+    });
+    expect(winner).toBe("relay");
+    expect(w.dials).toEqual([]);
+    expect(why).toBe(`no direct path is known; ${off}`);
+  });
+
   test("when direct fails WebRTC starts at once, and when WebRTC fails too the relay does", async () => {
     const r = await threeWay(
       { kind: "fail", message: "connection refused" },
