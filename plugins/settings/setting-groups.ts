@@ -86,6 +86,36 @@ export const SETTING_COPY: Readonly<Record<string, SettingCopy>> = {
     label: "Relay through the lobby",
     help: "When no direct path works, carry links through the lobby. It passes sealed bytes it cannot read.",
   },
+  "network.enableWebRtc": {
+    group: "network",
+    label: "Peer-to-peer through the lobby (WebRTC)",
+    help: "When no direct path works, connect peer to peer, with the lobby only introducing you. Most home routers allow it.",
+  },
+  "network.enableLanDiscovery": {
+    group: "network",
+    label: "Find people on this network",
+    help: "Announce your name on the local network and hear others', so people on the same Wi-Fi or office network connect without a lobby.",
+  },
+  "network.stunServer": {
+    group: "network",
+    label: "STUN server",
+    help: "Helps WebRTC find a path through your router, e.g. stun:stun.example.org:3478. Leave it blank to contact no one.",
+  },
+  "network.turnUrl": {
+    group: "network",
+    label: "TURN server",
+    help: "For strict networks where peer to peer cannot work, e.g. turn:turn.example.org:3478. It carries encrypted traffic it cannot read.",
+  },
+  "network.turnUsername": {
+    group: "network",
+    label: "TURN user name",
+    help: "The user name the TURN server's operator gave you.",
+  },
+  "network.turnCredential": {
+    group: "network",
+    label: "TURN password",
+    help: "Kept on this computer and never shown again; type a new one to change it.",
+  },
   "chat.maxMessageBytes": {
     group: "chat",
     label: "Longest message",

@@ -59,7 +59,7 @@ async function instance(dataDir: string): Promise<LobbyBinary> {
   return lobby;
 }
 
-/** A compiled node alone in its folder with direct links off, given the lobby addresses `lobbyUrl`. */
+/** A compiled node alone in its folder with direct links and WebRTC off, given the lobby addresses `lobbyUrl`. */
 async function startNode(name: string, lobbyUrl: string) {
   const folder = tempDir(`weft-${name}-`);
   const run = await startBinary(
@@ -71,6 +71,8 @@ async function startNode(name: string, lobbyUrl: string) {
   await callNode(run, "PUT", "/api/settings", {
     "network.lobbyUrl": lobbyUrl,
     "network.enableDirect": false,
+    // The relay is what crosses instances frame by frame; WebRTC would only signal across them.
+    "network.enableWebRtc": false,
   });
   const { node_id } = await callNode<{ node_id: string }>(run, "GET", "/api/network/identity");
   const tab = await openTab(run.port);

@@ -87,6 +87,8 @@ async function startNode(name: string, lobbyUrl: string, direct: boolean) {
   await callNode(run, "PUT", "/api/settings", {
     "network.lobbyUrl": lobbyUrl,
     "network.enableDirect": direct,
+    // These are the relay's tests: the path WebRTC would take instead has its own (webrtc.test.ts).
+    "network.enableWebRtc": false,
   });
   const { node_id } = await callNode<{ node_id: string }>(run, "GET", "/api/network/identity");
   const tab = await openTab(run.port);

@@ -35,13 +35,15 @@ async function freshLobby(): Promise<LobbyBinary> {
   return lobby;
 }
 
-/** A node named `name` with direct links turned off, so only the relay can link it with anyone. */
+/** A node named `name` with direct links and WebRTC turned off, so only the relay can link it with anyone. */
 async function relayOnlyNode(pool: ReturnType<typeof binaryPool>, name: string): Promise<RunningBinary> {
   const node = await pool.start(name);
   const settings = await call<Record<string, unknown>>(node, "PUT", "/api/settings", {
     "network.enableDirect": false,
+    "network.enableWebRtc": false,
   });
   expect(settings["network.enableDirect"]).toBe(false);
+  expect(settings["network.enableWebRtc"]).toBe(false);
   return node;
 }
 
