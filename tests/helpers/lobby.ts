@@ -95,3 +95,38 @@ export async function untilState(
   }
   return client.state;
 }
+
+/**
+ * Two nodes registered with one real lobby, each with a transport `make` builds over its lobby
+ * client (the relay, WebRTC): the pair the lobby-borne transports' tests dial between.
+ */
+export async function transportsOnALobby<T extends { close(): void }>(
+  make: (client: LobbyClient) => T,
+  lobbyOptions: Parameters<typeof startTestLobby>[0] = {},
+) {
+  const lobby = await startTestLobby(lobbyOptions);
+  const dialingId = await testIdentity();
+  const listeningId = await testIdentity();
+  const dialingClient = lobbyClientFor(dialingId, lobby.wsUrl);
+  const listeningClient = lobbyClientFor(listeningId, lobby.wsUrl);
+  await untilState(dialingClient, (s) => s.status === "connected", "the dialing node's registration");
+  await untilState(listeningClient, (s) => s.status === "connected", "the listening node's registration");
+  const dialing = make(dialingClient);
+  const listening = make(listeningClient);
+  return {
+    lobby,
+    dialing,
+    listening,
+    dialingClient,
+    listeningClient,
+    dialingId: dialingId.nodeId,
+    listeningId: listeningId.nodeId,
+    async cleanup() {
+      dialing.close();
+      listening.close();
+      dialingClient.stop();
+      listeningClient.stop();
+      await lobby.stop();
+    },
+  };
+}

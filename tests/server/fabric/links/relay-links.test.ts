@@ -7,37 +7,19 @@ import {
   relayAddress,
 } from "../../../../server/fabric/links/relay-transport.ts";
 import { CONGESTED_BYTES } from "../../../../server/lobby/lobby-client.ts";
-import { lobbyClientFor, startTestLobby, testIdentity, untilState } from "../../../helpers/lobby.ts";
+import {
+  lobbyClientFor,
+  type startTestLobby,
+  testIdentity,
+  transportsOnALobby,
+  untilState,
+} from "../../../helpers/lobby.ts";
 import { StalledLobby } from "../../../helpers/raw-lobby-socket.ts";
 import { transportContract } from "./link-contract.ts";
 
 /** Two nodes registered with one real lobby, each with a relay transport over its client. */
-async function relayPair(limits: Parameters<typeof startTestLobby>[0] = {}) {
-  const lobby = await startTestLobby(limits);
-  const dialingId = await testIdentity();
-  const listeningId = await testIdentity();
-  const dialingClient = lobbyClientFor(dialingId, lobby.wsUrl);
-  const listeningClient = lobbyClientFor(listeningId, lobby.wsUrl);
-  await untilState(dialingClient, (s) => s.status === "connected", "the dialing node's registration");
-  await untilState(listeningClient, (s) => s.status === "connected", "the listening node's registration");
-  const dialing = createRelayTransport({ carrier: dialingClient });
-  const listening = createRelayTransport({ carrier: listeningClient });
-  return {
-    lobby,
-    dialing,
-    listening,
-    dialingClient,
-    listeningClient,
-    dialingId: dialingId.nodeId,
-    listeningId: listeningId.nodeId,
-    async cleanup() {
-      dialing.close();
-      listening.close();
-      dialingClient.stop();
-      listeningClient.stop();
-      await lobby.stop();
-    },
-  };
+function relayPair(limits: Parameters<typeof startTestLobby>[0] = {}) {
+  return transportsOnALobby((carrier) => createRelayTransport({ carrier }), limits);
 }
 
 transportContract("relay", async () => {

@@ -5,35 +5,12 @@ import {
   WEBRTC,
   webrtcAddress,
 } from "../../../../server/fabric/links/webrtc-transport.ts";
-import { lobbyClientFor, startTestLobby, testIdentity, untilState } from "../../../helpers/lobby.ts";
+import { transportsOnALobby, untilState } from "../../../helpers/lobby.ts";
 import { transportContract } from "./link-contract.ts";
 
 /** Two nodes registered with one real lobby, each with a WebRTC transport signaling over its client. */
-async function webrtcPair(opts: { negotiateTimeoutMs?: number } = {}) {
-  const lobby = await startTestLobby();
-  const dialingId = await testIdentity();
-  const listeningId = await testIdentity();
-  const dialingClient = lobbyClientFor(dialingId, lobby.wsUrl);
-  const listeningClient = lobbyClientFor(listeningId, lobby.wsUrl);
-  await untilState(dialingClient, (s) => s.status === "connected", "the dialing node's registration");
-  await untilState(listeningClient, (s) => s.status === "connected", "the listening node's registration");
-  const dialing = createWebRtcTransport({ carrier: dialingClient, ...opts });
-  const listening = createWebRtcTransport({ carrier: listeningClient, ...opts });
-  return {
-    lobby,
-    dialing,
-    listening,
-    dialingClient,
-    listeningClient,
-    listeningId: listeningId.nodeId,
-    async cleanup() {
-      dialing.close();
-      listening.close();
-      dialingClient.stop();
-      listeningClient.stop();
-      await lobby.stop();
-    },
-  };
+function webrtcPair(opts: { negotiateTimeoutMs?: number } = {}) {
+  return transportsOnALobby((carrier) => createWebRtcTransport({ carrier, ...opts }));
 }
 
 transportContract("webrtc", async () => {
