@@ -2,19 +2,25 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { cpSync } from "node:fs";
 import { join } from "node:path";
 import * as Y from "yjs";
-import type { ChatPage } from "../../../protocol/chat.ts";
-import type { RoomListing } from "../../../protocol/collab.ts";
-import type { HostedRoom, LobbyState } from "../../../protocol/lobby-channel.ts";
-import type { PeerRow, PeersResponse } from "../../../protocol/network.ts";
-import { callNode, lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
+import { lonelyBinary, type RunningBinary } from "../../helpers/binary.ts";
 import { waitFor } from "../../helpers/browser.ts";
 import { chatTab } from "../../helpers/chat-tab.ts";
-import { type CollabTab, collabTab } from "../../helpers/collab-tab.ts";
 import { type LobbyBinary, startLobbyBinary } from "../../helpers/lobby-binary.ts";
+import {
+  createTokenRoom,
+  joinWithToken,
+  linkedOver,
+  listsRoom,
+  lobbyState,
+  type LobbyBinaryNode as Node,
+  received,
+  sameText,
+  shareScratch,
+  startLobbyBinaryNode,
+} from "../../helpers/lobby-binary-nodes.ts";
 import { lobbyEvent } from "../../helpers/lobby-nodes.ts";
 import { type RedisServer, startRedisServer } from "../../helpers/redis-server.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
-import { openTab, type TestTab } from "../../helpers/ws-client.ts";
 
 /**
  * One lobby of two compiled instances on a real redis-server, and compiled nodes on it, as the
@@ -60,35 +66,18 @@ async function instance(dataDir: string): Promise<LobbyBinary> {
 }
 
 /** A compiled node alone in its folder with direct links and WebRTC off, given the lobby addresses `lobbyUrl`. */
-async function startNode(name: string, lobbyUrl: string) {
-  const folder = tempDir(`weft-${name}-`);
-  const run = await startBinary(
+function startNode(name: string, lobbyUrl: string): Promise<Node> {
+  return startLobbyBinaryNode({
     bin,
-    ["--data-dir", join(folder, "data"), "--port", "0", "--host", "127.0.0.1", "--no-open", "--name", name],
-    folder,
-  );
-  nodes.push(run);
-  await callNode(run, "PUT", "/api/settings", {
-    "network.lobbyUrl": lobbyUrl,
-    "network.enableDirect": false,
-    // The relay is what crosses instances frame by frame; WebRTC would only signal across them.
-    "network.enableWebRtc": false,
+    name,
+    lobbyUrl,
+    settings: {
+      "network.enableDirect": false,
+      // The relay is what crosses instances frame by frame; WebRTC would only signal across them.
+      "network.enableWebRtc": false,
+    },
+    keep: { nodes, tabs },
   });
-  const { node_id } = await callNode<{ node_id: string }>(run, "GET", "/api/network/identity");
-  const tab = await openTab(run.port);
-  tabs.push(tab);
-  return { run, nodeId: node_id, tab };
-}
-type Node = Awaited<ReturnType<typeof startNode>>;
-
-async function lobbyState(node: Node): Promise<LobbyState> {
-  const tab = await openTab(node.run.port);
-  try {
-    tab.send({ channel: "lobby", event: "state", data: {} });
-    return (await tab.next(lobbyEvent("state"), 3000)).data as LobbyState;
-  } finally {
-    tab.close();
-  }
 }
 
 /** Waits until `node` is registered through `lobby`. */
@@ -103,55 +92,9 @@ async function registeredAt(node: Node, lobby: LobbyBinary, ms: number): Promise
   );
 }
 
-async function peerOf(node: Node, peer: Node): Promise<PeerRow | undefined> {
-  const list = await callNode<PeersResponse>(node.run, "GET", "/api/network/peers");
-  return list.peers.find((p) => p.node_id === peer.nodeId);
-}
-
-async function relayedBothWays(a: Node, b: Node): Promise<boolean> {
-  const [ab, ba] = [await peerOf(a, b), await peerOf(b, a)];
-  return (
-    ab?.status === "connected" &&
-    ab.transport === "relay" &&
-    ba?.status === "connected" &&
-    ba.transport === "relay"
-  );
-}
-
-/** How often `node` stored `text` as received from `from`. */
-async function received(node: Node, from: Node, text: string): Promise<number> {
-  const page = await callNode<ChatPage>(node.run, "GET", `/api/chat/${from.nodeId}/messages?limit=200`);
-  return page.messages.filter((m) => m.direction === "in" && m.text === text).length;
-}
-
-/** Whether `node`'s Lobby pane, asking its lobby now, is shown the public room `roomId`. */
-async function listsRoom(node: Node, roomId: string): Promise<boolean> {
-  const lists = () => node.tab.frames.filter(lobbyEvent("rooms"));
-  const before = lists().length;
-  node.tab.send({ channel: "lobby", event: "list_rooms", data: {} });
-  await node.tab.next(() => lists().length > before, 3000);
-  return (lists().at(-1)!.data as { rooms: Array<{ id: string }> }).rooms.some((r) => r.id === roomId);
-}
-
-/** Waits until `tab`'s pane lists the room `address` (a share that arrived). */
-async function listed(tab: TestTab, address: string): Promise<void> {
-  const lists = () => tab.frames.filter((f) => f.channel === "collab" && f.event === "rooms");
-  tab.send({ channel: "collab", event: "rooms", data: { paneId: "scratch" } });
-  await waitFor(
-    async () =>
-      lists().some((f) => (f.data as { rooms: RoomListing[] }).rooms.some((r) => r.paneKey === address)),
-    `the room ${address} to be listed`,
-    10_000,
-  );
-}
-
 /** One value as redis-cli prints it, without its quotes: `(nil)` for none. */
 async function value(...command: string[]): Promise<string> {
   return (await redis.cli(...command)).trim().replace(/^"(.*)"$/, "$1");
-}
-
-async function sameText(a: CollabTab, b: CollabTab, text: string): Promise<boolean> {
-  return a.text() === text && b.text() === text;
 }
 
 describe("a lobby of two compiled instances on one redis-server, with compiled nodes on it", () => {
@@ -170,20 +113,19 @@ describe("a lobby of two compiled instances on one redis-server, with compiled n
     await registeredAt(host, two, 10_000);
     await registeredAt(guest, one, 10_000);
 
-    host.tab.send({
-      channel: "lobby",
-      event: "create_room",
-      data: { name: "team", visibility: "public", policy: "token" },
-    });
-    const room = ((await host.tab.next(lobbyEvent("room_created"), 5000)).data as { room: HostedRoom }).room;
+    const room = await createTokenRoom(host, "public", 5000);
     // Made through instance two, listed through instance one.
-    await waitFor(() => listsRoom(guest, room.id), "the room listed on the other instance", 10_000);
-    guest.tab.send({ channel: "lobby", event: "join_room", data: { room_id: room.id, token: room.token } });
+    await waitFor(() => listsRoom(guest.tab, room.id), "the room listed on the other instance", 10_000);
+    joinWithToken(guest, room);
     await guest.tab.next(
       lobbyEvent("join_progress", (d) => d.step === "connected"),
       15_000,
     );
-    await waitFor(() => relayedBothWays(host, guest), "a relayed link both ways, across instances", 10_000);
+    await waitFor(
+      () => linkedOver(host, guest, "relay"),
+      "a relayed link both ways, across instances",
+      10_000,
+    );
 
     // Chat both ways and a shared Scratch, every frame through two instances and Redis.
     const [guestChat, hostChat] = [await chatTab(guest.run.port), await chatTab(host.run.port)];
@@ -197,21 +139,7 @@ describe("a lobby of two compiled instances on one redis-server, with compiled n
       "a message each way",
       10_000,
     );
-    const hostNote = await collabTab(host.run.port, "scratch:main");
-    tabs.push(hostNote);
-    hostNote.insert(0, "plan");
-    hostNote.share(guest.nodeId);
-    const address = `scratch:main@${host.nodeId}`;
-    await listed(guest.tab, address);
-    const guestNote = await collabTab(guest.run.port, address);
-    tabs.push(guestNote);
-    await waitFor(async () => guestNote.text() === "plan", "the guest to see the note", 10_000);
-    guestNote.insert(4, ": ship it");
-    await waitFor(
-      () => sameText(hostNote, guestNote, "plan: ship it"),
-      "the guest's edit at the host",
-      10_000,
-    );
+    const { hostNote, guestNote } = await shareScratch(host, guest, tabs);
 
     // The host's instance dies with no goodbye.
     two.proc.kill("SIGKILL");
@@ -225,8 +153,12 @@ describe("a lobby of two compiled instances on one redis-server, with compiled n
     const moved = await lobbyState(host);
     expect(moved.rooms.map((r) => r.id)).toEqual([room.id]);
     // The room is back, held by the instance that is left: the guest's lobby lists it.
-    await waitFor(() => listsRoom(guest, room.id), "the host's room listed again", 10_000);
-    await waitFor(() => relayedBothWays(host, guest), "the relayed link back, on one instance now", 30_000);
+    await waitFor(() => listsRoom(guest.tab, room.id), "the host's room listed again", 10_000);
+    await waitFor(
+      () => linkedOver(host, guest, "relay"),
+      "the relayed link back, on one instance now",
+      30_000,
+    );
     await waitFor(
       async () => (await received(host, guest, "sent while the host was moving")) === 1,
       "the message sent meanwhile",

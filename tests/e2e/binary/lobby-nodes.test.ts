@@ -1,12 +1,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import type { Subprocess } from "bun";
-import type { ChatPage } from "../../../protocol/chat.ts";
-import type { HostedRoom, LobbyState } from "../../../protocol/lobby-channel.ts";
-import type { PeerRow, PeersResponse } from "../../../protocol/network.ts";
-import { callNode, lonelyBinary, pairBinaries, startBinary } from "../../helpers/binary.ts";
+import { lonelyBinary, pairBinaries, type RunningBinary } from "../../helpers/binary.ts";
 import { waitFor } from "../../helpers/browser.ts";
 import { chatTab } from "../../helpers/chat-tab.ts";
+import {
+  createTokenRoom,
+  joinWithToken,
+  linkedOver,
+  listsRoom,
+  lobbyState,
+  type LobbyBinaryNode as Node,
+  peerOf,
+  received,
+  startLobbyBinaryNode,
+} from "../../helpers/lobby-binary-nodes.ts";
 import { lobbyEvent } from "../../helpers/lobby-nodes.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { openTab, type TestTab } from "../../helpers/ws-client.ts";
@@ -28,6 +35,7 @@ interface LobbyProcess {
 
 let bin: string;
 const processes: Array<Subprocess<"ignore", "pipe", "pipe">> = [];
+const nodes: RunningBinary[] = [];
 const tabs: TestTab[] = [];
 
 beforeAll(() => {
@@ -36,7 +44,7 @@ beforeAll(() => {
 
 async function killAll(): Promise<void> {
   for (const tab of tabs.splice(0)) tab.close();
-  for (const proc of processes.splice(0)) {
+  for (const proc of [...nodes.splice(0).map((n) => n.proc), ...processes.splice(0)]) {
     if (proc.exitCode === null && proc.signalCode === null) {
       proc.kill("SIGKILL");
       await proc.exited;
@@ -76,56 +84,18 @@ async function startLobbyBinary(dataDir: string, port = 0): Promise<LobbyProcess
 }
 
 /** A compiled node alone in its folder, on the lobby, with direct links on or off. */
-async function startNode(name: string, lobbyUrl: string, direct: boolean) {
-  const folder = tempDir(`weft-${name}-`);
-  const run = await startBinary(
+function startNode(name: string, lobbyUrl: string, direct: boolean): Promise<Node> {
+  return startLobbyBinaryNode({
     bin,
-    ["--data-dir", join(folder, "data"), "--port", "0", "--host", "127.0.0.1", "--no-open", "--name", name],
-    folder,
-  );
-  processes.push(run.proc);
-  await callNode(run, "PUT", "/api/settings", {
-    "network.lobbyUrl": lobbyUrl,
-    "network.enableDirect": direct,
-    // These are the relay's tests: the path WebRTC would take instead has its own (webrtc.test.ts).
-    "network.enableWebRtc": false,
+    name,
+    lobbyUrl,
+    settings: {
+      "network.enableDirect": direct,
+      // These are the relay's tests: the path WebRTC would take instead has its own (webrtc.test.ts).
+      "network.enableWebRtc": false,
+    },
+    keep: { nodes, tabs },
   });
-  const { node_id } = await callNode<{ node_id: string }>(run, "GET", "/api/network/identity");
-  const tab = await openTab(run.port);
-  tabs.push(tab);
-  return { run, nodeId: node_id, tab };
-}
-type Node = Awaited<ReturnType<typeof startNode>>;
-
-/** The node's lobby state as a fresh tab of its Lobby pane gets it. */
-async function lobbyState(node: Node): Promise<LobbyState> {
-  const tab = await openTab(node.run.port);
-  try {
-    tab.send({ channel: "lobby", event: "state", data: {} });
-    return (await tab.next(lobbyEvent("state"), 3000)).data as LobbyState;
-  } finally {
-    tab.close();
-  }
-}
-
-async function peerOf(node: Node, peer: Node): Promise<PeerRow | undefined> {
-  const list = await callNode<PeersResponse>(node.run, "GET", "/api/network/peers");
-  return list.peers.find((p) => p.node_id === peer.nodeId);
-}
-
-async function linkedOver(a: Node, b: Node, transport: string): Promise<boolean> {
-  const [ab, ba] = [await peerOf(a, b), await peerOf(b, a)];
-  return (
-    ab?.status === "connected" &&
-    ab.transport === transport &&
-    ba?.status === "connected" &&
-    ba.transport === transport
-  );
-}
-
-async function received(node: Node, from: Node, text: string): Promise<number> {
-  const page = await callNode<ChatPage>(node.run, "GET", `/api/chat/${from.nodeId}/messages?limit=200`);
-  return page.messages.filter((m) => m.direction === "in" && m.text === text).length;
 }
 
 async function bothOnLobby(a: Node, b: Node, status: string, ms: number): Promise<void> {
@@ -145,13 +115,8 @@ describe("compiled nodes on a compiled lobby", () => {
     await bothOnLobby(host, guest, "connected", 10_000);
     expect((await lobbyState(host)).lobby_id).toBe(lobby.lobbyId);
 
-    host.tab.send({
-      channel: "lobby",
-      event: "create_room",
-      data: { name: "team", visibility: "public", policy: "token" },
-    });
-    const room = ((await host.tab.next(lobbyEvent("room_created"), 5000)).data as { room: HostedRoom }).room;
-    guest.tab.send({ channel: "lobby", event: "join_room", data: { room_id: room.id, token: room.token } });
+    const room = await createTokenRoom(host, "public", 5000);
+    joinWithToken(guest, room);
     await guest.tab.next(
       lobbyEvent("join_progress", (d) => d.step === "connected"),
       10_000,
@@ -185,17 +150,7 @@ describe("compiled nodes on a compiled lobby", () => {
     // The host's room is back with the same id, as a fresh tab on the guest lists it.
     const looking = await openTab(guest.run.port);
     tabs.push(looking);
-    await waitFor(
-      async () => {
-        const lists = () => looking.frames.filter(lobbyEvent("rooms"));
-        const before = lists().length;
-        looking.send({ channel: "lobby", event: "list_rooms", data: {} });
-        await looking.next(() => lists().length > before, 3000);
-        return (lists().at(-1)!.data as { rooms: Array<{ id: string }> }).rooms.some((r) => r.id === room.id);
-      },
-      "the host's room to be listed again",
-      10_000,
-    );
+    await waitFor(() => listsRoom(looking, room.id), "the host's room to be listed again", 10_000);
     await waitFor(() => linkedOver(host, guest, "relay"), "the relayed link to come back", 40_000);
     await waitFor(
       async () => (await received(host, guest, "sent while the lobby was down")) === 1,

@@ -1,18 +1,25 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { ChatPage } from "../../../protocol/chat.ts";
-import type { RoomListing } from "../../../protocol/collab.ts";
-import type { HostedRoom, LobbyState } from "../../../protocol/lobby-channel.ts";
-import type { PeerRow, PeersResponse } from "../../../protocol/network.ts";
-import { callNode, lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
+import type { PeerRow } from "../../../protocol/network.ts";
+import { lonelyBinary, type RunningBinary } from "../../helpers/binary.ts";
 import { waitFor } from "../../helpers/browser.ts";
 import { chatTab } from "../../helpers/chat-tab.ts";
-import { type CollabTab, collabTab } from "../../helpers/collab-tab.ts";
 import { type LobbyBinary, startLobbyBinary } from "../../helpers/lobby-binary.ts";
+import {
+  createTokenRoom,
+  joinWithToken,
+  linkedOver,
+  lobbyState,
+  type LobbyBinaryNode as Node,
+  peerOf,
+  received,
+  sameText,
+  shareScratch,
+  startLobbyBinaryNode,
+} from "../../helpers/lobby-binary-nodes.ts";
 import { lobbyEvent } from "../../helpers/lobby-nodes.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
-import { openTab, type TestTab } from "../../helpers/ws-client.ts";
 
 /**
  * Two compiled nodes, each a binary alone in an empty folder as a person downloads it, meet through
@@ -48,70 +55,32 @@ afterAll(killAll);
  * data dir lies elsewhere so the folder holds the binary alone at every start; its log is kept,
  * so a failure can say why WebRTC did not come up.
  */
-async function startNode(role: "host" | "guest", lobbyUrl: string, settings: Record<string, unknown>) {
+function startNode(
+  role: "host" | "guest",
+  lobbyUrl: string,
+  settings: Record<string, unknown>,
+): Promise<Node> {
   const copy = copies[role];
   expect(readdirSync(copy.dir)).toEqual(["weft"]);
-  const dataDir = join(tempDir(`weft-${role}-data-`), "data");
-  const run = await startBinary(
-    copy.bin,
-    ["--data-dir", dataDir, "--port", "0", "--host", "127.0.0.1", "--no-open", "--name", role],
-    copy.dir,
-  );
-  nodes.push(run);
-  const log = { text: "" };
-  void run.proc.stderr
-    .pipeTo(
-      new WritableStream({
-        write(chunk) {
-          log.text += new TextDecoder().decode(chunk);
-        },
-      }),
-    )
-    .catch(() => {});
-  await callNode(run, "PUT", "/api/settings", {
-    "network.lobbyUrl": lobbyUrl,
-    "network.enableDirect": false,
-    ...settings,
+  return startLobbyBinaryNode({
+    bin: copy.bin,
+    name: role,
+    lobbyUrl,
+    settings: { "network.enableDirect": false, ...settings },
+    folder: copy.dir,
+    dataDir: join(tempDir(`weft-${role}-data-`), "data"),
+    keepLog: true,
+    keep: { nodes, tabs },
   });
-  const { node_id } = await callNode<{ node_id: string }>(run, "GET", "/api/network/identity");
-  const tab = await openTab(run.port);
-  tabs.push(tab);
-  return { run, nodeId: node_id, tab, log };
 }
-type Node = Awaited<ReturnType<typeof startNode>>;
 
 /** Waits until the node's Lobby pane, asked afresh, says it is registered. */
 async function registered(node: Node): Promise<void> {
-  const state = async () => {
-    const tab = await openTab(node.run.port);
-    try {
-      tab.send({ channel: "lobby", event: "state", data: {} });
-      return (await tab.next(lobbyEvent("state"), 3000)).data as LobbyState;
-    } finally {
-      tab.close();
-    }
-  };
-  await waitFor(async () => (await state()).status === "connected", "registration with the lobby", 10_000);
-}
-
-async function peerOf(node: Node, peer: Node): Promise<PeerRow | undefined> {
-  const list = await callNode<PeersResponse>(node.run, "GET", "/api/network/peers");
-  return list.peers.find((p) => p.node_id === peer.nodeId);
-}
-
-async function linkedOver(a: Node, b: Node, transport: string): Promise<boolean> {
-  const [ab, ba] = [await peerOf(a, b), await peerOf(b, a)];
-  return (
-    ab?.status === "connected" &&
-    ab.transport === transport &&
-    ba?.status === "connected" &&
-    ba.transport === transport
+  await waitFor(
+    async () => (await lobbyState(node)).status === "connected",
+    "registration with the lobby",
+    10_000,
   );
-}
-
-async function received(node: Node, from: Node, text: string): Promise<number> {
-  const page = await callNode<ChatPage>(node.run, "GET", `/api/chat/${from.nodeId}/messages?limit=200`);
-  return page.messages.filter((m) => m.direction === "in" && m.text === text).length;
 }
 
 /**
@@ -126,13 +95,8 @@ async function pairThroughRoom(guestSettings: Record<string, unknown> = {}, host
   const guest = await startNode("guest", lobby.address, guestSettings);
   await registered(host);
   await registered(guest);
-  host.tab.send({
-    channel: "lobby",
-    event: "create_room",
-    data: { name: "team", visibility: "unlisted", policy: "token" },
-  });
-  const room = ((await host.tab.next(lobbyEvent("room_created"), 10_000)).data as { room: HostedRoom }).room;
-  guest.tab.send({ channel: "lobby", event: "join_room", data: { room_id: room.id, token: room.token } });
+  const room = await createTokenRoom(host, "unlisted", 10_000);
+  joinWithToken(guest, room);
   const ended = (
     await guest.tab.next(
       lobbyEvent("join_progress", (d) => d.step === "connected" || d.step === "failed"),
@@ -165,18 +129,6 @@ async function chatBothWays(host: Node, guest: Node, tag: string): Promise<void>
   expect(await received(host, guest, `from the guest ${tag}`)).toBe(1);
 }
 
-/** Waits until `tab`'s Scratch pane lists the room `address` (a share that arrived). */
-async function listed(tab: TestTab, address: string): Promise<void> {
-  const lists = () => tab.frames.filter((f) => f.channel === "collab" && f.event === "rooms");
-  tab.send({ channel: "collab", event: "rooms", data: { paneId: "scratch" } });
-  await waitFor(
-    async () =>
-      lists().some((f) => (f.data as { rooms: RoomListing[] }).rooms.some((r) => r.paneKey === address)),
-    `the room ${address} to be listed`,
-    10_000,
-  );
-}
-
 /** Every row the node's Peers pane was pushed for `peer`, as `status/transport`. */
 function rowsPushed(node: Node, peer: Node): string[] {
   return node.tab.frames
@@ -185,8 +137,6 @@ function rowsPushed(node: Node, peer: Node): string[] {
     .filter((p) => p.node_id === peer.nodeId)
     .map((p) => `${p.status}/${p.transport}`);
 }
-
-const sameText = async (a: CollabTab, b: CollabTab, text: string) => a.text() === text && b.text() === text;
 
 describe("compiled nodes alone in their folders, over WebRTC", () => {
   test("two compiled nodes alone in their folders link over WebRTC through a compiled lobby, with the relay off", async () => {
@@ -199,21 +149,7 @@ describe("compiled nodes alone in their folders, over WebRTC", () => {
 
     await chatBothWays(host, guest, "over WebRTC");
 
-    const hostNote = await collabTab(host.run.port, "scratch:main");
-    tabs.push(hostNote);
-    hostNote.insert(0, "plan");
-    hostNote.share(guest.nodeId);
-    const address = `scratch:main@${host.nodeId}`;
-    await listed(guest.tab, address);
-    const guestNote = await collabTab(guest.run.port, address);
-    tabs.push(guestNote);
-    await waitFor(async () => guestNote.text() === "plan", "the guest to see the host's note", 10_000);
-    guestNote.insert(4, ": ship it");
-    await waitFor(
-      () => sameText(hostNote, guestNote, "plan: ship it"),
-      "the guest's edit at the host",
-      10_000,
-    );
+    const { hostNote, guestNote } = await shareScratch(host, guest, tabs);
     hostNote.insert(0, "# ");
     await waitFor(
       () => sameText(hostNote, guestNote, "# plan: ship it"),
