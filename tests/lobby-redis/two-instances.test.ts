@@ -1,5 +1,6 @@
 import { RedisBackplane } from "../../lobby/backplane/redis-backplane.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
+import { twoInstanceFailures } from "../lobby/two-instances-failures.ts";
 import { type SharedStoreFixture, twoInstanceScenarios } from "../lobby/two-instances-scenarios.ts";
 
 let server: RedisServer | undefined;
@@ -18,7 +19,9 @@ const redisFixture: SharedStoreFixture = {
     server ??= await startRedisServer();
   },
   async teardown() {
+    // Each describe of the scenarios sets up and tears down: the next one starts a server anew.
     await server?.close();
+    server = undefined;
   },
   async reset() {
     await redis().cli("FLUSHALL");
@@ -39,3 +42,4 @@ const redisFixture: SharedStoreFixture = {
 };
 
 twoInstanceScenarios(redisFixture);
+twoInstanceFailures(redisFixture);

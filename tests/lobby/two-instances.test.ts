@@ -1,5 +1,6 @@
 import { MemoryBackplane } from "../../lobby/backplane/memory-backplane.ts";
 import { MemoryStore } from "../../lobby/backplane/memory-store.ts";
+import { twoInstanceFailures } from "./two-instances-failures.ts";
 import { type SharedStoreFixture, twoInstanceScenarios } from "./two-instances-scenarios.ts";
 
 let store = new MemoryStore();
@@ -23,3 +24,4 @@ const memory: SharedStoreFixture = {
 };
 
 twoInstanceScenarios(memory);
+twoInstanceFailures(memory);
