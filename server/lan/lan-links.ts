@@ -39,12 +39,15 @@ export class LanLinks {
     const path = { transport: DIRECT, address: node.address };
     if (peer?.blocked) return;
     if (peer?.trusted) {
-      if (this.#learned.get(node.nodeId) !== node.address) {
+      const key = Buffer.from(peer.publicKey, "base64");
+      // Anyone on the network can announce a paired peer's id: the address is stored only once a
+      // dial to it proved the peer's key there, so a false announcement changes nothing.
+      this.#dial(node, async () => {
+        await this.#fabric.hub.dial(path, { expectKey: key, expectId: node.nodeId });
+        if (this.#learned.get(node.nodeId) === node.address) return;
         this.#fabric.peers.paths.learn(node.nodeId, [path], "lan");
         this.#learned.set(node.nodeId, node.address);
-      }
-      const key = Buffer.from(peer.publicKey, "base64");
-      this.#dial(node, () => this.#fabric.hub.dial(path, { expectKey: key, expectId: node.nodeId }));
+      });
     } else if (!peer && this.#openLan()) {
       this.#dial(node, () => this.#fabric.hub.dial(path, { via: "open-lan", expectId: node.nodeId }));
     }
