@@ -141,10 +141,12 @@ describe("LAN discovery", () => {
       address: `ws://127.0.0.1:${n.port}/peer-ws`,
     });
     // The side whose dial linked stored the address the LAN gave, once the key there was proved.
-    const stored =
-      alice.fabric.peers.paths.list(bobId).some((p) => p.address === lanPath(bob).address) ||
-      bob.fabric.peers.paths.list(aliceId).some((p) => p.address === lanPath(alice).address);
-    expect(stored).toBe(true);
+    await eventually(
+      () =>
+        alice.fabric.peers.paths.list(bobId).some((p) => p.address === lanPath(bob).address) ||
+        bob.fabric.peers.paths.list(aliceId).some((p) => p.address === lanPath(alice).address),
+      "the LAN address stored after the dial that proved it",
+    );
     expect(await nearbyIds(alice)).toEqual([]);
   });
 
