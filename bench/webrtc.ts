@@ -26,10 +26,12 @@
  * figures are; non-zero only when the bench itself broke. Every process it started is stopped on
  * the way out, Ctrl-C included.
  */
+
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { WEBRTC } from "../server/fabric/links/webrtc-link.ts";
+import { benchCleanup } from "./bench-cleanup.ts";
 import { median, quantile, round } from "./bench-stats.ts";
 import { defaultBinary } from "./binary-node.ts";
 import { startLobbyProcess } from "./lobby-procs.ts";
@@ -60,28 +62,7 @@ if (!Number.isInteger(WINDOW) || WINDOW < 2) throw new Error(`--window takes 2 o
 
 const log = (line: string) => process.stderr.write(`webrtc bench: ${line}\n`);
 
-/** Everything to undo on the way out, newest first. */
-const cleanups: Array<() => void | Promise<void>> = [];
-let cleaning: Promise<void> | undefined;
-const defer = (step: () => void | Promise<void>) => void cleanups.push(step);
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const step of cleanups.splice(0).reverse()) {
-      try {
-        await step();
-      } catch (err) {
-        log(`cleanup step failed: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping everything`);
-    void cleanUp().then(() => process.exit(130));
-  });
-}
+const { defer, cleanUp } = benchCleanup(log);
 
 async function main(): Promise<Record<string, unknown>> {
   const loadStart = loadavg()[0] ?? 0;
