@@ -72,6 +72,10 @@ export interface LobbyLimits {
   /** `signal` has its own, larger bucket: WebRTC trickles candidates. */
   signalPerSec: number;
   signalBurst: number;
+  /** STUN binding requests answered per second for one source address (burst twice that). */
+  stunPerSourcePerSec: number;
+  /** STUN binding requests answered per second in all; past it they are dropped. */
+  stunPerSec: number;
   /**
    * Largest `signal` frame, in bytes. Offers, answers and candidates are a few KiB; without this
    * a node could push a megabyte per signal at another past every relay budget.
@@ -115,6 +119,8 @@ export const DEFAULT_LOBBY_LIMITS: Readonly<LobbyLimits> = Object.freeze({
   controlBurst: 100,
   signalPerSec: 200,
   signalBurst: 400,
+  stunPerSourcePerSec: 10,
+  stunPerSec: 5_000,
   signalFrameBytes: 64 * KiB,
   badFramesToClose: 50,
   badFrameWindowMs: 10_000,

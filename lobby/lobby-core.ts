@@ -67,6 +67,8 @@ export interface CoreOptions {
  */
 export class LobbyCore {
   readonly lobbyId: string;
+  /** Where this instance answers STUN (told to nodes in `registered`); set once it is bound. */
+  stunPort: number | undefined;
   readonly instance: string;
   readonly limits: LobbyLimits;
   readonly log: Logger;
@@ -205,8 +207,9 @@ export class LobbyCore {
     }
     if (conn.closing || conn.member !== member) return;
     const session = randomBytes(16).toString("hex");
+    const stun = this.stunPort === undefined ? "" : `,"stun_port":${this.stunPort}`;
     conn.release(
-      `{"type":"registered","session":"${session}","directory":[${directory}],"rooms":${JSON.stringify(rooms)}}`,
+      `{"type":"registered","session":"${session}","directory":[${directory}],"rooms":${JSON.stringify(rooms)}${stun}}`,
     );
     conn.ws?.subscribe(DIRECTORY_TOPIC);
     if (full) conn.error("limit", DIRECTORY_FULL, "register");

@@ -12,6 +12,7 @@ import { backplaneListener } from "./instances.ts";
 import { type LobbyLimits, resolveLimits } from "./limits.ts";
 import { LobbyCore, type LobbyCounters } from "./lobby-core.ts";
 import { statusPage } from "./status-page.ts";
+import { StunBindError, type StunResponder, startStunResponder } from "./stun-responder.ts";
 
 /** How `startLobby` is told where to listen, who it is and how strict to be. */
 export interface LobbyServerOptions {
@@ -33,6 +34,12 @@ export interface LobbyServerOptions {
    */
   backplane?: Backplane;
   version?: string;
+  /**
+   * The UDP port for STUN (`lobby/stun-responder.ts`): by default the number of the port the lobby
+   * listens on, and then a port taken by something else only costs a warning; a port given here
+   * must be bound or the lobby does not start; `null` answers no STUN at all.
+   */
+  stunPort?: number | null;
 }
 
 /** A lobby that is listening. */
@@ -44,6 +51,8 @@ export interface RunningLobby {
   port: number;
   lobbyId: string;
   health(): LobbyHealth;
+  /** Where it answers STUN binding requests over UDP; undefined when it does not. */
+  stunPort: number | undefined;
   /** What the lobby counted (relayed, dropped, refused…), for tests and benches. */
   counters(): Readonly<LobbyCounters>;
   /** Sends every socket `goodbye { reason }`, closes them with 1001 and stops listening. */
@@ -93,6 +102,7 @@ export async function startLobby(opts: LobbyServerOptions): Promise<RunningLobby
     nodes: core.directory.size,
     rooms: core.rooms.size,
     uptime_s: Math.round((performance.now() - started) / 100) / 10,
+    ...(core.stunPort === undefined ? {} : { stun_port: core.stunPort }),
   });
 
   const fetch = (req: Request, srv: Server<Connection>): Response | undefined => {
@@ -188,6 +198,15 @@ export async function startLobby(opts: LobbyServerOptions): Promise<RunningLobby
   }
   const bound = server;
   const port = bound.port ?? opts.port;
+  let stun: StunResponder | undefined;
+  try {
+    stun = await stunFor(opts, limits, port);
+  } catch (err) {
+    await bound.stop(true);
+    await backplane.stop();
+    throw err;
+  }
+  core.stunPort = stun?.port;
 
   const tick = Math.min(
     1_000,
@@ -209,11 +228,13 @@ export async function startLobby(opts: LobbyServerOptions): Promise<RunningLobby
     wsUrl: `ws://${base}${LOBBY_WS_PATH}`,
     port,
     lobbyId: core.lobbyId,
+    stunPort: stun?.port,
     health,
     counters: () => core.counters,
     stop(reason = "shutdown") {
       stopping ??= (async () => {
         clearInterval(sweeper);
+        stun?.stop();
         core.shutdown(reason);
         const deadline = performance.now() + STOP_GRACE_MS;
         while (core.connections.size > 0 && performance.now() < deadline) await Bun.sleep(10);
@@ -224,6 +245,41 @@ export async function startLobby(opts: LobbyServerOptions): Promise<RunningLobby
       return stopping;
     },
   };
+}
+
+/** Starts the STUN responder `opts.stunPort` asks for, beside a lobby listening on `port`. */
+async function stunFor(
+  opts: LobbyServerOptions,
+  limits: LobbyLimits,
+  port: number,
+): Promise<StunResponder | undefined> {
+  if (opts.stunPort === null) return undefined;
+  const start = (host: string) =>
+    startStunResponder({
+      host,
+      port: opts.stunPort ?? port,
+      log: opts.log,
+      perSourcePerSec: limits.stunPerSourcePerSec,
+      totalPerSec: limits.stunPerSec,
+    });
+  try {
+    try {
+      return await start(opts.host);
+    } catch (err) {
+      // As for the listener: "::" fails where IPv6 is off, and all-interfaces IPv4 means the same.
+      if (opts.host !== "::") throw err;
+      return await start("0.0.0.0");
+    }
+  } catch (err) {
+    if (!(err instanceof StunBindError)) throw err;
+    if (opts.stunPort !== undefined) {
+      throw new StartupError(`cannot answer STUN: ${err.message}; pick another with --stun-port`);
+    }
+    opts.log.warn("not answering STUN: nodes need network.stunServer for WebRTC through NAT", {
+      reason: err.message,
+    });
+    return undefined;
+  }
 }
 
 /** Where a client on this machine reaches a lobby bound to `host`. */

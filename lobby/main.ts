@@ -47,6 +47,7 @@ export async function runLobby(
       identity,
       log,
       limits: options.limits,
+      ...(options.stunPort === undefined ? {} : { stunPort: options.stunPort }),
       ...(backplane ? { backplane } : {}),
     });
     if (options.redisUrl !== undefined) {
@@ -64,6 +65,7 @@ export async function runLobby(
   process.stdout.write(
     `weft lobby ${WEFT_VERSION} listening on ws://${host}:${lobby.port}/lobby-ws (lobby ${lobby.lobbyId})\n`,
   );
+  if (lobby.stunPort !== undefined) log.info("answering STUN", { udp_port: lobby.stunPort });
   log.info(`${await signal}: stopping`);
   const deadline = setTimeout(() => {
     log.warn("shutdown took too long; exiting");

@@ -25,6 +25,7 @@ export function statusPage(h: LobbyHealth): string {
     ["uptime", uptime(h.uptime_s)],
     ["nodes online", String(h.nodes)],
     ["rooms", String(h.rooms)],
+    ["STUN", h.stun_port === undefined ? "off" : `UDP port ${h.stun_port}`],
   ];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">

@@ -154,6 +154,12 @@ export const lobbyServerMessage = z.discriminatedUnion("type", [
     session: z.string().min(1).max(64),
     directory: z.array(directoryEntry),
     rooms: z.array(roomSummary),
+    /**
+     * The UDP port where this lobby answers STUN binding requests, on the host the node dialed;
+     * absent when it answers none. A node without `network.stunServer` asks it for its public
+     * address, so WebRTC needs no third-party server.
+     */
+    stun_port: z.int().min(1).max(65535).optional(),
   }),
   /** One listed node arrived or changed (`presence`), or left the listing (`gone`). */
   z.strictObject({ type: z.literal("presence"), node: directoryEntry }),
@@ -219,6 +225,8 @@ export const lobbyHealth = z.object({
   nodes: z.int().nonnegative(),
   rooms: z.int().nonnegative(),
   uptime_s: z.number().nonnegative(),
+  /** The UDP port where the lobby answers STUN; absent when it does not. */
+  stun_port: z.int().min(1).max(65535).optional(),
 });
 export type LobbyHealth = z.infer<typeof lobbyHealth>;
 

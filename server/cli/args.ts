@@ -31,6 +31,8 @@ export interface LobbyOptions {
   host: string;
   dataDir: string | undefined;
   redisUrl: string | undefined;
+  /** `--stun-port`: a UDP port, `null` for `off`, undefined for the same number as `port`. */
+  stunPort: number | null | undefined;
   logLevel: LogLevel;
   /** `--limit NAME=VALUE` overrides (over `WEFT_LOBBY_LIMITS`), checked against lobby/limits.ts. */
   limits: Partial<LobbyLimits>;
@@ -66,6 +68,12 @@ export const FLAGS = {
     arg: "URL",
     help: "lobby only: share lobby state through Redis",
   },
+  "stun-port": {
+    type: "string",
+    env: "WEFT_STUN_PORT",
+    arg: "N|off",
+    help: "lobby only: UDP port answering STUN (default: the --port number)",
+  },
   limit: {
     type: "string",
     multiple: true,
@@ -82,7 +90,7 @@ export const FLAGS = {
 
 type FlagName = keyof typeof FLAGS;
 const NODE_ONLY: FlagName[] = ["name", "no-open"];
-const LOBBY_ONLY: FlagName[] = ["redis-url", "limit"];
+const LOBBY_ONLY: FlagName[] = ["redis-url", "stun-port", "limit"];
 
 /**
  * Turns argv and the environment into a command. Throws `StartupError` with a one-line reason for
@@ -143,6 +151,8 @@ export function parseCli(
   if (lobby) {
     const redis = given("redis-url");
     if (redis) parseRedisUrl(String(redis.value), redis.from);
+    const stun = given("stun-port");
+    const stunPort = stun === undefined ? undefined : parseStunPort(String(stun.value), stun.from);
     const limitsEnv = env.WEFT_LOBBY_LIMITS;
     const fromFlags = values.limit;
     const limits = {
@@ -151,7 +161,7 @@ export function parseCli(
     };
     return {
       kind: "lobby",
-      options: { ...common, redisUrl: redis ? String(redis.value) : undefined, limits },
+      options: { ...common, redisUrl: redis ? String(redis.value) : undefined, stunPort, limits },
     };
   }
   const name = optionalString(given("name"));
@@ -185,6 +195,15 @@ function envBoolean(name: string, raw: string): boolean {
 function parsePort(raw: string, from: string): number {
   if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) {
     throw new StartupError(`${from} must be a port number from 0 to 65535, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+/** A STUN port is a real one (the lobby's own `--port 0` picks any; STUN follows it when unset). */
+function parseStunPort(raw: string, from: string): number | null {
+  if (raw === "off") return null;
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535) {
+    throw new StartupError(`${from} must be a port number from 1 to 65535, or off, got "${raw}"`);
   }
   return Number(raw);
 }

@@ -32,6 +32,22 @@ export interface LobbyClientDeps {
   heartbeat?: { pingMs: number; deadMs: number };
 }
 
+/** A STUN server's host (a name or an address, without brackets) and UDP port. */
+export interface StunAddress {
+  hostname: string;
+  port: number;
+}
+
+/** The STUN address on the host of lobby URL `url`; undefined if the URL has none. */
+function stunAt(url: string, port: number): StunAddress | undefined {
+  try {
+    const hostname = new URL(url).hostname.replace(/^\[|\]$/g, "");
+    return hostname ? { hostname, port } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Where the lobby socket is, as the Lobby pane shows it (protocol/lobby-channel.ts). */
 export interface LobbyConnectionState {
   status: LobbyStatus;
@@ -85,6 +101,8 @@ interface Attempt {
   why: string | undefined;
   /** The lobby there said it is shutting down: the next attempt goes to the next address. */
   moveOn: boolean;
+  /** Where that lobby answers STUN, as its `registered` said; undefined if it does not. */
+  stun: StunAddress | undefined;
   lastFrameAt: number;
   lastPingAt: number;
   timers: Array<ReturnType<typeof setTimeout>>;
@@ -130,6 +148,15 @@ export class LobbyClient {
 
   get registered(): boolean {
     return this.#attempt?.registered === true;
+  }
+
+  /**
+   * The STUN server of the lobby this node is registered with: the host it dialed, at the UDP
+   * port the lobby named. Undefined while not registered, or when that lobby answers no STUN.
+   */
+  get stunServer(): StunAddress | undefined {
+    const a = this.#attempt;
+    return a?.registered ? a.stun : undefined;
   }
 
   /** Registered, but with more than `CONGESTED_BYTES` unsent: sends are refused until it drains. */
@@ -239,6 +266,7 @@ export class LobbyClient {
       lobbyId: null,
       why: undefined,
       moveOn: false,
+      stun: undefined,
       lastFrameAt: now,
       lastPingAt: now,
       timers: [],
@@ -325,6 +353,7 @@ export class LobbyClient {
     a.registered = true;
     a.registeredAt = Date.now();
     a.why = undefined;
+    a.stun = msg.stun_port === undefined ? undefined : stunAt(this.#state.url, msg.stun_port);
     this.#addresses?.registered();
     const tick = Math.max(10, Math.min(5_000, this.#pingMs, this.#deadMs / 4));
     a.timers.push(setInterval(() => this.#heartbeat(a), tick));

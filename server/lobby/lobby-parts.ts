@@ -40,7 +40,7 @@ export function createLobbyParts(deps: {
   });
   const webrtc = createWebRtcTransport({
     carrier: client,
-    iceServers: () => iceServersOf(s),
+    iceServers: () => iceServersOf(s, client.stunServer),
     disabled: () =>
       s.get(enableWebRtc) ? undefined : "WebRTC is turned off in settings (network.enableWebRtc)",
     maxFrameBytes: () => s.get(maxFrameBytes),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { IceServer } from "../fabric/links/webrtc-transport.ts";
 import { defineSetting } from "../settings/registry.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
+import type { StunAddress } from "./lobby-client.ts";
 
 /**
  * WebRTC's settings (docs/architecture.md, "The fabric"): whether the node negotiates data channels
@@ -68,12 +69,17 @@ export const turnCredential = defineSetting({
 
 export const webRtcSettings = [enableWebRtc, stunServer, turnUrl, turnUsername, turnCredential];
 
-/** The ICE servers the settings name, as libdatachannel takes them. */
-export function iceServersOf(settings: SettingsStore): IceServer[] {
+/**
+ * The ICE servers to use, as libdatachannel takes them: `network.stunServer` when set, else the
+ * STUN server of the lobby this node is registered with (`lobbyStun`); then the TURN server the
+ * settings name.
+ */
+export function iceServersOf(settings: SettingsStore, lobbyStun?: StunAddress): IceServer[] {
   const get = settings.get.bind(settings);
   const out: IceServer[] = [];
   const stun = get(stunServer);
   if (stun) out.push(stun);
+  else if (lobbyStun) out.push({ hostname: lobbyStun.hostname, port: lobbyStun.port });
   const turn = get(turnUrl);
   if (turn) {
     const secure = turn.startsWith("turns:");

@@ -12,6 +12,7 @@ export const DOCUMENTED_FLAGS = [
   "--lobby",
   "--limit",
   "--redis-url",
+  "--stun-port",
   "--help",
   "--version",
 ];

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { classes, methods } from "werift-ice/lib/ice-server/src/stun/const";
+import { Message, parseMessage } from "werift-ice/lib/ice-server/src/stun/message";
 import { lobbyHealth } from "../../../protocol/lobby.ts";
 import { lonelyBinary } from "../../helpers/binary.ts";
 import { LobbyPeer, newIdentity } from "../../helpers/lobby-peer.ts";
@@ -117,6 +119,41 @@ describe("weft --lobby, the compiled binary alone in an empty folder", () => {
     expect((await again.stop()).code).toBe(0);
   });
 
+  test("answers STUN on UDP at its own port number, or the one --stun-port names, and none with off", async () => {
+    const answers: Buffer[] = [];
+    const asker = await Bun.udpSocket({
+      hostname: "127.0.0.1",
+      binaryType: "buffer",
+      socket: { data: (_s, data) => void answers.push(data), error: () => {} },
+    });
+    /** What a STUN client learns from UDP `port`: its own address as seen there, or null. */
+    const ask = async (port: number) => {
+      answers.length = 0;
+      asker.send(new Message(methods.BINDING, classes.REQUEST).bytes, port, "127.0.0.1");
+      const deadline = Date.now() + 1_000;
+      while (answers.length === 0 && Date.now() < deadline) await Bun.sleep(10);
+      const answer = answers[0] ? parseMessage(answers[0]) : undefined;
+      return answer?.getAttributeValue("XOR-MAPPED-ADDRESS") ?? null;
+    };
+    try {
+      const lobby = await startLobbyBinary(LOOPBACK);
+      expect(await ask(lobby.port)).toEqual(["127.0.0.1", asker.port]);
+      const health = lobbyHealth.parse(await (await fetch(`${lobby.url}/health`)).json());
+      expect(health.stun_port).toBe(lobby.port);
+      const spare = await Bun.udpSocket({ hostname: "127.0.0.1" });
+      const stunPort = spare.port;
+      spare.close();
+      const elsewhere = await startLobbyBinary([...LOOPBACK, "--stun-port", String(stunPort)]);
+      expect(await ask(stunPort)).toEqual(["127.0.0.1", asker.port]);
+      const off = await startLobbyBinary([...LOOPBACK, "--stun-port", "off"]);
+      expect(await ask(off.port)).toBeNull();
+      expect(lobbyHealth.parse(await (await fetch(`${off.url}/health`)).json()).stun_port).toBeUndefined();
+      for (const l of [lobby, elsewhere, off]) expect((await l.stop()).code).toBe(0);
+    } finally {
+      asker.close();
+    }
+  });
+
   test("refuses a replayed registration, another key's signature, a mismatched id, frames before register and silence", async () => {
     const lobby = await startLobbyBinary([
       ...LOOPBACK,
@@ -190,6 +227,11 @@ describe("weft --lobby, the compiled binary alone in an empty folder", () => {
       [["--lobby", "--redis-url", "http://:hunter2@127.0.0.1:1"], 'URL, got "http://…@127.0.0.1:1"'],
       [["--lobby", "--data-dir", join(blocker, "sub")], "data dir"],
       [["--lobby", "--host", "127.0.0.1", "--port", String(busy.port), "--data-dir", "./other"], "in use"],
+      [["--lobby", "--stun-port", "0"], "--stun-port must be a port number from 1 to 65535, or off"],
+      [
+        ["--lobby", ...LOOPBACK, "--stun-port", String(busy.port), "--data-dir", "./other"],
+        `cannot answer STUN: UDP port ${busy.port} is in use`,
+      ],
     ];
     for (const [args, expected, env] of cases) {
       const r = runBinary(args, env);

@@ -96,6 +96,18 @@ describe("weft command line", () => {
     expect(parse([], { WEFT_LOBBY: "true" })).toMatchObject({ kind: "lobby" });
   });
 
+  test("--lobby answers STUN on its own port number unless --stun-port names another or off", () => {
+    expect(parse(["--lobby"])).toMatchObject({ options: { stunPort: undefined } });
+    expect(parse(["--lobby", "--stun-port", "3478"])).toMatchObject({ options: { stunPort: 3478 } });
+    expect(parse(["--lobby", "--stun-port", "off"])).toMatchObject({ options: { stunPort: null } });
+    expect(parse(["--lobby"], { WEFT_STUN_PORT: "off" })).toMatchObject({ options: { stunPort: null } });
+    expect(refusal(["--lobby", "--stun-port", "0"])).toBe(
+      '--stun-port must be a port number from 1 to 65535, or off, got "0"',
+    );
+    expect(refusal(["--lobby", "--stun-port", "no"])).toContain("or off");
+    expect(refusal(["--stun-port", "3478"])).toContain("only for --lobby");
+  });
+
   test("--help and --version win over everything else", () => {
     expect(parse(["--port", "1", "--help"])).toEqual({ kind: "help" });
     expect(parse(["--version"])).toEqual({ kind: "version" });

@@ -2,10 +2,12 @@ import { expect, test } from "bun:test";
 import type { LobbyServerOf } from "../../../protocol/lobby.ts";
 import { LobbyUrlError, normaliseLobbyUrl } from "../../../server/lobby/lobby-client.ts";
 import { lobbyFeature } from "../../../server/lobby/lobby-feature.ts";
+import { iceServersOf, stunServer } from "../../../server/lobby/webrtc-settings.ts";
 import type { RunningNode } from "../../../server/node.ts";
 import { lobbyPool, startTestLobby, testIdentity, untilState } from "../../helpers/lobby.ts";
 import { lobbyNodes } from "../../helpers/lobby-nodes.ts";
 import { eventually } from "../../helpers/peer-nodes.ts";
+import { settingsStore } from "../../helpers/settings-store.ts";
 
 const pool = lobbyPool();
 const onLobbies = lobbyNodes();
@@ -73,6 +75,23 @@ test("registers with the lobby and reports connected with the lobby's own id", a
     [firstId.nodeId, `node ${firstId.nodeId.slice(0, 4)}`],
   ]);
   expect(lobby.health().nodes).toBe(2);
+});
+
+test("a registered node's WebRTC asks the STUN server of its own lobby, unless a STUN server is set", async () => {
+  const lobby = await pool.lobby();
+  const client = pool.client(await testIdentity(), lobby.wsUrl.replace("127.0.0.1", "localhost"));
+  expect(client.stunServer).toBeUndefined();
+  await untilState(client, (s) => s.status === "connected", "the registration");
+  // The host the node dialed, at the port the lobby named: no third party, nothing to configure.
+  expect(client.stunServer).toEqual({ hostname: "localhost", port: lobby.stunPort! });
+  const settings = settingsStore();
+  expect(iceServersOf(settings, client.stunServer)).toEqual([
+    { hostname: "localhost", port: lobby.stunPort! },
+  ]);
+  settings.update({ [stunServer.key]: "stun:stun.example.org:3478" });
+  expect(iceServersOf(settings, client.stunServer)).toEqual(["stun:stun.example.org:3478"]);
+  client.stop();
+  expect(client.stunServer).toBeUndefined();
 });
 
 test("comes back by itself after the lobby restarts, and registers again", async () => {

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { openDatabase } from "../../../server/db/database.ts";
 import { lobbyUrl } from "../../../server/lobby/lobby-settings.ts";
 import {
   iceServersOf,
@@ -12,11 +11,11 @@ import {
 } from "../../../server/lobby/webrtc-settings.ts";
 import { createLogger } from "../../../server/log.ts";
 import { type RunningNode, startNode } from "../../../server/node.ts";
-import { SECRET_SHOWN, SettingsRegistry } from "../../../server/settings/registry.ts";
-import { SettingsStore } from "../../../server/settings/settings-store.ts";
+import { SECRET_SHOWN } from "../../../server/settings/registry.ts";
 import { startTestLobby } from "../../helpers/lobby.ts";
 import { eventually } from "../../helpers/peer-nodes.ts";
 import { framesShowing, startRecordingProxy } from "../../helpers/recording-proxy.ts";
+import { settingsStore } from "../../helpers/settings-store.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { sameOrigin } from "../../helpers/test-node.ts";
 import { openTab, type TestTab } from "../../helpers/ws-client.ts";
@@ -200,8 +199,7 @@ describe("a secret setting over the API", () => {
 
 describe("the ICE servers the WebRTC settings name", () => {
   function iceFor(values: Record<string, unknown>) {
-    const database = openDatabase(join(tempDir(), "weft.db"));
-    const store = new SettingsStore(database.db, new SettingsRegistry().declare(...webRtcSettings));
+    const store = settingsStore();
     store.update(values);
     return iceServersOf(store);
   }
