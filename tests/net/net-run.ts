@@ -10,7 +10,7 @@ import {
   received,
 } from "../helpers/lobby-binary-nodes.ts";
 import { lobbyEvent } from "../helpers/lobby-nodes.ts";
-import type { Host, LanSpec } from "./nat-topology.ts";
+import { buildTopology, type Host, type LanSpec, type Topology } from "./nat-topology.ts";
 import { type NatWorld, startNatWorld } from "./nat-world.ts";
 import { type NetNode, type NetNodeOptions, startNetNode } from "./net-nodes.ts";
 
@@ -20,37 +20,45 @@ import { type NetNode, type NetNodeOptions, startNetNode } from "./net-nodes.ts"
  */
 export function netRun(bin: () => string) {
   const keep: { nodes: RunningBinary[]; tabs: Array<{ close(): void }> } = { nodes: [], tabs: [] };
+  let topology: Topology | undefined;
   let current: NatWorld | undefined;
   const started: NetNode[] = [];
   return {
     keep,
-    /** Builds a fresh world (a test's own, removed by cleanUp). */
+    /** Builds a fresh world with its lobby and coturn (a test's own, removed by cleanUp). */
     async world(lans: LanSpec[]): Promise<NatWorld> {
       current = await startNatWorld(bin(), lans);
+      topology = current.topology;
       return current;
     },
-    /** Starts a node in `host` of the current world. */
+    /** Builds a fresh topology with no service on its internet (removed by cleanUp). */
+    async bare(lans: LanSpec[]): Promise<Topology> {
+      topology = await buildTopology({ lans });
+      return topology;
+    },
+    /** Starts a node in `host` of the current world or topology. */
     async node(host: Host, opts: Omit<NetNodeOptions, "bin" | "keep">): Promise<NetNode> {
-      if (!current) throw new Error("no world: call world() first");
-      const node = await startNetNode(current.topology, host, { ...opts, bin: bin(), keep });
+      if (!topology) throw new Error("no topology: call world() or bare() first");
+      const node = await startNetNode(topology, host, { ...opts, bin: bin(), keep });
       started.push(node);
       return node;
     },
     /** Every log of the current world, for a failure to quote. */
     logs(): string {
       const nodes = started.map((n) => `--- ${n.run.proc.pid} log:\n${n.log.text}`);
-      const turn = current?.turn.log() ?? "";
+      if (!current) return nodes.join("\n");
       return [
         ...nodes,
-        `--- lobby log:\n${current?.lobby.log.text ?? ""}`,
-        `--- coturn log (tail):\n${turn.slice(-4000)}`,
+        `--- lobby log:\n${current.lobby.log.text}`,
+        `--- coturn log (tail):\n${current.turn.log().slice(-4000)}`,
       ].join("\n");
     },
     cleanUp(): void {
       for (const tab of keep.tabs.splice(0)) tab.close();
       keep.nodes.splice(0);
       started.splice(0);
-      current?.teardown();
+      topology?.teardown();
+      topology = undefined;
       current = undefined;
     },
   };
