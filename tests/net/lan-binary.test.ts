@@ -50,5 +50,5 @@ describe("compiled nodes on one LAN, no lobby", () => {
     ];
     expect(rows.some((row, i) => row.address === fresh[i])).toBe(true);
     await chatBothWays(run, alice, bob, "on the LAN");
-  }, 45_000);
+  }, 25_000);
 });

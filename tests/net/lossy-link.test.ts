@@ -3,6 +3,7 @@ import { weftBinary } from "../helpers/binary.ts";
 import { waitFor } from "../helpers/browser.ts";
 import type { CollabTab } from "../helpers/collab-tab.ts";
 import { linkedOver, peerOf, sameText, shareScratch } from "../helpers/lobby-binary-nodes.ts";
+import { STUN_URL } from "./nat-world.ts";
 import { chatBothWays, netRun, pairThroughRoom } from "./net-run.ts";
 
 /**
@@ -30,9 +31,9 @@ describe("compiled nodes over a slow, lossy internet", () => {
       { nat: "eim", wan },
       { nat: "eim", wan },
     ]);
-    const settings = { "network.stunServer": world.turn.stunUrl };
+    const settings = { "network.stunServer": STUN_URL };
     const { host, guest } = await pairThroughRoom(run, world, { host: settings, guest: settings });
-    await waitFor(() => linkedOver(host, guest, "webrtc"), "a WebRTC link both ways", 20_000);
+    await waitFor(() => linkedOver(host, guest, "webrtc"), "a WebRTC link both ways", 15_000);
     expect((await peerOf(guest, host))?.path_reason).toStartWith("webrtc: ");
 
     const { hostNote, guestNote } = await shareScratch(host, guest, run.keep.tabs);
@@ -47,9 +48,9 @@ describe("compiled nodes over a slow, lossy internet", () => {
     await waitFor(
       () => sameText(hostNote, guestNote, expected),
       "both notes to show every character",
-      20_000,
+      15_000,
     );
 
     await chatBothWays(run, host, guest, "over a lossy link", 5);
-  }, 60_000);
+  }, 40_000);
 });

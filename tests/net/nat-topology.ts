@@ -95,7 +95,8 @@ function hookExit(): void {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
       for (const t of [...live]) t.teardown();
-      process.exit(130);
+      // A bench that handles the signal too ends the process itself, once its own cleanup is done.
+      if (process.listenerCount(signal) === 0) process.exit(130);
     });
   }
 }
@@ -248,7 +249,9 @@ async function buildLan(tag: string, inet: string, index: number, spec: LanSpec)
   shIn(router, ["ip", "link", "add", "lan0", "type", "bridge"]);
   shIn(router, ["ip", "addr", "add", `${lan.router.lanIp}/24`, "dev", "lan0"]);
   shIn(router, ["ip", "link", "set", "lan0", "up"]);
-  shIn(router, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+  // Written in /proc rather than with sysctl, which a minimal system may lack; /proc/sys/net is the
+  // namespace's own for a process inside it.
+  shIn(router, ["sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"]);
   for (let j = 1; j <= (spec.hosts ?? 1); j++) {
     const ns = `${tag}-h${index}${j}`;
     const ip = `10.201.${index}.${1 + j}`;

@@ -3,7 +3,7 @@ import { weftBinary } from "../helpers/binary.ts";
 import { waitFor } from "../helpers/browser.ts";
 import { linkedOver, peerOf } from "../helpers/lobby-binary-nodes.ts";
 import { INTERNET } from "./nat-topology.ts";
-import type { NatWorld } from "./nat-world.ts";
+import { STUN_URL } from "./nat-world.ts";
 import { chatBothWays, netRun, pairThroughRoom } from "./net-run.ts";
 
 /**
@@ -13,12 +13,6 @@ import { chatBothWays, netRun, pairThroughRoom } from "./net-run.ts";
  * relay between symmetric ones with no TURN server. Each node has its LAN address only, so every
  * candidate ICE can use crosses its router.
  */
-
-/**
- * The STUN server the nodes ask: coturn's for now. When the lobby answers STUN on its own port,
- * this becomes `stun:${INTERNET.lobby}:7400` and nothing else changes.
- */
-const stunOf = (world: NatWorld): string => world.turn.stunUrl;
 
 const run = netRun(weftBinary);
 afterEach(() => run.cleanUp());
@@ -30,7 +24,7 @@ const publicOf = (lan: number) => `203.0.113.${100 + lan}`;
 describe("compiled nodes behind NATs, meeting through a lobby on the internet", () => {
   test("two nodes behind endpoint-independent NATs link over WebRTC peer to peer, not through the relay", async () => {
     const world = await run.world([{ nat: "eim" }, { nat: "eim" }]);
-    const settings = { "network.stunServer": stunOf(world) };
+    const settings = { "network.stunServer": STUN_URL };
     const { host, guest, joined } = await pairThroughRoom(run, world, { host: settings, guest: settings });
     expect(joined.transport).toBe("webrtc");
     await waitFor(() => linkedOver(host, guest, "webrtc"), "a WebRTC link both ways", 10_000);
@@ -47,12 +41,12 @@ describe("compiled nodes behind NATs, meeting through a lobby on the internet", 
       expect(row.path_reason).not.toContain("relay");
     }
     await chatBothWays(run, host, guest, "through two NATs");
-  }, 45_000);
+  }, 25_000);
 
   test("two nodes behind symmetric NATs link over WebRTC through the TURN server", async () => {
     const world = await run.world([{ nat: "symmetric" }, { nat: "symmetric" }]);
     const settings = {
-      "network.stunServer": stunOf(world),
+      "network.stunServer": STUN_URL,
       "network.turnUrl": world.turn.turnUrl,
       "network.turnUsername": world.turn.username,
       "network.turnCredential": world.turn.credential,
@@ -66,15 +60,15 @@ describe("compiled nodes behind NATs, meeting through a lobby on the internet", 
       expect(row.path_reason).toEndWith(", through the TURN server");
     }
     await chatBothWays(run, host, guest, "through the TURN server");
-  }, 45_000);
+  }, 25_000);
 
   test("two nodes behind symmetric NATs with no TURN server fall back to the lobby's relay", async () => {
     const world = await run.world([{ nat: "symmetric" }, { nat: "symmetric" }]);
-    const settings = { "network.stunServer": stunOf(world) };
+    const settings = { "network.stunServer": STUN_URL };
     const { host, guest, joined } = await pairThroughRoom(run, world, { host: settings, guest: settings });
     expect(joined.transport).toBe("relay");
     await waitFor(() => linkedOver(host, guest, "relay"), "a relayed link both ways", 10_000);
     expect((await peerOf(guest, host))?.path_reason).toStartWith("relayed");
     await chatBothWays(run, host, guest, "over the relay");
-  }, 45_000);
+  }, 25_000);
 });

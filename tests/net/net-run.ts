@@ -104,7 +104,7 @@ export async function pairThroughRoom(
   const ended = (
     await guest.tab.next(
       lobbyEvent("join_progress", (d) => d.step === "connected" || d.step === "failed"),
-      30_000,
+      15_000,
     )
   ).data as { step: string; transport?: string; error?: string };
   if (ended.step !== "connected") throw new Error(`the join failed: ${ended.error}\n${run.logs()}`);
@@ -136,7 +136,7 @@ export async function chatBothWays(
   await waitFor(
     async () => (await all()).every((c) => c === 1),
     `${count} message(s) each way (${tag})`,
-    20_000,
+    15_000,
   );
   // Resends of what was not yet acknowledged must not show twice.
   await Bun.sleep(500);
