@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import {
   addNamespace,
   freshTag,
@@ -6,9 +5,11 @@ import {
   removeNamespace,
   sh,
   shIn,
-  spawnIn,
   sweepStaleNamespaces,
 } from "./netns.ts";
+import { type Impairment, linkWan } from "./wan-link.ts";
+
+export type { Impairment } from "./wan-link.ts";
 
 /**
  * A simulated internet in network namespaces: an "internet" namespace holding one bridge, on which
@@ -36,12 +37,6 @@ export const INTERNET = {
  */
 export type NatKind = "eim" | "symmetric";
 
-/** Delay and loss on a router's WAN egress, as `tc qdisc ... netem delay X loss Y%` gives them. */
-export interface Impairment {
-  delayMs: number;
-  lossPct: number;
-}
-
 export interface LanSpec {
   nat: NatKind;
   /** Host namespaces behind the router (default 1). */
@@ -64,7 +59,7 @@ export interface Lan {
   router: { ns: string; wanIp: string; lanIp: string };
   hosts: Host[];
   nat: NatKind;
-  /** How the WAN's impairment is made here, if it has one: see `impairWan`. */
+  /** How the WAN's impairment is made here, if it has one (wan-link.ts). */
   impairedBy?: "netem" | "delay-line";
 }
 
@@ -101,29 +96,12 @@ function hookExit(): void {
   }
 }
 
-let netemKnown: boolean | undefined;
-
-/** Whether this kernel has netem (some are built without `sch_netem`); asked once, in a scratch namespace. */
-export function kernelHasNetem(): boolean {
-  if (netemKnown !== undefined) return netemKnown;
-  const ns = `${freshTag()}-probe`;
-  addNamespace(ns);
-  try {
-    shIn(ns, ["tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"]);
-    netemKnown = true;
-  } catch {
-    netemKnown = false;
-  } finally {
-    removeNamespace(ns);
-  }
-  return netemKnown;
-}
-
 /**
  * Builds the namespaces, links and rules of `spec`. Stale namespaces of dead runs are swept first;
  * if any step fails, what was made so far is removed before the error is thrown.
  */
 export async function buildTopology(spec: { lans: LanSpec[] }): Promise<Topology> {
+  checkTools();
   hookExit();
   sweepStaleNamespaces();
   const tag = freshTag();
@@ -176,6 +154,21 @@ export async function buildTopology(spec: { lans: LanSpec[] }): Promise<Topology
   }
 }
 
+/** Fails at once, saying what to install, where the topology cannot be built. */
+function checkTools(): void {
+  if (process.getuid?.() !== 0)
+    throw new Error("the NAT tests make network namespaces (ip netns): run them as root");
+  const need: Array<[string, string]> = [
+    ["ip", "iproute2"],
+    ["tc", "iproute2"],
+    ["ss", "iproute2"],
+    ["iptables", "iptables"],
+  ];
+  const missing = need.filter(([tool]) => !Bun.which(tool)).map(([, pkg]) => pkg);
+  if (missing.length > 0)
+    throw new Error(`missing for the NAT tests: apt-get install -y ${[...new Set(missing)].join(" ")}`);
+}
+
 /**
  * A server on the internet has a default route, so a packet it sends to a private address of
  * someone's LAN leaves it and is lost on the way. Without one, the send fails at once, and coturn
@@ -216,29 +209,8 @@ async function buildLan(tag: string, inet: string, index: number, spec: LanSpec)
   addNamespace(router);
   // The internet side of this router's WAN is `r<index>` on the internet bridge.
   const port = `r${index}`;
-  if (spec.wan && !kernelHasNetem()) {
-    await delayLineWan(inet, router, port, spec.wan);
-    lan.impairedBy = "delay-line";
-  } else {
-    sh(["ip", "link", "add", "wan", "netns", router, "type", "veth", "peer", "name", port, "netns", inet]);
-    if (spec.wan) {
-      const { delayMs, lossPct } = spec.wan;
-      shIn(router, [
-        "tc",
-        "qdisc",
-        "add",
-        "dev",
-        "wan",
-        "root",
-        "netem",
-        "delay",
-        `${delayMs}ms`,
-        "loss",
-        `${lossPct}%`,
-      ]);
-      lan.impairedBy = "netem";
-    }
-  }
+  const impairedBy = await linkWan(inet, router, port, spec.wan);
+  if (impairedBy) lan.impairedBy = impairedBy;
   shIn(inet, ["ip", "link", "set", port, "master", "inet0"]);
   shIn(inet, ["ip", "link", "set", port, "up"]);
   shIn(router, ["ip", "addr", "add", `${lan.router.wanIp}/24`, "dev", "wan"]);
@@ -265,32 +237,6 @@ async function buildLan(tag: string, inet: string, index: number, spec: LanSpec)
     lan.hosts.push({ ns, ip, lan: index });
   }
   return lan;
-}
-
-/**
- * A router WAN with delay and loss on a kernel without netem: `delay-line.py`, run in the internet
- * namespace, makes two TAP devices and copies frames between them, delaying and dropping what the
- * router sends. One TAP moves into the router as its `wan`; the other is `port`, on the bridge.
- */
-async function delayLineWan(inet: string, router: string, port: string, wan: Impairment): Promise<void> {
-  const script = join(import.meta.dir, "delay-line.py");
-  const inner = `t${port}`;
-  const proc = spawnIn(inet, [
-    "/usr/bin/python3",
-    script,
-    inner,
-    port,
-    String(wan.delayMs),
-    String(wan.lossPct),
-  ]);
-  const reader = proc.stdout.getReader();
-  const { value } = await reader.read();
-  reader.releaseLock();
-  if (!new TextDecoder().decode(value).startsWith("ready")) {
-    throw new Error(`the delay line did not start: ${await new Response(proc.stderr).text()}`);
-  }
-  shIn(inet, ["ip", "link", "set", inner, "netns", router]);
-  shIn(router, ["ip", "link", "set", inner, "name", "wan"]);
 }
 
 /** The router's NAT and forwarding rules for `kind`, replacing what it had. */

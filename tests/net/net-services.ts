@@ -77,6 +77,8 @@ export interface NetTurn {
  * verbose log in a temp dir (`-n`: no system config file is read). Resolves once it listens.
  */
 export async function startNetTurn(topology: Topology): Promise<NetTurn> {
+  if (!Bun.which("turnserver"))
+    throw new Error("coturn is missing for the NAT tests: apt-get install -y coturn");
   const dir = tempDir("weft-net-turn-");
   const [username, credential] = ["weft", `pw-${process.pid}-${Date.now().toString(36)}`];
   const logFile = join(dir, "turn.log");
