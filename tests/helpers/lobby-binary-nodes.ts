@@ -44,20 +44,36 @@ export interface LobbyBinaryNodeOptions {
    * so neither outlives the test when a later step throws.
    */
   keep: { nodes: RunningBinary[]; tabs: Array<{ close(): void }> };
+  /**
+   * Where it runs, when not on loopback and a free port here: a command the binary's argv is put
+   * after (e.g. `ip netns exec NS`), the `--host`, the `--port` (tests/net/ gives a namespaced
+   * node all interfaces and the port of its loopback bridge) and more flags.
+   */
+  launch?: { prefix: string[]; host: string; port: number; args?: string[] };
 }
 
 /**
- * Starts a compiled node on loopback and a free port with `--no-open`, sets its lobby address and
- * `settings` over REST, and opens one tab on it.
+ * Starts a compiled node on loopback and a free port with `--no-open` (or as `launch` says), sets
+ * its lobby address and `settings` over REST, and opens one tab on it.
  */
 export async function startLobbyBinaryNode(opts: LobbyBinaryNodeOptions): Promise<LobbyBinaryNode> {
   const folder = opts.folder ?? tempDir(`weft-${opts.name}-`);
   const dataDir = opts.dataDir ?? join(folder, "data");
-  const run = await startBinary(
-    opts.bin,
-    ["--data-dir", dataDir, "--port", "0", "--host", "127.0.0.1", "--no-open", "--name", opts.name],
-    folder,
-  );
+  const { prefix = [], host = "127.0.0.1", port = 0, args: more = [] } = opts.launch ?? {};
+  const args = [
+    "--data-dir",
+    dataDir,
+    "--port",
+    String(port),
+    "--host",
+    host,
+    "--no-open",
+    "--name",
+    opts.name,
+    ...more,
+  ];
+  const [command, ...before] = [...prefix, opts.bin];
+  const run = await startBinary(command!, [...before, ...args], folder);
   opts.keep.nodes.push(run);
   const log = { text: "" };
   if (opts.keepLog) {

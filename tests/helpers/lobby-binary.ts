@@ -6,7 +6,8 @@ import { waitFor } from "./browser.ts";
 import { tempDir } from "./temp-dir.ts";
 
 /** The one line `weft --lobby` prints once it listens (lobby/main.ts). */
-const LISTENING = /^weft lobby \S+ listening on ws:\/\/(\S+):(\d+)\/lobby-ws \(lobby ([a-z2-7]{16})\)$/;
+export const LISTENING =
+  /^weft lobby \S+ listening on ws:\/\/(\S+):(\d+)\/lobby-ws \(lobby ([a-z2-7]{16})\)$/;
 
 /** A compiled lobby running in its own process, on loopback and a free port. */
 export interface LobbyBinary {
@@ -95,7 +96,7 @@ export async function startLobbyBinary(
 }
 
 /** The first line the process prints on stdout, or an error with its stderr if it exits first. */
-async function firstLine(proc: Subprocess<"ignore", "pipe", "pipe">): Promise<string> {
+export async function firstLine(proc: Subprocess<"ignore", "pipe", "pipe">): Promise<string> {
   const reader = proc.stdout.getReader();
   const decoder = new TextDecoder();
   let text = "";

@@ -1,0 +1,54 @@
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import type { PairResult } from "../../protocol/network.ts";
+import { callNode, weftBinary } from "../helpers/binary.ts";
+import { waitFor } from "../helpers/browser.ts";
+import { linkedOver, peerOf } from "../helpers/lobby-binary-nodes.ts";
+import { type NetNode, stopNetNode } from "./net-nodes.ts";
+import { chatBothWays, netRun } from "./net-run.ts";
+
+/**
+ * Two compiled nodes on one LAN (two host namespaces on a router's bridge), with no lobby anywhere:
+ * once paired, they find each other again over mDNS after both moved to other ports, and link
+ * directly on their LAN addresses.
+ */
+
+const run = netRun(weftBinary);
+afterEach(() => run.cleanUp());
+afterAll(() => run.cleanUp());
+
+const discovery = { "network.enableLanDiscovery": true };
+
+describe("compiled nodes on one LAN, no lobby", () => {
+  test("two paired nodes that both moved to other ports find each other over mDNS and link directly", async () => {
+    const topology = await run.bare([{ nat: "eim", hosts: 2 }]);
+    const [aliceHost, bobHost] = [topology.hosts[0]!, topology.hosts[1]!];
+    let alice = await run.node(aliceHost, { name: "alice" });
+    let bob = await run.node(bobHost, { name: "bob" });
+    // Paired once by an invite, which names alice's LAN address and the port she had then.
+    const { invite } = await callNode<{ invite: string }>(alice.run, "POST", "/api/network/invite", {});
+    const paired = await callNode<PairResult>(bob.run, "POST", "/api/network/pair", { invite });
+    expect(paired.ok).toBe(true);
+    await waitFor(() => linkedOver(alice, bob, "direct"), "the first direct link", 10_000);
+
+    // Both quit and start again, each on a new port: what each stored of the other leads nowhere.
+    await stopNetNode(alice);
+    await stopNetNode(bob);
+    const again = (was: NetNode, name: string) => run.node(was.host, { name, dataDir: was.dataDir });
+    alice = await again(alice, "alice");
+    bob = await again(bob, "bob");
+    await Bun.sleep(1500);
+    expect((await peerOf(alice, bob))?.status).toBe("offline");
+    expect((await peerOf(bob, alice))?.status).toBe("offline");
+
+    for (const n of [alice, bob]) await callNode(n.run, "PUT", "/api/settings", discovery);
+    await waitFor(() => linkedOver(alice, bob, "direct"), "the LAN link found over mDNS", 15_000);
+    // Whoever dialed reached the other at its new port on its LAN address, which only mDNS told.
+    const rows = [(await peerOf(alice, bob))!, (await peerOf(bob, alice))!];
+    const fresh = [
+      `ws://${bobHost.ip}:${bob.run.port}/peer-ws`,
+      `ws://${aliceHost.ip}:${alice.run.port}/peer-ws`,
+    ];
+    expect(rows.some((row, i) => row.address === fresh[i])).toBe(true);
+    await chatBothWays(run, alice, bob, "on the LAN");
+  }, 25_000);
+});
