@@ -1,5 +1,5 @@
 import { buildTopology, INTERNET, type LanSpec, type Topology } from "./nat-topology.ts";
-import { type NetLobby, type NetTurn, startNetLobby, startNetTurn, TURN_PORT } from "./net-services.ts";
+import { type NetLobby, type NetTurn, startNetLobby, startNetTurn } from "./net-services.ts";
 
 /**
  * A whole simulated internet for a test or a bench: the topology, with a compiled lobby and coturn
@@ -17,13 +17,6 @@ export interface NatWorld {
 export { INTERNET, type Topology } from "./nat-topology.ts";
 export { type NetNode, startNetNode, stopNetNode } from "./net-nodes.ts";
 export { shIn, spawnIn } from "./netns.ts";
-
-/**
- * The STUN server nodes on a simulated internet ask (`network.stunServer`): coturn's, for now. When
- * the lobby answers STUN on its own UDP port, this becomes `stun:${INTERNET.lobby}:7400` and
- * nothing else changes.
- */
-export const STUN_URL = `stun:${INTERNET.turn}:${TURN_PORT}`;
 
 /**
  * Builds the topology of `lans` and starts the lobby and coturn in it. If a service fails to start,
