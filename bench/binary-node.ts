@@ -49,17 +49,34 @@ export interface BrowserSocket {
   close(): void;
 }
 
-/** Starts `binary` on a free loopback port and resolves once `/api/health` answers. */
-export async function startBinary(binary: string, name: string): Promise<BinaryNode> {
+/**
+ * Where a binary runs when not simply on this machine's loopback: in another network namespace,
+ * say (bench/webrtc-netns.ts), started through `prefix` (`ip netns exec <ns>`), listening on
+ * `host` at `port`, where this process still reaches its loopback-only API (a bridge), and dialed
+ * by peers at `peerAddress`.
+ */
+export interface BinaryPlacement {
+  prefix: readonly string[];
+  host: string;
+  port: number;
+  peerAddress: string;
+}
+
+/**
+ * Starts `binary` on a free loopback port (or as `at` places it) and resolves once `/api/health`
+ * answers.
+ */
+export async function startBinary(binary: string, name: string, at?: BinaryPlacement): Promise<BinaryNode> {
   const folder = mkdtempSync(join(tmpdir(), "weft-bench-"));
-  const port = freePort();
+  const port = at?.port ?? freePort();
   const proc: Subprocess = Bun.spawn(
     [
+      ...(at?.prefix ?? []),
       binary,
       "--port",
       String(port),
       "--host",
-      "127.0.0.1",
+      at?.host ?? "127.0.0.1",
       "--data-dir",
       join(folder, "data"),
       "--name",
@@ -108,7 +125,7 @@ export async function startBinary(binary: string, name: string): Promise<BinaryN
     port,
     cpuMs: () => processCpuMs(proc.pid),
     nodeId,
-    peerAddress: `ws://127.0.0.1:${port}/peer-ws`,
+    peerAddress: at?.peerAddress ?? `ws://127.0.0.1:${port}/peer-ws`,
     api,
     async browser() {
       // Bun's WebSocket takes headers; the DOM typing of the constructor does not know them.

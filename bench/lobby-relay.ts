@@ -27,7 +27,7 @@ import { lobbyFeature } from "../server/lobby/lobby-feature.ts";
 import { silentLogger } from "../server/log.ts";
 import { type RunningNode, startNode } from "../server/node.ts";
 import { alternatingRounds, round, within } from "./bench-stats.ts";
-import { type BinaryNode, processCpuMs, startBinary } from "./binary-node.ts";
+import { type BinaryNode, type BinaryPlacement, processCpuMs, startBinary } from "./binary-node.ts";
 
 const PAYLOAD_BYTES = 1024;
 /** How often the sender asks the receiver how far it got while the window is full. */
@@ -61,6 +61,8 @@ export interface PairOptions {
   via: LobbyPath;
   /** Registers a step that stops what this started, for a run cut short (Ctrl-C). */
   defer(step: () => Promise<void>): void;
+  /** Where the receiver runs, if not on this machine's loopback (bench/webrtc-netns.ts). */
+  receiverAt?: BinaryPlacement;
 }
 
 /** What the rounds of one lobby path against direct need to know of the run. */
@@ -179,7 +181,7 @@ export interface LobbyPair {
  * lobby with the other lobby path than `via` off, pairs them directly, runs `body`, and stops both.
  */
 export async function withLobbyPair<T>(opts: PairOptions, body: (pair: LobbyPair) => Promise<T>): Promise<T> {
-  const receiver = await startBinary(opts.binary, "bench-relay-sink");
+  const receiver = await startBinary(opts.binary, "bench-relay-sink", opts.receiverAt);
   const folder = mkdtempSync(join(tmpdir(), "weft-bench-"));
   let sender: RunningNode | undefined;
   let stopped: Promise<void> | undefined;
@@ -198,6 +200,8 @@ export async function withLobbyPair<T>(opts: PairOptions, body: (pair: LobbyPair
       "network.rateLimitBurst": 10_000_000,
       "network.lobbyUrl": opts.lobbyUrl,
       ...LOBBY_PATHS[opts.via].othersOff,
+      // Placed elsewhere, its invite must name the address peers dial there, not its own view.
+      ...(opts.receiverAt ? { "network.advertisedAddress": opts.receiverAt.peerAddress } : {}),
     });
     sender = await startNode(
       {
