@@ -8,7 +8,7 @@ import {
 let asked = 0;
 /** A question from a peer whose name is worth checking for in the framing (a space, an accent, a quote). */
 export function question(prompt = "What is the capital of France?"): AgentQuestion {
-  return { requestId: `req-${++asked}`, fromName: "Zoë's laptop", fromId: "node-7f3a", prompt };
+  return { requestId: `req-${++asked}`, fromName: "the café's laptop", fromId: "node-7f3a", prompt };
 }
 
 /** Eventually true, or fails naming `what`. */

@@ -69,7 +69,7 @@ export function backendContract(name: string, make: MakeHarness): void {
       await ask(h, "answer", q);
       const got = await h.received();
       expect(got).toBe(framedPrompt(q));
-      expect(got).toContain("peer Zoë's laptop (node-7f3a)");
+      expect(got).toContain("peer the café's laptop (node-7f3a)");
       expect(got).toContain("no tools");
       expect(got.endsWith("Which port does the lobby use?")).toBe(true);
     });

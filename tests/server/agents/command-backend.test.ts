@@ -57,7 +57,7 @@ describe("what the command backend's program sees", () => {
     const command = `${quoteArg(program)} "two words" it\\'s '$HOME' '*'`;
     const { deltas, error } = await collect(backend(command), q);
     expect(error).toBeUndefined();
-    expect(deltas.join("")).toContain("peer Zoë's laptop (node-7f3a)");
+    expect(deltas.join("")).toContain("peer the café's laptop (node-7f3a)");
     expect(deltas.join("")).toEndWith("Is $HOME `expanded`? ; rm -rf / | cat");
     expect(readFileSync(out, "utf8")).toBe("[two words][it's][$HOME][*]");
   });
