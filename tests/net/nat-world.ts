@@ -1,4 +1,4 @@
-import { buildTopology, INTERNET, type LanSpec, type Topology } from "./nat-topology.ts";
+import { buildTopology, type LanSpec, type Topology } from "./nat-topology.ts";
 import { type NetLobby, type NetTurn, startNetLobby, startNetTurn } from "./net-services.ts";
 
 /**
