@@ -21,34 +21,35 @@ const discovery = { "network.enableLanDiscovery": true };
 describe("compiled nodes on one LAN, no lobby", () => {
   test("two paired nodes that both moved to other ports find each other over mDNS and link directly", async () => {
     const topology = await run.bare([{ nat: "eim", hosts: 2 }]);
-    const [aliceHost, bobHost] = [topology.hosts[0]!, topology.hosts[1]!];
-    let alice = await run.node(aliceHost, { name: "alice" });
-    let bob = await run.node(bobHost, { name: "bob" });
-    // Paired once by an invite, which names alice's LAN address and the port she had then.
-    const { invite } = await callNode<{ invite: string }>(alice.run, "POST", "/api/network/invite", {});
-    const paired = await callNode<PairResult>(bob.run, "POST", "/api/network/pair", { invite });
+    const [deskHost, laptopHost] = [topology.hosts[0]!, topology.hosts[1]!];
+    let desk = await run.node(deskHost, { name: "desk" });
+    let laptop = await run.node(laptopHost, { name: "laptop" });
+    // Paired once by an invite, which names the desk's LAN address and the port it had then.
+    const { invite } = await callNode<{ invite: string }>(desk.run, "POST", "/api/network/invite", {});
+    const paired = await callNode<PairResult>(laptop.run, "POST", "/api/network/pair", { invite });
     expect(paired.ok).toBe(true);
-    await waitFor(() => linkedOver(alice, bob, "direct"), "the first direct link", 10_000);
+    await waitFor(() => linkedOver(desk, laptop, "direct"), "the first direct link", 10_000);
 
     // Both quit and start again, each on a new port: what each stored of the other leads nowhere.
-    await stopNetNode(alice);
-    await stopNetNode(bob);
+    await stopNetNode(desk);
+    await stopNetNode(laptop);
     const again = (was: NetNode, name: string) => run.node(was.host, { name, dataDir: was.dataDir });
-    alice = await again(alice, "alice");
-    bob = await again(bob, "bob");
+    desk = await again(desk, "desk");
+    laptop = await again(laptop, "laptop");
     await Bun.sleep(1500);
-    expect((await peerOf(alice, bob))?.status).toBe("offline");
-    expect((await peerOf(bob, alice))?.status).toBe("offline");
+    // Each still tries what it stored (its row may say "connecting"), and reaches nothing.
+    expect((await peerOf(desk, laptop))?.status).not.toBe("connected");
+    expect((await peerOf(laptop, desk))?.status).not.toBe("connected");
 
-    for (const n of [alice, bob]) await callNode(n.run, "PUT", "/api/settings", discovery);
-    await waitFor(() => linkedOver(alice, bob, "direct"), "the LAN link found over mDNS", 15_000);
+    for (const n of [desk, laptop]) await callNode(n.run, "PUT", "/api/settings", discovery);
+    await waitFor(() => linkedOver(desk, laptop, "direct"), "the LAN link found over mDNS", 15_000);
     // Whoever dialed reached the other at its new port on its LAN address, which only mDNS told.
-    const rows = [(await peerOf(alice, bob))!, (await peerOf(bob, alice))!];
+    const rows = [(await peerOf(desk, laptop))!, (await peerOf(laptop, desk))!];
     const fresh = [
-      `ws://${bobHost.ip}:${bob.run.port}/peer-ws`,
-      `ws://${aliceHost.ip}:${alice.run.port}/peer-ws`,
+      `ws://${laptopHost.ip}:${laptop.run.port}/peer-ws`,
+      `ws://${deskHost.ip}:${desk.run.port}/peer-ws`,
     ];
     expect(rows.some((row, i) => row.address === fresh[i])).toBe(true);
-    await chatBothWays(run, alice, bob, "on the LAN");
-  }, 25_000);
+    await chatBothWays(run, desk, laptop, "on the LAN");
+  }, 20_000);
 });

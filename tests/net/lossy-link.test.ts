@@ -50,5 +50,5 @@ describe("compiled nodes over a slow, lossy internet", () => {
     );
 
     await chatBothWays(run, host, guest, "over a lossy link", 5);
-  }, 40_000);
+  }, 30_000);
 });

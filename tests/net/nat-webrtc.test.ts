@@ -41,7 +41,7 @@ describe("compiled nodes behind NATs, meeting through a lobby on the internet", 
       expect(row.path_reason).not.toContain("relay");
     }
     await chatBothWays(run, host, guest, "through two NATs");
-  }, 25_000);
+  }, 20_000);
 
   test("two nodes behind symmetric NATs link over WebRTC through the TURN server", async () => {
     const world = await run.world([{ nat: "symmetric" }, { nat: "symmetric" }]);
@@ -59,7 +59,7 @@ describe("compiled nodes behind NATs, meeting through a lobby on the internet", 
       expect(row.path_reason).toEndWith(", through the TURN server");
     }
     await chatBothWays(run, host, guest, "through the TURN server");
-  }, 25_000);
+  }, 20_000);
 
   test("two nodes behind symmetric NATs with no TURN server fall back to the lobby's relay", async () => {
     const world = await run.world([{ nat: "symmetric" }, { nat: "symmetric" }]);
@@ -68,5 +68,5 @@ describe("compiled nodes behind NATs, meeting through a lobby on the internet", 
     await waitFor(() => linkedOver(host, guest, "relay"), "a relayed link both ways", 10_000);
     expect((await peerOf(guest, host))?.path_reason).toStartWith("relayed");
     await chatBothWays(run, host, guest, "over the relay");
-  }, 25_000);
+  }, 20_000);
 });

@@ -102,12 +102,19 @@ export async function pairThroughRoom(
   const room = await createTokenRoom(host, "unlisted", 10_000);
   joinWithToken(guest, room);
   const ended = (
-    await guest.tab.next(
-      lobbyEvent("join_progress", (d) => d.step === "connected" || d.step === "failed"),
-      15_000,
-    )
+    await guest.tab
+      .next(
+        lobbyEvent("join_progress", (d) => d.step === "connected" || d.step === "failed"),
+        15_000,
+      )
+      .catch(() => ({ data: { step: "no answer in 15 s" } }))
   ).data as { step: string; transport?: string; error?: string };
-  if (ended.step !== "connected") throw new Error(`the join failed: ${ended.error}\n${run.logs()}`);
+  if (ended.step !== "connected") {
+    const steps = guest.tab.frames.filter(lobbyEvent("join_progress")).map((f) => JSON.stringify(f.data));
+    throw new Error(
+      `the join did not connect: ${ended.error ?? ended.step}\n${steps.join("\n")}\n${run.logs()}`,
+    );
+  }
   return { host, guest, joined: ended };
 }
 
