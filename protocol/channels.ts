@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { agentClientEvent, agentServerEvent } from "./agent.ts";
 import { systemClientEvent, systemServerEvent } from "./browser.ts";
 import { chatClientEvent, chatServerEvent } from "./chat.ts";
 import { collabClientEvent, collabServerEvent } from "./collab.ts";
@@ -18,6 +19,7 @@ export const browserChannels = {
   collab: { client: collabClientEvent, server: collabServerEvent },
   notices: { client: noticesClientEvent, server: noticesServerEvent },
   lobby: { client: lobbyClientEvent, server: lobbyServerEvent },
+  agent: { client: agentClientEvent, server: agentServerEvent },
 } as const;
 
 export type ChannelName = keyof typeof browserChannels;

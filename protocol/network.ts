@@ -24,6 +24,8 @@ export const peerRow = z.object({
   /** Why the link runs over its transport (`relayed: no direct path answered`), null when offline. */
   path_reason: z.string().nullable(),
   path_policy: pathPolicy,
+  /** What the peer's node offers (its hello's capabilities, e.g. `agent`); empty while offline. */
+  capabilities: z.array(z.string()),
 });
 export type PeerRow = z.infer<typeof peerRow>;
 export type PeerStatus = z.infer<typeof peerStatus>;

@@ -15,6 +15,8 @@ export const noticeKind = z.enum([
   "join_request",
   /** A blocked node tried to connect; one notice per node per hour, with a count. */
   "blocked_attempt",
+  /** A peer's question for this node's agent waits for its person's approval. */
+  "agent_question",
 ]);
 export type NoticeKind = z.infer<typeof noticeKind>;
 

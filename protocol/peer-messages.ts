@@ -1,4 +1,11 @@
 import type { z } from "zod";
+import {
+  agentCancelData,
+  agentReceiptData,
+  agentRequestData,
+  agentResultData,
+  agentStreamData,
+} from "./agent.ts";
 import { chatMessageData, chatReceiptData } from "./chat.ts";
 import {
   collabAwarenessData,
@@ -23,6 +30,11 @@ export const peerMessages = {
   collab_sync: collabSyncData,
   collab_update: collabUpdateData,
   collab_awareness: collabAwarenessData,
+  agent_request: agentRequestData,
+  agent_receipt: agentReceiptData,
+  agent_stream: agentStreamData,
+  agent_result: agentResultData,
+  agent_cancel: agentCancelData,
 } as const;
 
 export type PeerMessageName = keyof typeof peerMessages;

@@ -1,6 +1,5 @@
 import { hostname } from "node:os";
 import { builtinManifests } from "../plugins/builtin-manifests.ts";
-import { agentSettings } from "./agents/agent-settings.ts";
 import { chatFeature } from "./chat/chat-feature.ts";
 import type { ChatService } from "./chat/chat-service.ts";
 import type { NodeOptions } from "./cli/args.ts";
@@ -84,7 +83,6 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       ...features.flatMap((f) => f.settings ?? []),
       ...appearanceSettings,
       ...httpSettings,
-      ...agentSettings,
     );
     const overrides = new Map<string, { value: unknown; from: string }>();
     if (config.name !== undefined) overrides.set(nodeName.key, { value: config.name, from: "--name" });

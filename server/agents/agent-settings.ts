@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { approvalPolicy } from "../../protocol/agent.ts";
 import { defineSetting } from "../settings/registry.ts";
 import { AGENT_BACKEND_KINDS } from "./agent-backend.ts";
 import { CommandLineError, parseCommandLine } from "./command-argv.ts";
@@ -77,7 +78,35 @@ export const agentTimeoutS = defineSetting({
   description: "Seconds a question may take to be answered in full before it is given up (1 to 3600).",
 });
 
+export const agentAllowRemote = defineSetting({
+  key: "agent.allowRemote",
+  schema: z.boolean(),
+  default: false,
+  description:
+    "Let trusted peers ask this node's agent at all. Off: every question is refused as disabled. " +
+    "On: each peer's approval policy decides (agent.defaultApproval unless set for that peer).",
+});
+
+export const agentDefaultApproval = defineSetting({
+  key: "agent.defaultApproval",
+  schema: approvalPolicy,
+  default: "ask",
+  description:
+    "For a peer without a policy of its own: ask (you see each question and approve or reject it), " +
+    "always (answered at once) or never (refused).",
+});
+
+export const agentRatePerMinute = defineSetting({
+  key: "agent.ratePerMinute",
+  schema: z.int().min(1).max(600),
+  default: 6,
+  description: "Questions one peer may ask in a minute; more are refused as rate limited.",
+});
+
 export const agentSettings = [
+  agentAllowRemote,
+  agentDefaultApproval,
+  agentRatePerMinute,
   agentBackend,
   agentBaseUrl,
   agentModel,

@@ -19,6 +19,8 @@ export const peers = sqliteTable("peers", {
   pathPolicy: text("path_policy", { enum: ["any", "direct-only", "never-relay"] })
     .notNull()
     .default("any"),
+  /** How this node answers the peer's agent questions: ask | always | never; null: `agent.defaultApproval`. */
+  agentPolicy: text("agent_policy", { enum: ["ask", "always", "never"] }),
   trusted: integer("trusted", { mode: "boolean" }).notNull().default(false),
   blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
   lastSeen: integer("last_seen"),
@@ -172,3 +174,30 @@ export const lobbyRooms = sqliteTable("lobby_rooms", {
   token: text("token"),
   createdAt: integer("created_at").notNull(),
 });
+
+/**
+ * Questions for agents: asked of a peer by this node (`out`) or of this node by a peer (`in`),
+ * with their decision and answer. A peer's request id is its own, so an `in` row is keyed by the
+ * peer too: one peer cannot reach another's row by reusing an id. A repeat is answered from here.
+ */
+export const agentRequests = sqliteTable(
+  "agent_requests",
+  {
+    direction: text("direction", { enum: ["out", "in"] }).notNull(),
+    peerId: text("peer_id").notNull(),
+    requestId: text("request_id").notNull(),
+    prompt: text("prompt").notNull(),
+    state: text("state").notNull(),
+    answer: text("answer").notNull().default(""),
+    /** Why it was rejected or failed. */
+    error: text("error"),
+    /** For `in`: how it was decided (the policy, the person, or the gate's reason). */
+    decision: text("decision"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.direction, t.peerId, t.requestId] }),
+    index("agent_requests_created_idx").on(t.createdAt),
+  ],
+);

@@ -4,7 +4,15 @@ import type { WeftDb } from "../db/database.ts";
 import { auditLog } from "../db/schema.ts";
 
 /** Changes to whom this node trusts. */
-export const TRUST_EVENTS = ["pair", "block", "unblock", "forget", "key_mismatch", "path_policy"] as const;
+export const TRUST_EVENTS = [
+  "pair",
+  "block",
+  "unblock",
+  "forget",
+  "key_mismatch",
+  "path_policy",
+  "agent_policy",
+] as const;
 /** Dials and links this node turned away. */
 export const REFUSAL_EVENTS = ["refuse", "rate_limit_disconnect", "bad_frames_disconnect"] as const;
 

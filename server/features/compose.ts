@@ -41,7 +41,9 @@ export function composeFeatures(
       const { name, schema, handle } = feature.channel;
       ctx.browsers.channel(name, schema, handle);
     }
-    for (const p of feature.peerTypes ?? []) ctx.fabric.hub.handle(p.type, p.schema, p.handle);
+    for (const p of feature.peerTypes ?? []) {
+      ctx.fabric.hub.handle(p.type, p.schema, p.handle, { fromAnyPeer: p.fromAnyPeer === true });
+    }
     if (feature.capabilities) ctx.fabric.hub.advertise(...feature.capabilities);
     if (feature.routes) routes.push(feature.routes);
   }

@@ -30,6 +30,11 @@ export interface PeerMessageType<S extends z.ZodType = z.ZodType> {
   type: string;
   schema: S;
   handle: PeerHandler<z.output<S>>;
+  /**
+   * Reaches `handle` from a linked peer that is not trusted too, so the feature can answer it
+   * with a reason of its own (an agent question gets `not trusted`) instead of silence.
+   */
+  fromAnyPeer?: boolean;
 }
 
 /**
@@ -75,7 +80,8 @@ export const peerMessageType = <S extends z.ZodType>(
   type: string,
   schema: S,
   handle: PeerHandler<z.output<S>>,
-): PeerMessageType => ({ type, schema, handle: handle as PeerHandler<unknown> });
+  options: { fromAnyPeer?: boolean } = {},
+): PeerMessageType => ({ type, schema, handle: handle as PeerHandler<unknown>, ...options });
 
 /** Declares a feature, keeping its `api` type for `features.get`. */
 export const defineFeature = <Api>(definition: FeatureDefinition<Api>): FeatureDefinition<Api> => definition;

@@ -1,3 +1,4 @@
+import { agentFeature } from "../agents/agent-feature.ts";
 import { chatFeature } from "../chat/chat-feature.ts";
 import { collabFeature } from "../collab/collab-feature.ts";
 import { lanFeature } from "../lan/lan-feature.ts";
@@ -19,4 +20,5 @@ export const nodeFeatures: readonly FeatureDefinition[] = [
   noticesFeature,
   chatFeature,
   collabFeature,
+  agentFeature,
 ];

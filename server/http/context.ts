@@ -25,4 +25,13 @@ export interface HttpContext {
 }
 
 /** Hono environment: the remote address comes from Bun's server, passed in by the listener. */
-export type HttpEnv = { Bindings: { remoteAddress?: string } };
+export type HttpEnv = {
+  Bindings: {
+    remoteAddress?: string;
+    /**
+     * Lifts the listener's 10 s idle limit for this request (`Server.timeout`): for a call that
+     * waits for a person or a peer, such as `POST /api/network/ask-peer`.
+     */
+    waitLonger?: (seconds: number) => void;
+  };
+};

@@ -94,7 +94,7 @@ function serve(opts: ListenOptions, port: number): Server<SocketSession> {
         verdict.abandoned?.();
         return Response.json({ error: "expected a WebSocket upgrade" }, { status: 426 });
       }
-      return app.fetch(req, { remoteAddress });
+      return app.fetch(req, { remoteAddress, waitLonger: (seconds: number) => server.timeout(req, seconds) });
     },
     websocket: {
       maxPayloadLength: MAX_SOCKET_PAYLOAD,

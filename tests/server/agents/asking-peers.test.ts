@@ -1,0 +1,193 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { AgentAsk, AskPeerResponse } from "../../../protocol/agent.ts";
+import { agentFeature } from "../../../server/agents/agent-feature.ts";
+import type { RunningNode } from "../../../server/node.ts";
+import { noticesFeature } from "../../../server/notices/notices-feature.ts";
+import { processGone, quoteArg, recordingProgram, writeProgram } from "../../helpers/agent-programs.ts";
+import { api, eventually, mintInvite, nodePool, pair, peerRow } from "../../helpers/peer-nodes.ts";
+import { tempDir } from "../../helpers/temp-dir.ts";
+import { openTab } from "../../helpers/ws-client.ts";
+
+/**
+ * Asking a peer's agent between two real nodes over a real link: the gate in its order, each with
+ * the exact reason the asker sees; `always` and `ask` (the person approves or rejects); the answer
+ * streamed from a real program; a repeated request id answered from the store.
+ */
+const pool = nodePool();
+
+/** Two paired nodes, linked: `asker` asks, `asked` answers with the settings given. */
+async function pairOfNodes(askedSettings: Record<string, unknown>) {
+  const asker = await pool.start({ name: "lisbon" });
+  const asked = await pool.start({ name: "porto" });
+  expect((await pair(asker, await mintInvite(asked))).body.ok).toBe(true);
+  await eventually(() => peerRow(asker, asked.identity.nodeId)?.status === "connected", "the link");
+  asked.settings.update(askedSettings);
+  return { asker, asked };
+}
+
+const askPeer = (from: RunningNode, to: RunningNode, prompt: string) =>
+  api<AskPeerResponse>(from, "POST", "/api/network/ask-peer", { peer_id: to.identity.nodeId, prompt });
+
+const asks = (n: RunningNode) => n.features.get(agentFeature).list();
+
+/** A command agent that answers with its question's last line reversed, in three parts. */
+function echoingAgent(): string {
+  const program = writeProgram(
+    'q=$(cat | tail -n 1); printf "you asked: "; sleep 0.05; printf "%s" "$q"; sleep 0.05; printf "."',
+  );
+  return quoteArg(program);
+}
+
+const answering = (extra: Record<string, unknown> = {}) => ({
+  "agent.allowRemote": true,
+  "agent.backend": "command",
+  "agent.command": echoingAgent(),
+  ...extra,
+});
+
+describe("asking a peer's agent", () => {
+  test("with the policy always, the answer streams from the peer's program and both sides keep the ask", async () => {
+    const { asker, asked } = await pairOfNodes(answering({ "agent.defaultApproval": "always" }));
+    const res = await askPeer(asker, asked, "what is the plan?");
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ok: true, answer: "you asked: what is the plan?." });
+    const [mine] = asks(asker);
+    expect(mine).toMatchObject({ direction: "out", state: "done", answer: "you asked: what is the plan?." });
+    const [theirs] = asks(asked);
+    expect(theirs).toMatchObject({
+      direction: "in",
+      state: "done",
+      decision: "always",
+      prompt: "what is the plan?",
+    });
+    expect(theirs?.request_id).toBe(mine!.request_id);
+  });
+
+  test("the gate refuses, in its order, each with the reason the asker sees", async () => {
+    const { asker, asked } = await pairOfNodes({
+      "agent.backend": "command",
+      "agent.command": echoingAgent(),
+    });
+    expect((await askPeer(asker, asked, "hi")).body).toEqual({ ok: false, error: "disabled" });
+    asked.settings.update({ "agent.allowRemote": true, "agent.defaultApproval": "never" });
+    expect((await askPeer(asker, asked, "x".repeat(16 * 1024 + 1))).body).toEqual({
+      ok: false,
+      error: "prompt too large",
+    });
+    expect((await askPeer(asker, asked, "hi")).body).toEqual({ ok: false, error: "rejected by policy" });
+    // Six a minute by default; the gate counted each question that reached the rate check.
+    asked.settings.update({ "agent.ratePerMinute": 2 });
+    expect((await askPeer(asker, asked, "hi")).body).toEqual({ ok: false, error: "rate limited" });
+    const decided = asks(asked).map((a: AgentAsk) => a.decision);
+    expect(decided).toEqual(["rate limited", "rejected by policy", "prompt too large", "disabled"]);
+  });
+
+  test("a chain that comes back is a loop and one of four hops is too long", async () => {
+    const { asker, asked } = await pairOfNodes(answering({ "agent.defaultApproval": "always" }));
+    // Sent as a node in the middle of a chain would send it: the chain names who asked before.
+    const session = asker.fabric.hub.session(asked.identity.nodeId)!;
+    const other = "aaaaaaaaaaaaaaaa";
+    const ask = (id: string, chain: string[]) =>
+      session.send("agent_request", { request_id: id.padEnd(32, "0"), prompt: "hi", origin_chain: chain });
+    ask("1", [other, asked.identity.nodeId, asker.identity.nodeId]);
+    ask("2", ["bbbbbbbbbbbbbbbb", "cccccccccccccccc", other, asker.identity.nodeId]);
+    await eventually(() => asks(asked).length === 2, "both questions stored");
+    const byId = new Map(asks(asked).map((a) => [a.request_id, a]));
+    expect(byId.get("1".padEnd(32, "0"))?.decision).toBe("loop");
+    expect(byId.get("2".padEnd(32, "0"))?.decision).toBe("max peer hops");
+  });
+});
+
+describe("a question that waits for its person", () => {
+  test("the asker sees waiting for approval; the person sees who asks and the whole question, and approves", async () => {
+    const program = recordingProgram("answer", ["fine, ", "thanks"]);
+    const { asker, asked } = await pairOfNodes(answering({ "agent.command": program.command }));
+    const tab = await openTab(asked.port);
+    const asking = askPeer(asker, asked, "how are you?\nsecond line");
+    await eventually(() => asks(asker)[0]?.state === "waiting_approval", "the asker to see it waiting");
+    const waiting = asks(asked)[0]!;
+    expect(waiting).toMatchObject({
+      state: "waiting_approval",
+      peer_name: "lisbon",
+      prompt: "how are you?\nsecond line",
+    });
+    const notice = asked.features.get(noticesFeature).list().notices[0];
+    expect(notice?.text).toBe("lisbon asks your agent: how are you? second line");
+    tab.send({
+      channel: "agent",
+      event: "decide",
+      data: { peer_id: waiting.peer_id, request_id: waiting.request_id, approve: true },
+    });
+    expect((await asking).body).toEqual({ ok: true, answer: "fine, thanks" });
+    // The program got the question framed as from the named peer, and nothing of the node.
+    expect(program.stdin()).toBe(
+      `Question from peer lisbon (${asker.identity.nodeId}).\nYou have no tools and must not take any action: answer in text only.\n\nhow are you?\nsecond line`,
+    );
+    expect(asks(asked)[0]).toMatchObject({ state: "done", decision: "approved" });
+    tab.close();
+  });
+
+  test("rejected by the person, or left without a decision, the asker is told why", async () => {
+    const { asker, asked } = await pairOfNodes(answering());
+    const tab = await openTab(asked.port);
+    const first = askPeer(asker, asked, "may I?");
+    await eventually(() => asks(asked)[0]?.state === "waiting_approval", "the question to wait");
+    const q = asks(asked)[0]!;
+    tab.send({
+      channel: "agent",
+      event: "decide",
+      data: { peer_id: q.peer_id, request_id: q.request_id, approve: false },
+    });
+    expect((await first).body).toEqual({ ok: false, error: "rejected by its person" });
+    asked.features.get(agentFeature).answerer.approvalWaitMs = 100;
+    expect((await askPeer(asker, asked, "and now?")).body).toEqual({
+      ok: false,
+      error: "no decision within 10 minutes",
+    });
+    expect(asks(asker).map((a) => a.state)).toEqual(["rejected", "rejected"]);
+    tab.close();
+  });
+});
+
+describe("asks that outlive a moment", () => {
+  test("cancel stops the program on the peer's node and both sides say cancelled", async () => {
+    const program = recordingProgram("endless", ["thinking about it"]);
+    const { asker, asked } = await pairOfNodes(
+      answering({ "agent.command": program.command, "agent.defaultApproval": "always" }),
+    );
+    const asking = askPeer(asker, asked, "take your time");
+    await eventually(() => asks(asker)[0]?.answer === "thinking about it", "the first part to arrive", 5000);
+    const pid = program.pid()!;
+    expect(processGone(pid)).toBe(false);
+    expect(asker.features.get(agentFeature).asker.cancel(asks(asker)[0]!.request_id)).toBe(true);
+    expect((await asking).body).toEqual({ ok: false, error: "cancelled" });
+    await eventually(
+      () => processGone(pid) && processGone(program.childPid()!),
+      "the program to be stopped",
+      5000,
+    );
+    await eventually(() => asks(asked)[0]?.state === "cancelled", "the peer to record the cancel");
+  });
+
+  test("a request id sent again is answered from what was stored, and the program runs once", async () => {
+    const runs = join(tempDir("weft-agent-runs-"), "runs");
+    const program = writeProgram(`echo run >> ${quoteArg(runs)}; printf "the answer"`);
+    const { asker, asked } = await pairOfNodes(
+      answering({ "agent.command": quoteArg(program), "agent.defaultApproval": "always" }),
+    );
+    const res = await askPeer(asker, asked, "once?");
+    expect(res.body).toEqual({ ok: true, answer: "the answer" });
+    const id = asks(asker)[0]!.request_id;
+    // The asker sends it again, as it does after a link switch, and reads the stored answer back.
+    const session = asker.fabric.hub.session(asked.identity.nodeId)!;
+    const agentOf = asker.features.get(agentFeature);
+    const before = agentOf.list().length;
+    session.send("agent_request", { request_id: id, prompt: "once?", origin_chain: [asker.identity.nodeId] });
+    await Bun.sleep(300);
+    expect(readFileSync(runs, "utf8")).toBe("run\n");
+    expect(asks(asked)).toHaveLength(1);
+    expect(agentOf.list()).toHaveLength(before);
+  });
+});
