@@ -1,5 +1,6 @@
 import type { PaneManifest } from "../protocol/pane.ts";
 import { aboutManifest } from "./about/manifest.ts";
+import { agentManifest } from "./agent/manifest.ts";
 import { chatManifest } from "./chat/manifest.ts";
 import { lobbyManifest } from "./lobby/manifest.ts";
 import { monitorManifest } from "./monitor/manifest.ts";
@@ -19,6 +20,7 @@ export const builtinManifests: PaneManifest[] = [
   lobbyManifest,
   monitorManifest,
   chatManifest,
+  agentManifest,
   settingsManifest,
   scratchManifest,
 ];

@@ -8,5 +8,6 @@ import "./peers/index.ts";
 import "./lobby/index.ts";
 import "./monitor/index.ts";
 import "./chat/index.ts";
+import "./agent/index.ts";
 import "./scratch/index.ts";
 import "./settings/index.ts";

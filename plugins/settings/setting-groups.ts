@@ -6,7 +6,7 @@
  */
 import { labelFromKey } from "./setting-rules.ts";
 
-export type GroupId = "profile" | "appearance" | "network" | "chat" | "other" | "advanced";
+export type GroupId = "profile" | "appearance" | "network" | "chat" | "agent" | "other" | "advanced";
 
 /** A section of the pane. `folded` sections start closed: their settings are rarely touched. */
 export interface GroupInfo {
@@ -22,6 +22,11 @@ export const GROUPS: readonly GroupInfo[] = [
   { id: "appearance", title: "Appearance" },
   { id: "network", title: "Network", lede: "Who can reach you, and how." },
   { id: "chat", title: "Chat" },
+  {
+    id: "agent",
+    title: "Agent",
+    lede: "Whether peers may ask your agent, and what answers them. A question never gets tools or anything of this computer but its text.",
+  },
   { id: "other", title: "Other" },
   {
     id: "advanced",
@@ -99,7 +104,7 @@ export const SETTING_COPY: Readonly<Record<string, SettingCopy>> = {
   "network.stunServer": {
     group: "network",
     label: "STUN server",
-    help: "Helps WebRTC find a path through your router, e.g. stun:stun.example.org:3478. Leave it blank to contact no one.",
+    help: "Helps WebRTC find a path through your router, e.g. stun:stun.example.org:3478. Leave it blank to ask your lobby, which answers STUN itself: no one else is contacted.",
   },
   "network.turnUrl": {
     group: "network",
@@ -115,6 +120,58 @@ export const SETTING_COPY: Readonly<Record<string, SettingCopy>> = {
     group: "network",
     label: "TURN password",
     help: "Kept on this computer and never shown again; type a new one to change it.",
+  },
+  "agent.allowRemote": {
+    group: "agent",
+    label: "Let peers ask my agent",
+    help: "Off: every question from a peer is refused. On: each peer's policy decides (set it in the Agent pane).",
+  },
+  "agent.defaultApproval": {
+    group: "agent",
+    label: "For a peer without its own policy",
+    help: "Whether you see each question first, it is answered at once, or refused.",
+    options: { ask: "Ask me each time", always: "Answer at once", never: "Never answer" },
+  },
+  "agent.ratePerMinute": {
+    group: "agent",
+    label: "Questions per peer per minute",
+    help: "More than this from one peer are refused as rate limited.",
+  },
+  "agent.backend": {
+    group: "agent",
+    label: "What answers",
+    help: "Your questions to peers work whatever you pick here; this is what answers theirs.",
+    options: {
+      none: "Nothing (no agent here)",
+      openai: "An OpenAI-compatible model server",
+      command: "A program on this computer",
+      inbox: "Me, by hand in the Agent pane",
+    },
+  },
+  "agent.baseUrl": {
+    group: "agent",
+    label: "Model server",
+    help: "For an OpenAI-compatible server, without /chat/completions, e.g. http://127.0.0.1:11434/v1.",
+  },
+  "agent.model": {
+    group: "agent",
+    label: "Model",
+    help: "The model the server should use. Leave it blank for the server's default.",
+  },
+  "agent.apiKey": {
+    group: "agent",
+    label: "API key",
+    help: "Sent only to the model server. Kept on this computer, never shown again, never sent to a peer.",
+  },
+  "agent.command": {
+    group: "agent",
+    label: "Program",
+    help: "Gets the question on stdin and writes the answer to stdout, in an empty folder with nothing but PATH set. Stopped on cancel or timeout.",
+  },
+  "agent.timeoutS": {
+    group: "agent",
+    label: "Longest answer, in seconds",
+    help: "A question not answered in full by then is given up, and a program answering it is stopped.",
   },
   "chat.maxMessageBytes": {
     group: "chat",

@@ -63,7 +63,14 @@ describe("the Settings pane in a real browser", () => {
     const pane = page.getByTestId("pane-settings");
 
     const headings = await pane.locator("h2.section-title").allTextContents();
-    expect(headings.map((h) => h.trim())).toEqual(["Profile", "Appearance", "Network", "Chat", "Advanced"]);
+    expect(headings.map((h) => h.trim())).toEqual([
+      "Profile",
+      "Appearance",
+      "Network",
+      "Chat",
+      "Agent",
+      "Advanced",
+    ]);
     expect(await page.locator('label[for="setting-network.nodeName"]').textContent()).toBe("Your name");
     expect(await page.getByTestId("setting-key-network.nodeName").textContent()).toBe("network.nodeName");
     const trust = page.getByTestId("setting-network.trustMode");

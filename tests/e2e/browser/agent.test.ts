@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { quoteArg, writeProgram } from "../../helpers/agent-programs.ts";
+import { binaryPool, callNode, pairBinaries, type RunningBinary } from "../../helpers/binary.ts";
+import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts";
+
+/**
+ * The Agent pane in a real browser on two compiled nodes: one person asks the other's agent, the
+ * other sees who asks and the whole question in their Agent pane and approves it, and the first
+ * sees the answer arrive in parts from the other's program.
+ */
+let browser: Browser;
+const { start, stopAll } = binaryPool();
+let lisbon: RunningBinary;
+let porto: RunningBinary;
+let ids: { aId: string; bId: string };
+
+async function openAgent(node: RunningBinary): Promise<{ page: Page; errors: string[] }> {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 1100 } })).newPage();
+  const errors = watchErrors(page);
+  await page.goto(node.url);
+  await page.waitForSelector('[data-testid="connection-indicator"][data-state="connected"]', {
+    timeout: 5000,
+  });
+  await page.keyboard.press("Control+k");
+  await page.getByTestId("palette-input").fill("agent");
+  await page.keyboard.press("Enter");
+  await page.getByTestId("pane-agent").waitFor({ state: "visible" });
+  return { page, errors };
+}
+
+beforeAll(async () => {
+  [lisbon, porto] = await Promise.all([start("lisbon"), start("porto")]);
+  ids = await pairBinaries(lisbon, porto);
+  // Porto's agent: a program that answers in three parts, a moment apart.
+  const program = writeProgram(
+    'cat > /dev/null; printf "Tides "; sleep 0.3; printf "turn at "; sleep 0.3; printf "noon."',
+  );
+  await callNode(porto, "PUT", "/api/settings", {
+    "agent.allowRemote": true,
+    "agent.backend": "command",
+    "agent.command": quoteArg(program),
+  });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stopAll();
+});
+
+describe("the Agent pane in a real browser", () => {
+  test("lisbon asks porto's agent, porto's person approves, and lisbon sees the answer stream in", async () => {
+    const a = await openAgent(lisbon);
+    const b = await openAgent(porto);
+    await a.page.getByTestId("agent-peer").waitFor({ state: "visible", timeout: 10_000 });
+    expect(await a.page.getByTestId("agent-peer").inputValue()).toBe(ids.bId);
+    await a.page.getByTestId("agent-prompt").fill("When do the tides turn?");
+    await a.page.getByTestId("agent-send").click();
+
+    const mine = a.page.locator('[data-testid^="agent-out-"][data-state]').first();
+    await mine.waitFor({ state: "visible" });
+    const requestId = (await mine.getAttribute("data-testid"))!.replace("agent-out-", "");
+    await a.page.waitForSelector(`[data-testid="agent-out-${requestId}"][data-state="waiting_approval"]`);
+    expect(await a.page.getByTestId(`agent-out-state-${requestId}`).textContent()).toBe(
+      "waiting for approval",
+    );
+
+    const question = b.page.getByTestId(`agent-in-question-${requestId}`);
+    await question.waitFor({ state: "visible", timeout: 10_000 });
+    expect(await question.textContent()).toBe("When do the tides turn?");
+    expect(await b.page.getByTestId(`agent-in-${requestId}`).textContent()).toContain("lisbon asks");
+    await b.page.screenshot({ path: join(ARTIFACTS, "agent-approve.png") });
+    await b.page.getByTestId(`agent-approve-${requestId}`).click();
+
+    // Parts arrive before the whole: the pane shows an answer still growing, then the end.
+    const answer = a.page.getByTestId(`agent-answer-${requestId}`);
+    await a.page.waitForFunction(
+      (id) => {
+        const text = document.querySelector(`[data-testid="agent-answer-${id}"]`)?.textContent ?? "";
+        return text.length > 0 && text !== "Tides turn at noon.";
+      },
+      requestId,
+      { timeout: 10_000 },
+    );
+    await a.page.waitForSelector(`[data-testid="agent-out-${requestId}"][data-state="done"]`, {
+      timeout: 10_000,
+    });
+    expect(await answer.textContent()).toBe("Tides turn at noon.");
+    await b.page.waitForSelector(`[data-testid="agent-in-${requestId}"][data-state="done"]`);
+    await a.page.screenshot({ path: join(ARTIFACTS, "agent-answer.png") });
+    expect(a.errors).toEqual([]);
+    expect(b.errors).toEqual([]);
+  });
+});
