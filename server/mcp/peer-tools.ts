@@ -8,6 +8,9 @@ import { jsonResult, noSuchPeer, toolError } from "./tool-results.ts";
 /** Longest question `ask_peer` passes on; a peer's agent reads text, not documents. */
 export const MAX_PROMPT_CHARS = 32_000;
 
+/** How long the result of `ask_peer` waits after its last progress notification. */
+const PROGRESS_SETTLE_MS = 15;
+
 /** What the peer tools read of the node: its peer rows and the injected way to ask an agent. */
 export interface PeerToolDeps {
   self(): { node_id: string; name: string };
@@ -97,6 +100,10 @@ export function registerPeerTools(server: McpServer, d: PeerToolDeps): void {
       };
       const result = await d.askPeer(peer_id, prompt, onProgress, extra.signal);
       await sent;
+      // A client may handle a notification a tick after a response that came in the same read
+      // (the SDK's own Client does, and then drops the progress as late); a pause lets the last
+      // one travel on its own.
+      if (progress > 0) await new Promise((r) => setTimeout(r, PROGRESS_SETTLE_MS));
       if (!result.ok) return toolError(result.error ?? `${row.node_name} gave no answer`);
       return jsonResult({ peer_id, name: row.node_name, answer: result.answer ?? "" });
     },
