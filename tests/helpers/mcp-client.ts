@@ -54,7 +54,8 @@ export function clientPool() {
 export function resultText(result: unknown): string {
   const content = (result as CallToolResult).content;
   const first = content[0];
-  if (content.length !== 1 || first?.type !== "text") throw new Error(`expected one text part: ${JSON.stringify(result)}`);
+  if (content.length !== 1 || first?.type !== "text")
+    throw new Error(`expected one text part: ${JSON.stringify(result)}`);
   return first.text;
 }
 

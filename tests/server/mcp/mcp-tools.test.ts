@@ -59,7 +59,11 @@ describe("the MCP tools", () => {
     expect(byName.get("read_chat")?.inputSchema.required).toEqual(["peer_id"]);
     for (const name of ["send_chat", "ask_peer"]) {
       const tool = byName.get(name)!;
-      expect(tool.annotations).toMatchObject({ openWorldHint: true, destructiveHint: false, readOnlyHint: false });
+      expect(tool.annotations).toMatchObject({
+        openWorldHint: true,
+        destructiveHint: false,
+        readOnlyHint: false,
+      });
       expect(tool.annotations?.title ?? tool.title).toContain("sends");
     }
     for (const name of ["list_peers", "read_chat", "list_shared_panes", "read_shared_pane"]) {
@@ -176,7 +180,8 @@ describe("the MCP tools", () => {
       }),
     ]);
     expect(
-      resultJson<{ text: string }>(await call(lisbonClient, "read_shared_pane", { room: "scratch:harbour" })).text,
+      resultJson<{ text: string }>(await call(lisbonClient, "read_shared_pane", { room: "scratch:harbour" }))
+        .text,
     ).toBe("ships in at noon");
 
     // On the guest: an invitation until a tab opens it, then the owner's text.
@@ -199,9 +204,9 @@ describe("the MCP tools", () => {
     expect(unopened.note).toContain("not opened");
     const guestTab = await collabTab(porto.port, address);
     await eventually(() => guestTab.text() === "ships in at noon", "the guest tab to sync");
-    expect(resultJson<{ text: string }>(await call(portoClient, "read_shared_pane", { room: address }))).toMatchObject(
-      { text: "ships in at noon", access: "guest" },
-    );
+    expect(
+      resultJson<{ text: string }>(await call(portoClient, "read_shared_pane", { room: address })),
+    ).toMatchObject({ text: "ships in at noon", access: "guest" });
     tab.close();
     guestTab.close();
   });
@@ -234,7 +239,9 @@ describe("the MCP tools", () => {
     expect(await error("send_chat", { peer_id: porto.identity.nodeId, text: "" })).toContain(
       "text must not be empty",
     );
-    expect(await error("send_chat", { peer_id: "abcdefghijklmnop", text: "x" })).toContain("no connected peer");
+    expect(await error("send_chat", { peer_id: "abcdefghijklmnop", text: "x" })).toContain(
+      "no connected peer",
+    );
     expect(await error("read_chat", { peer_id: porto.identity.nodeId, limit: 0 })).toContain(
       "limit must be at least 1",
     );
@@ -243,7 +250,9 @@ describe("the MCP tools", () => {
     );
     expect(await error("read_shared_pane", { room: "not a room" })).toContain("room");
     expect(await error("read_shared_pane", { room: "scratch:nowhere" })).toContain("no shared pane");
-    expect(await error("ask_peer", { peer_id: "abcdefghijklmnop", prompt: "hi" })).toContain("no connected peer");
+    expect(await error("ask_peer", { peer_id: "abcdefghijklmnop", prompt: "hi" })).toContain(
+      "no connected peer",
+    );
     expect(await error("ask_peer", { peer_id: porto.identity.nodeId, prompt: "   " })).toContain(
       "prompt must not be empty",
     );
@@ -273,7 +282,11 @@ describe("ask_peer", () => {
     expect(asked).toEqual([[porto.identity.nodeId, "When is low tide?"]]);
     expect(progress.map((p) => p.message)).toEqual(["asking porto", "Low tide ", "at six."]);
     expect(progress.map((p) => p.progress)).toEqual([1, 2, 3]);
-    expect(resultJson(result)).toEqual({ peer_id: porto.identity.nodeId, name: "porto", answer: "Low tide at six." });
+    expect(resultJson(result)).toEqual({
+      peer_id: porto.identity.nodeId,
+      name: "porto",
+      answer: "Low tide at six.",
+    });
   });
 
   test("a refusal from the injected function is a tool error with its sentence", async () => {
