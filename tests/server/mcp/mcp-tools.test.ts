@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Progress } from "@modelcontextprotocol/sdk/types.js";
+import * as Y from "yjs";
 import type { ChatPage } from "../../../protocol/chat.ts";
 import type { AskPeer } from "../../../server/mcp/ask-peer.ts";
 import type { RunningNode } from "../../../server/node.ts";
@@ -209,6 +210,25 @@ describe("the MCP tools", () => {
     ).toMatchObject({ text: "ships in at noon", access: "guest" });
     tab.close();
     guestTab.close();
+  });
+
+  test("a shared room whose document holds no text is read as a tool error that says so", async () => {
+    const [lisbon, porto] = await paired();
+    const tab = await collabTab(lisbon.port, "scratch:ledger");
+    tab.share(porto.identity.nodeId);
+    await eventually(() => (lisbon.collab.room("scratch:ledger")?.sharedWith.size ?? 0) > 0, "the share");
+    // What a pane that keeps a list instead of text would have written, as if from the peer.
+    const room = lisbon.collab.room("scratch:ledger")!;
+    Y.transact(room.doc, () => room.doc.getArray("entries").push(["a"]), {
+      kind: "peer",
+      nodeId: porto.identity.nodeId,
+    });
+    const result = await call(await clients.node(lisbon), "read_shared_pane", { room: "scratch:ledger" });
+    expect(result.isError).toBe(true);
+    expect(resultText(result)).toBe(
+      "scratch:ledger is a Scratch pane, which keeps no text (its document holds entries)",
+    );
+    tab.close();
   });
 
   test("a room shared with nobody is neither listed nor read", async () => {
