@@ -85,5 +85,5 @@ describe("weft mcp", () => {
     } finally {
       await client.close();
     }
-  });
+  }, 30_000); // spawning bun on the source takes seconds on a busy machine
 });
