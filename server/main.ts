@@ -4,6 +4,7 @@ import { helpText } from "./cli/help.ts";
 import { defaultDataDir } from "./data-dir.ts";
 import { StartupError } from "./errors.ts";
 import { createLogger } from "./log.ts";
+import { runMcpBridge } from "./mcp/mcp-bridge.ts";
 import { startNode } from "./node.ts";
 import { openBrowser } from "./open-browser.ts";
 import { WEFT_VERSION } from "./version.ts";
@@ -29,6 +30,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
     case "lobby":
       try {
         return await runLobby(command.options, env);
+      } catch (err) {
+        return fail(err);
+      }
+    case "mcp":
+      // stdout is the MCP stream from here on: nothing else may be written to it.
+      try {
+        return await runMcpBridge(command.options.dataDir ?? defaultDataDir(env));
       } catch (err) {
         return fail(err);
       }

@@ -18,11 +18,15 @@ import { listen } from "./http/listener.ts";
 import { loadOrCreateIdentity, type NodeIdentity } from "./identity/identity.ts";
 import { createLobbyParts } from "./lobby/lobby-parts.ts";
 import type { Logger } from "./log.ts";
+import { type AskPeer, cannotAskYet } from "./mcp/ask-peer.ts";
+import { createMcpEndpoint } from "./mcp/mcp-endpoint.ts";
+import { loopbackUrl, writeNodeRecord } from "./mcp/node-record.ts";
 import { peerAddresses } from "./network-addresses.ts";
 import { NoticeService } from "./notices/notice-service.ts";
 import { NoticeStore } from "./notices/notice-store.ts";
 import { PaneCatalog } from "./panes/pane-catalog.ts";
 import { loadPlugins } from "./panes/plugin-loader.ts";
+import { isCompiled } from "./resources.ts";
 import { appearanceSettings } from "./settings/appearance-settings.ts";
 import { httpSettings } from "./settings/http-settings.ts";
 import { advertisedAddress, maxFrameBytes, maxJsonDepth, nodeName } from "./settings/network-settings.ts";
@@ -40,6 +44,8 @@ export type NodeConfig = Omit<NodeOptions, "dataDir" | "open"> & {
   upgradeIntervalMs?: number;
   /** The features to compose; every node feature by default (server/features/node-features.ts). */
   features?: readonly FeatureDefinition[];
+  /** How the MCP endpoint's `ask_peer` asks a peer's agent; tests pass their own. */
+  askPeer?: AskPeer;
 };
 
 /** A started node; `stop()` undoes `startNode` in reverse and may be called more than once. */
@@ -138,7 +144,29 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     };
     const composed = composeFeatures(features, ctx);
 
-    const app = createHttpApp(ctx, { uiDir: config.uiDir, routes: composed.routes });
+    const mcp = createMcpEndpoint({
+      dataDir: dir.paths.root,
+      nodeId: identity.nodeId,
+      nodeName: effectiveName,
+      baseUrl: () => loopbackUrl(config.host, boundPort),
+      port: () => boundPort,
+      hub: fabric.hub,
+      chat: composed.apis.get(chatFeature),
+      collab: composed.apis.get(collabFeature),
+      panes,
+      log,
+      isCompiled,
+      // Nothing on this node asks a peer's agent yet: the agent feature replaces this with its
+      // gated path when it is composed.
+      askPeer: config.askPeer ?? cannotAskYet,
+    });
+    undo.push(() => void mcp.close());
+
+    const app = createHttpApp(ctx, {
+      uiDir: config.uiDir,
+      routes: [...composed.routes, { mount: "mcp", app: mcp.info }],
+      mcp: mcp.app,
+    });
     const server = listen({
       host: config.host,
       port: config.port,
@@ -167,6 +195,14 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     });
     await composed.start();
     fabric.start();
+    // Last: the record says a started node listens here (for `weft mcp`); gone again on stop.
+    undo.push(
+      writeNodeRecord(dir.paths.root, {
+        pid: process.pid,
+        port: boundPort,
+        url: loopbackUrl(config.host, boundPort),
+      }),
+    );
 
     let stopped = false;
     return {
@@ -185,6 +221,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       async stop() {
         if (stopped) return;
         stopped = true;
+        // MCP sessions first: no tool call runs on a feature that has stopped.
+        await mcp.close();
         fabric.stop();
         await composed.stop();
         runUndo(undo, log);

@@ -13,7 +13,8 @@ export type CliCommand =
   | { kind: "help" }
   | { kind: "version" }
   | { kind: "node"; options: NodeOptions }
-  | { kind: "lobby"; options: LobbyOptions };
+  | { kind: "lobby"; options: LobbyOptions }
+  | { kind: "mcp"; options: McpBridgeOptions };
 
 export interface NodeOptions {
   port: number;
@@ -36,6 +37,11 @@ export interface LobbyOptions {
   logLevel: LogLevel;
   /** `--limit NAME=VALUE` overrides (over `WEFT_LOBBY_LIMITS`), checked against lobby/limits.ts. */
   limits: Partial<LobbyLimits>;
+}
+
+/** `weft mcp`: the stdio bridge to the node running on a data dir. */
+export interface McpBridgeOptions {
+  dataDir: string | undefined;
 }
 
 /** Each flag, its `WEFT_*` twin and its help line; the single source for parsing and `--help`. */
@@ -101,6 +107,7 @@ export function parseCli(
   env: Record<string, string | undefined>,
   interactive: boolean,
 ): CliCommand {
+  if (argv[0] === "mcp") return parseMcpCommand(argv.slice(1), env);
   let values: Record<string, string | boolean | Array<string | boolean> | undefined>;
   try {
     ({ values } = parseArgs({
@@ -177,6 +184,29 @@ export function parseCli(
       open: given("no-open")?.value !== true && interactive,
     },
   };
+}
+
+/**
+ * `weft mcp [--data-dir DIR]`: the one subcommand. It takes the data dir alone, since the bridge
+ * starts nothing of its own and reaches the node that runs there.
+ */
+function parseMcpCommand(argv: string[], env: Record<string, string | undefined>): CliCommand {
+  let values: { "data-dir"?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { "data-dir": { type: "string" }, help: { type: "boolean" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new StartupError(`weft mcp: ${cleanParseError(err)} (it takes --data-dir DIR only)`);
+  }
+  if (values.help) return { kind: "help" };
+  const fromEnv = env.WEFT_DATA_DIR;
+  const dataDir = values["data-dir"] ?? (fromEnv !== undefined && fromEnv !== "" ? fromEnv : undefined);
+  if (dataDir !== undefined && dataDir.trim() === "") throw new StartupError("--data-dir must not be empty");
+  return { kind: "mcp", options: { dataDir } };
 }
 
 function cleanParseError(err: unknown): string {

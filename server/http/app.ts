@@ -22,6 +22,8 @@ export function createHttpApp(
     uiDir?: string;
     /** Each feature's routes, mounted at `/api/<mount>`. */
     routes?: ReadonlyArray<{ mount: string; app: Hono<HttpEnv> }>;
+    /** The MCP endpoint (server/mcp/), mounted at `/mcp` behind the same guard. */
+    mcp?: Hono<HttpEnv>;
   } = {},
 ) {
   const app = new Hono<HttpEnv>();
@@ -65,6 +67,7 @@ export function createHttpApp(
   );
   // Upgrades never reach the app (the listener takes them); anything else here is a plain request.
   app.all("/peer-ws", (c) => c.json({ error: "expected a WebSocket upgrade" } satisfies ApiError, 426));
+  if (options.mcp) app.route("/mcp", options.mcp);
   app.route("/plugins", pluginRoutes(ctx));
   app.route("/", uiRoutes(options.uiDir));
 
