@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { builtinManifests } from "../plugins/builtin-manifests.ts";
+import { agentFeature } from "./agents/agent-feature.ts";
 import { chatFeature } from "./chat/chat-feature.ts";
 import type { ChatService } from "./chat/chat-service.ts";
 import type { NodeOptions } from "./cli/args.ts";
@@ -18,7 +19,7 @@ import { listen } from "./http/listener.ts";
 import { loadOrCreateIdentity, type NodeIdentity } from "./identity/identity.ts";
 import { createLobbyParts } from "./lobby/lobby-parts.ts";
 import type { Logger } from "./log.ts";
-import { type AskPeer, cannotAskYet } from "./mcp/ask-peer.ts";
+import { type AskPeer, askPeerThrough, cannotAskYet } from "./mcp/ask-peer.ts";
 import { createMcpEndpoint } from "./mcp/mcp-endpoint.ts";
 import { loopbackUrl, writeNodeRecord } from "./mcp/node-record.ts";
 import { peerAddresses } from "./network-addresses.ts";
@@ -156,9 +157,9 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       panes,
       log,
       isCompiled,
-      // Nothing on this node asks a peer's agent yet: the agent feature replaces this with its
-      // gated path when it is composed.
-      askPeer: config.askPeer ?? cannotAskYet,
+      askPeer:
+        config.askPeer ??
+        (features.includes(agentFeature) ? askPeerThrough(composed.apis.get(agentFeature)) : cannotAskYet),
     });
     undo.push(() => void mcp.close());
 

@@ -1,3 +1,5 @@
+import type { AgentService } from "../agents/agent-service.ts";
+
 /**
  * How `ask_peer` reaches another node's agent. The node passes one in: the agent feature's gated
  * path (the same one a peer's question takes), so the MCP endpoint holds no policy of its own.
@@ -23,7 +25,24 @@ export type AskPeer = (
   signal?: AbortSignal,
 ) => Promise<AskPeerResult>;
 
+/** What a node composed without the agent feature answers (some tests compose fewer features). */
+export const cannotAskYet: AskPeer = async () => ({ ok: false, error: "this node cannot ask agents" });
+
 /**
- * What a node answers until the agent feature is composed: it replaces this with its gated path.
+ * `ask_peer` through the agent feature: the same gated path as the Agent pane and
+ * `POST /api/network/ask-peer`. Progress is each part of the answer as it arrives; the client's
+ * cancel calls the question off at the peer, which stops its backend.
  */
-export const cannotAskYet: AskPeer = async () => ({ ok: false, error: "this node cannot ask agents yet" });
+export function askPeerThrough(agents: AgentService): AskPeer {
+  return async (peerId, prompt, onProgress, signal) => {
+    const started = agents.asker.ask(peerId, prompt, onProgress);
+    if (!("done" in started)) return started;
+    const cancel = () => agents.asker.cancel(started.requestId);
+    signal?.addEventListener("abort", cancel, { once: true });
+    try {
+      return await started.done;
+    } finally {
+      signal?.removeEventListener("abort", cancel);
+    }
+  };
+}

@@ -5,6 +5,7 @@ import * as Y from "yjs";
 import type { ChatPage } from "../../../protocol/chat.ts";
 import type { AskPeer } from "../../../server/mcp/ask-peer.ts";
 import type { RunningNode } from "../../../server/node.ts";
+import { quoteArg, writeProgram } from "../../helpers/agent-programs.ts";
 import { collabTab } from "../../helpers/collab-tab.ts";
 import { clientPool, resultJson, resultText } from "../../helpers/mcp-client.ts";
 import { api, eventually, mintInvite, nodePool, pair, peerRow } from "../../helpers/peer-nodes.ts";
@@ -319,13 +320,27 @@ describe("ask_peer", () => {
     expect(resultText(result)).toBe("porto declined to answer");
   });
 
-  test("a node composed without the agent feature says it cannot ask agents yet", async () => {
+  test("ask_peer takes the agent feature's gated path: a peer whose agent is off is refused as disabled, one that answers streams progress", async () => {
     const [lisbon, porto] = await paired();
-    const result = await call(await clients.node(lisbon), "ask_peer", {
-      peer_id: porto.identity.nodeId,
-      prompt: "anything",
+    const client = await clients.node(lisbon);
+    const refused = await call(client, "ask_peer", { peer_id: porto.identity.nodeId, prompt: "anything" });
+    expect(refused.isError).toBe(true);
+    expect(resultText(refused)).toBe("disabled");
+    const program = writeProgram('cat > /dev/null; printf "high "; sleep 0.05; printf "tide"');
+    porto.settings.update({
+      "agent.allowRemote": true,
+      "agent.defaultApproval": "always",
+      "agent.backend": "command",
+      "agent.command": quoteArg(program),
     });
-    expect(result.isError).toBe(true);
-    expect(resultText(result)).toBe("this node cannot ask agents yet");
+    const progress: string[] = [];
+    const answered = await client.callTool(
+      { name: "ask_peer", arguments: { peer_id: porto.identity.nodeId, prompt: "when?" } },
+      undefined,
+      { onprogress: (p) => void progress.push(String(p.message ?? "")) },
+    );
+    expect(answered.isError).toBeFalsy();
+    expect(resultText(answered as never)).toContain("high tide");
+    expect(progress.join("")).toContain("high ");
   });
 });
