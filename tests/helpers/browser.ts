@@ -44,3 +44,26 @@ export async function waitFor(check: () => Promise<boolean>, what: string, ms = 
     await Bun.sleep(50);
   }
 }
+
+/**
+ * A fresh page on the node at `url`, connected, with the pane `paneId` opened from the palette
+ * (Ctrl+K, its name typed, Enter) as a person opens it; console errors are collected.
+ */
+export async function openPaneFromPalette(
+  browser: Browser,
+  url: string,
+  paneId: string,
+  viewport = { width: 1280, height: 1100 },
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await (await browser.newContext({ viewport })).newPage();
+  const errors = watchErrors(page);
+  await page.goto(url);
+  await page.waitForSelector('[data-testid="connection-indicator"][data-state="connected"]', {
+    timeout: 5000,
+  });
+  await page.keyboard.press("Control+k");
+  await page.getByTestId("palette-input").fill(paneId);
+  await page.keyboard.press("Enter");
+  await page.getByTestId(`pane-${paneId}`).waitFor({ state: "visible" });
+  return { page, errors };
+}

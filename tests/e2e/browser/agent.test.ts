@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { quoteArg, writeProgram } from "../../helpers/agent-programs.ts";
 import { binaryPool, callNode, pairBinaries, type RunningBinary } from "../../helpers/binary.ts";
-import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts";
+import { ARTIFACTS, launchChromium, openPaneFromPalette } from "../../helpers/browser.ts";
 
 /**
  * The Agent pane in a real browser on two compiled nodes: one person asks the other's agent, the
@@ -16,19 +16,7 @@ let lisbon: RunningBinary;
 let porto: RunningBinary;
 let ids: { aId: string; bId: string };
 
-async function openAgent(node: RunningBinary): Promise<{ page: Page; errors: string[] }> {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 1100 } })).newPage();
-  const errors = watchErrors(page);
-  await page.goto(node.url);
-  await page.waitForSelector('[data-testid="connection-indicator"][data-state="connected"]', {
-    timeout: 5000,
-  });
-  await page.keyboard.press("Control+k");
-  await page.getByTestId("palette-input").fill("agent");
-  await page.keyboard.press("Enter");
-  await page.getByTestId("pane-agent").waitFor({ state: "visible" });
-  return { page, errors };
-}
+const openAgent = (node: RunningBinary) => openPaneFromPalette(browser, node.url, "agent");
 
 beforeAll(async () => {
   [lisbon, porto] = await Promise.all([start("lisbon"), start("porto")]);

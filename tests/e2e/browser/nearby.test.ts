@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { callNode, lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
-import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts";
+import { ARTIFACTS, launchChromium, openPaneFromPalette } from "../../helpers/browser.ts";
 
 /**
  * The Peers pane's Nearby section in a real browser, over real mDNS between compiled nodes on this
@@ -30,20 +30,8 @@ async function start(name: string): Promise<RunningBinary & { id: string }> {
 const settings = (node: RunningBinary, values: Record<string, unknown>) =>
   callNode(node, "PUT", "/api/settings", values);
 
-/** A page on `node` with the Peers pane open, picked from the palette as a person would. */
-async function openPeers(node: RunningBinary): Promise<{ page: Page; errors: string[] }> {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 1200 } })).newPage();
-  const errors = watchErrors(page);
-  await page.goto(node.url);
-  await page.waitForSelector('[data-testid="connection-indicator"][data-state="connected"]', {
-    timeout: 5000,
-  });
-  await page.keyboard.press("Control+k");
-  await page.getByTestId("palette-input").fill("peers");
-  await page.keyboard.press("Enter");
-  await page.getByTestId("pane-peers").waitFor({ state: "visible" });
-  return { page, errors };
-}
+const openPeers = (node: RunningBinary) =>
+  openPaneFromPalette(browser, node.url, "peers", { width: 1280, height: 1200 });
 
 beforeAll(async () => {
   browser = await launchChromium();
