@@ -144,6 +144,18 @@ export const agentClientEvent = z.discriminatedUnion("event", [
     data: z.object({ peer_id: shortId, request_id: shortId, approve: z.boolean() }),
   }),
   z.object({ event: z.literal("set_policy"), data: z.object({ peer_id: shortId, policy: approvalPolicy }) }),
+  /** With the `inbox` backend: this person's own answer to a peer's question, or a no. */
+  z.object({
+    event: z.literal("inbox_reply"),
+    data: z.object({
+      request_id: shortId,
+      text: z
+        .string()
+        .min(1)
+        .max(1024 * 1024),
+    }),
+  }),
+  z.object({ event: z.literal("inbox_decline"), data: z.object({ request_id: shortId }) }),
 ]);
 export type AgentClientEvent = z.infer<typeof agentClientEvent>;
 

@@ -24,6 +24,8 @@ export const peerRow = z.object({
   /** Why the link runs over its transport (`relayed: no direct path answered`), null when offline. */
   path_reason: z.string().nullable(),
   path_policy: pathPolicy,
+  /** How this node answers the peer's agent questions; null: `agent.defaultApproval`. */
+  agent_policy: z.enum(["ask", "always", "never"]).nullable(),
   /** What the peer's node offers (its hello's capabilities, e.g. `agent`); empty while offline. */
   capabilities: z.array(z.string()),
 });

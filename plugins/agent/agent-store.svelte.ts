@@ -61,6 +61,15 @@ export class AgentPaneStore {
     return this.#host.send("agent", "decide", { peer_id: ask.peer_id, request_id: ask.request_id, approve });
   }
 
+  /** This person's own answer to a peer's question (the `inbox` backend). */
+  reply(ask: AgentAsk, text: string): boolean {
+    return this.#host.send("agent", "inbox_reply", { request_id: ask.request_id, text });
+  }
+
+  declineByHand(ask: AgentAsk): boolean {
+    return this.#host.send("agent", "inbox_decline", { request_id: ask.request_id });
+  }
+
   setPolicy(peerId: string, policy: ApprovalPolicy): boolean {
     return this.#host.send("agent", "set_policy", { peer_id: peerId, policy });
   }

@@ -51,6 +51,17 @@ export const PATH_POLICY_CHOICES: ReadonlyArray<{ value: PeerRow["path_policy"];
   { value: "direct-only", label: "Direct links only" },
 ];
 
+/** What a peer's questions to this node's agent get; "" stands for the node's default. */
+export const AGENT_POLICY_CHOICES: ReadonlyArray<{
+  value: "" | NonNullable<PeerRow["agent_policy"]>;
+  label: string;
+}> = [
+  { value: "", label: "Their agent questions: as my default" },
+  { value: "ask", label: "Their agent questions: ask me each time" },
+  { value: "always", label: "Their agent questions: answer at once" },
+  { value: "never", label: "Their agent questions: never answer" },
+];
+
 /**
  * What the row says about the path beside the transport: why it is relayed, if it is, and which
  * way a WebRTC link found (the candidate pair, and whether a TURN server carries it).

@@ -59,6 +59,16 @@ export function agentChannel(deps: {
           }
           tabs.broadcast("list", listing());
           return;
+        case "inbox_reply":
+          if (!agents.inbox.reply(msg.data.request_id, msg.data.text)) {
+            tabs.send(socket, "error", { message: "that question is no longer waiting for an answer" });
+          }
+          return;
+        case "inbox_decline":
+          if (!agents.inbox.decline(msg.data.request_id)) {
+            tabs.send(socket, "error", { message: "that question is no longer waiting for an answer" });
+          }
+          return;
         default: {
           const never: never = msg;
           throw new Error(`unhandled agent event ${(never as { event: string }).event}`);

@@ -40,6 +40,7 @@ export const agentFeature = defineFeature({
       inbox: inboxForSettings(ctx.settings),
       notices: features.get(noticesFeature),
       audit: ctx.fabric.audit,
+      peers: ctx.fabric.peers,
       log: ctx.log,
       changed: (ask) => channel.tabs.broadcast("ask", ask),
       delta: (request_id, delta) => channel.tabs.broadcast("delta", { request_id, delta }),

@@ -1,6 +1,7 @@
 import type { AgentAsk, ApprovalPolicy, AskPeerResponse } from "../../protocol/agent.ts";
 import type { AuditLog } from "../fabric/audit-log.ts";
 import type { PeerHub } from "../fabric/peer-hub.ts";
+import type { PeerStore } from "../fabric/peer-store.ts";
 import type { Logger } from "../log.ts";
 import type { NoticeService } from "../notices/notice-service.ts";
 import type { SettingsStore } from "../settings/settings-store.ts";
@@ -19,6 +20,8 @@ export interface AgentServiceDeps {
   inbox: InboxBackend;
   notices: NoticeService;
   audit: AuditLog;
+  /** Writes a peer's policy where its row is kept, so the Peers pane shows it. */
+  peers: PeerStore;
   log: Logger;
   /** An ask changed, either way: tabs show it. */
   changed(ask: AgentAsk): void;
@@ -34,10 +37,13 @@ export interface AgentServiceDeps {
 export class AgentService {
   readonly asker: AgentAsker;
   readonly answerer: AgentAnswerer;
+  /** The node's inbox: where a person answers by hand when `agent.backend` is `inbox`. */
+  readonly inbox: InboxBackend;
   readonly #d: AgentServiceDeps;
 
   constructor(d: AgentServiceDeps) {
     this.#d = d;
+    this.inbox = d.inbox;
     this.asker = new AgentAsker({
       selfId: d.selfId,
       hub: d.hub,
@@ -88,9 +94,10 @@ export class AgentService {
   /** Sets a known peer's policy, audited; false for a peer this node does not know. */
   setPolicy(peerId: string, policy: ApprovalPolicy): boolean {
     const before = this.#d.store.policyOf(peerId);
-    if (!this.#d.store.setPolicy(peerId, policy)) return false;
+    if (!this.#d.peers.setAgentPolicy(peerId, policy)) return false;
     if (before !== policy)
       this.#d.audit.record("agent_policy", peerId, { from: before ?? "default", to: policy });
+    this.#d.hub.emitRow(peerId);
     return true;
   }
 

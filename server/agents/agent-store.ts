@@ -113,21 +113,11 @@ export class AgentStore {
     return n;
   }
 
+  /** The peer's own policy (`peers.agent_policy`, written through the fabric's peer store), or null. */
   policyOf(peerId: string): ApprovalPolicy | null {
     return (
       this.#db.select({ p: peers.agentPolicy }).from(peers).where(eq(peers.nodeId, peerId)).get()?.p ?? null
     );
-  }
-
-  /** Sets a known peer's policy; false when the peer is unknown. */
-  setPolicy(peerId: string, policy: ApprovalPolicy): boolean {
-    const done = this.#db
-      .update(peers)
-      .set({ agentPolicy: policy })
-      .where(eq(peers.nodeId, peerId))
-      .returning({ id: peers.nodeId })
-      .all();
-    return done.length > 0;
   }
 
   #key(direction: Direction, peerId: string, requestId: string) {

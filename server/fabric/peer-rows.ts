@@ -26,6 +26,7 @@ export function toPeerRow(
     rtt_ms: session?.rttMs ?? null,
     path_reason: session ? (session.pathReason ?? null) : null,
     path_policy: rec.pathPolicy,
+    agent_policy: rec.agentPolicy ?? null,
     capabilities: session ? [...session.capabilities] : [],
   };
 }

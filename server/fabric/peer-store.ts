@@ -145,6 +145,14 @@ export class PeerStore {
     );
   }
 
+  /** How this node answers the peer's agent questions; false for a peer this node does not know. */
+  setAgentPolicy(nodeId: string, agentPolicy: "ask" | "always" | "never"): boolean {
+    this.#rows.delete(nodeId);
+    return (
+      this.#db.update(peers).set({ agentPolicy }).where(eq(peers.nodeId, nodeId)).returning().all().length > 0
+    );
+  }
+
   forget(nodeId: string): boolean {
     this.#rows.delete(nodeId);
     this.paths.forgotten(nodeId);

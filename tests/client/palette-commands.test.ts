@@ -30,6 +30,7 @@ function peer(node_id: string, node_name: string, extra: Partial<PeerRow> = {}):
     rtt_ms: null,
     path_reason: null,
     path_policy: "any",
+    agent_policy: null,
     capabilities: [],
     ...extra,
   };

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { ChatPage } from "../../../protocol/chat.ts";
+import { quoteArg, writeProgram } from "../../helpers/agent-programs.ts";
 import {
   callNode,
   lonelyBinary,
@@ -90,6 +91,49 @@ describe("the compiled binary's MCP endpoint", () => {
       body: "{}",
     });
     expect(wrong.status).toBe(401);
+  });
+
+  test("an MCP client of one compiled node asks the other's command agent over stdio, with progress, and gets the answer", async () => {
+    const lisbon = await startNode("lisbon");
+    const porto = await startNode("porto");
+    const { bId } = await pairBinaries(lisbon.node, porto.node);
+    const program = writeProgram('cat > /dev/null; printf "the ferry "; sleep 0.2; printf "leaves at six"');
+    await callNode(porto.node, "PUT", "/api/settings", {
+      "agent.allowRemote": true,
+      "agent.defaultApproval": "always",
+      "agent.backend": "command",
+      "agent.command": quoteArg(program),
+    });
+    const client = new Client({ name: "my-agent", version: "1.0.0" });
+    await client.connect(
+      new StdioClientTransport({
+        command: lisbon.bin,
+        args: ["mcp", "--data-dir", lisbon.dataDir],
+        env: { PATH: process.env.PATH ?? "", HOME: tempDir() },
+        stderr: "pipe",
+      }),
+    );
+    clients.push(client);
+    const progress: string[] = [];
+    const result = await client.callTool(
+      { name: "ask_peer", arguments: { peer_id: bId, prompt: "when does the ferry leave?" } },
+      undefined,
+      { onprogress: (p) => void progress.push(String(p.message ?? "")) },
+    );
+    expect(result.isError).toBeFalsy();
+    expect(JSON.stringify(result.content)).toContain("the ferry leaves at six");
+    expect(progress.join("")).toContain("the ferry ");
+    // Porto's node lists the question, answered at once by its policy.
+    const { asks } = await callNode<{ asks: Array<{ prompt: string; state: string; decision: string }> }>(
+      porto.node,
+      "GET",
+      "/api/network/agent-requests",
+    );
+    expect(asks[0]).toMatchObject({
+      prompt: "when does the ferry leave?",
+      state: "done",
+      decision: "always",
+    });
   });
 
   test("`weft mcp` on a data dir no node runs on says so in one line and exits 2", () => {

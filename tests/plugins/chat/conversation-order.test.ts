@@ -16,6 +16,7 @@ const peer = (node_id: string, node_name: string): PeerRow => ({
   rtt_ms: null,
   path_reason: null,
   path_policy: "any",
+  agent_policy: null,
   capabilities: [],
 });
 

@@ -57,6 +57,7 @@ function row(nodeId: string, over: Partial<PeerRow> = {}): PeerRow {
     rtt_ms: 0.7,
     path_reason: null,
     path_policy: "any",
+    agent_policy: null,
     capabilities: [],
     ...over,
   };

@@ -29,6 +29,7 @@ function peer(over: Partial<PeerRow>): PeerRow {
     rtt_ms: null,
     path_reason: null,
     path_policy: "any",
+    agent_policy: null,
     capabilities: [],
     ...over,
   };

@@ -17,6 +17,7 @@ function peer(nodeId: string, status: PeerRow["status"] = "offline"): PeerRow {
     rtt_ms: null,
     path_reason: null,
     path_policy: "any",
+    agent_policy: null,
     capabilities: [],
   };
 }

@@ -6,6 +6,7 @@ import { agentFeature } from "../../../server/agents/agent-feature.ts";
 import type { RunningNode } from "../../../server/node.ts";
 import { noticesFeature } from "../../../server/notices/notices-feature.ts";
 import { processGone, quoteArg, recordingProgram, writeProgram } from "../../helpers/agent-programs.ts";
+import { startOpenAiStub } from "../../helpers/openai-stub-server.ts";
 import { api, eventually, mintInvite, nodePool, pair, peerRow } from "../../helpers/peer-nodes.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { openTab } from "../../helpers/ws-client.ts";
@@ -189,5 +190,86 @@ describe("asks that outlive a moment", () => {
     expect(readFileSync(runs, "utf8")).toBe("run\n");
     expect(asks(asked)).toHaveLength(1);
     expect(agentOf.list()).toHaveLength(before);
+  });
+});
+
+describe("answering by hand", () => {
+  test("with the inbox backend the person types the answer in the Agent pane, and the asker gets it", async () => {
+    const { asker, asked } = await pairOfNodes({
+      "agent.allowRemote": true,
+      "agent.backend": "inbox",
+      "agent.defaultApproval": "always",
+    });
+    const tab = await openTab(asked.port);
+    const asking = askPeer(asker, asked, "lunch at one?");
+    await eventually(() => asks(asked)[0]?.state === "thinking", "the question to wait for its person");
+    const q = asks(asked)[0]!;
+    tab.send({
+      channel: "agent",
+      event: "inbox_reply",
+      data: { request_id: q.request_id, text: "yes, see you" },
+    });
+    expect((await asking).body).toEqual({ ok: true, answer: "yes, see you" });
+    tab.send({ channel: "agent", event: "inbox_reply", data: { request_id: q.request_id, text: "again" } });
+    const error = await tab.next((f) => f.channel === "agent" && f.event === "error");
+    expect(error.data).toEqual({ message: "that question is no longer waiting for an answer" });
+    tab.close();
+  });
+});
+
+describe("policies and secrets", () => {
+  test("a peer's policy set over REST is stored, shown in its row, audited, and decides the next question", async () => {
+    const { asker, asked } = await pairOfNodes(answering());
+    const id = asker.identity.nodeId;
+    const res = await api(asked, "PUT", `/api/network/peers/${id}/agent-policy`, { policy: "always" });
+    expect(res.body).toEqual({ ok: true, policy: "always" });
+    expect(peerRow(asked, id)?.agent_policy).toBe("always");
+    const audit = await api<{ entries: Array<{ event: string; node_id: string | null }> }>(
+      asked,
+      "GET",
+      "/api/network/audit?kind=trust",
+    );
+    expect(audit.body.entries.some((e) => e.event === "agent_policy" && e.node_id === id)).toBe(true);
+    expect((await askPeer(asker, asked, "now?")).body.ok).toBe(true);
+    expect(
+      (await api(asked, "PUT", "/api/network/peers/aaaaaaaaaaaaaaaa/agent-policy", { policy: "never" }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await api(asked, "PUT", `/api/network/peers/${id}/agent-policy`, { policy: "sometimes" })).status,
+    ).toBe(400);
+  });
+
+  test("the model server's API key reaches neither the asker, nor a frame to it, nor the settings read back", async () => {
+    const KEY = "sk-test-0xC0FFEE-never-leaves";
+    const stub = await startOpenAiStub();
+    stub.reply = { kind: "error", status: 401, echoKey: true };
+    const { asker, asked } = await pairOfNodes({
+      "agent.allowRemote": true,
+      "agent.defaultApproval": "always",
+      "agent.backend": "openai",
+      "agent.baseUrl": stub.baseUrl,
+      "agent.apiKey": KEY,
+    });
+    // Everything the asked node sends the asker, before it is sealed.
+    const session = asked.fabric.hub.session(asker.identity.nodeId)!;
+    const sent: string[] = [];
+    const send = session.send.bind(session);
+    session.send = ((type: never, data: never) => {
+      sent.push(JSON.stringify({ type, data }));
+      return send(type, data);
+    }) as typeof session.send;
+    const res = await askPeer(asker, asked, "hello?");
+    expect(res.body.ok).toBe(false);
+    expect(res.body.error).toContain("401");
+    expect(stub.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(sent.some((f) => f.includes("agent_result"))).toBe(true);
+    expect(sent.filter((f) => f.includes(KEY))).toEqual([]);
+    expect(JSON.stringify(res.body)).not.toContain(KEY);
+    expect(JSON.stringify(asks(asker))).not.toContain(KEY);
+    expect(JSON.stringify(asks(asked))).not.toContain(KEY);
+    const settings = await api<Record<string, unknown>>(asked, "GET", "/api/settings");
+    expect(settings.body["agent.apiKey"]).toBe("(set)");
+    await stub.stop();
   });
 });
