@@ -273,3 +273,49 @@ describe("policies and secrets", () => {
     await stub.stop();
   });
 });
+
+describe("asks across drops and restarts", () => {
+  test("a question in flight when the link drops is sent again on the new link, answered once, and the program runs once", async () => {
+    const runs = join(tempDir("weft-agent-runs-"), "runs");
+    const program = writeProgram(
+      `echo run >> ${quoteArg(runs)}; cat > /dev/null; printf "slow "; sleep 1; printf "answer"`,
+    );
+    const { asker, asked } = await pairOfNodes(
+      answering({ "agent.command": quoteArg(program), "agent.defaultApproval": "always" }),
+    );
+    const askedId = asked.identity.nodeId;
+    const asking = askPeer(asker, asked, "take a second");
+    await eventually(() => asks(asker)[0]?.state === "streaming", "the first part", 5000);
+    // The link goes away mid-answer, as on a path switch; the redialer brings a new one.
+    asker.fabric.hub.session(askedId)!.close(1001, "the path changes");
+    expect((await asking).body).toEqual({ ok: true, answer: "slow answer" });
+    expect(readFileSync(runs, "utf8")).toBe("run\n");
+    expect(asks(asker)).toHaveLength(1);
+  });
+
+  test("both sides keep their asks and answers across a restart", async () => {
+    const { asker, asked } = await pairOfNodes(answering({ "agent.defaultApproval": "always" }));
+    expect((await askPeer(asker, asked, "remember me?")).body.ok).toBe(true);
+    const dirs = [asker.dataDir, asked.dataDir] as const;
+    await pool.stop(asker);
+    await pool.stop(asked);
+    const [again, askedAgain] = [
+      await pool.start({ dataDir: dirs[0] }),
+      await pool.start({ dataDir: dirs[1] }),
+    ];
+    for (const [n, direction] of [
+      [again, "out"],
+      [askedAgain, "in"],
+    ] as const) {
+      const listed = await api<{ asks: AgentAsk[] }>(n, "GET", "/api/network/agent-requests");
+      expect(listed.body.asks).toEqual([
+        expect.objectContaining({
+          direction,
+          prompt: "remember me?",
+          state: "done",
+          answer: "you asked: remember me?.",
+        }),
+      ]);
+    }
+  });
+});
