@@ -26,6 +26,7 @@ export interface AskerDeps {
 
 /** One ask in flight here: the deltas seen (by seq) and who waits for its end. */
 interface InFlight {
+  peerId: string;
   deltas: string[];
   waiters: Array<(r: AskPeerResponse) => void>;
   onDelta: Array<(delta: string) => void>;
@@ -60,7 +61,7 @@ export class AgentAsker {
     if (!session || d.hub.row(peerId)?.trusted !== true) return { ok: false, error: NO_CONNECTED_PEER };
     const requestId = randomBytes(16).toString("hex");
     d.store.add("out", peerId, requestId, prompt, "sent");
-    const flight: InFlight = { deltas: [], waiters: [], onDelta: onDelta ? [onDelta] : [] };
+    const flight: InFlight = { peerId, deltas: [], waiters: [], onDelta: onDelta ? [onDelta] : [] };
     this.#inFlight.set(requestId, flight);
     const done = new Promise<AskPeerResponse>((resolve) => flight.waiters.push(resolve));
     this.#changed(peerId, requestId);
@@ -100,16 +101,19 @@ export class AgentAsker {
   }
 
   stream(peerId: string, s: z.output<typeof agentStreamData>): void {
-    const ask = this.#mine(peerId, s.request_id);
     const flight = this.#inFlight.get(s.request_id);
     // Parts come in order on a link; after a switch the node asked sends them all again.
-    if (!ask || !flight || s.seq !== flight.deltas.length) return;
+    if (!flight || flight.peerId !== peerId || s.seq !== flight.deltas.length) return;
     flight.deltas.push(s.delta);
-    this.#d.store.update("out", peerId, s.request_id, { state: "streaming", answer: flight.deltas.join("") });
+    // The store hears that it streams once, and the whole answer with the result: a part is not
+    // worth a write, and a crash resends the ask, answered from the peer's store. Tabs hear the
+    // state first, then each part alone, which they append.
+    if (flight.deltas.length === 1) {
+      this.#d.store.update("out", peerId, s.request_id, { state: "streaming" });
+      this.#changed(peerId, s.request_id);
+    }
     for (const l of flight.onDelta) l(s.delta);
-    // Tabs get the part alone; the whole ask again only when it starts streaming.
     this.#d.delta(s.request_id, s.delta);
-    if (ask.state !== "streaming") this.#changed(peerId, s.request_id);
   }
 
   result(peerId: string, r: z.output<typeof agentResultData>): void {
@@ -129,7 +133,7 @@ export class AgentAsker {
     if (!session) return;
     for (const ask of this.#d.store.unfinishedOut(peerId)) {
       if (!this.#inFlight.has(ask.request_id)) {
-        this.#inFlight.set(ask.request_id, { deltas: [], waiters: [], onDelta: [] });
+        this.#inFlight.set(ask.request_id, { peerId, deltas: [], waiters: [], onDelta: [] });
       }
       session.send("agent_request", {
         request_id: ask.request_id,
@@ -151,8 +155,10 @@ export class AgentAsker {
     change: Parameters<AgentStore["update"]>[3],
     r: AskPeerResponse,
   ): void {
-    this.#d.store.update("out", peerId, requestId, change);
     const flight = this.#inFlight.get(requestId);
+    // What arrived of an answer that did not finish is kept with it.
+    const partial = flight && flight.deltas.length > 0 ? { answer: flight.deltas.join("") } : {};
+    this.#d.store.update("out", peerId, requestId, { ...partial, ...change });
     this.#inFlight.delete(requestId);
     this.#changed(peerId, requestId);
     for (const w of flight?.waiters ?? []) w(r);

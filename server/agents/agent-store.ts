@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, notInArray } from "drizzle-orm";
 import type { AgentAsk, ApprovalPolicy, AskState } from "../../protocol/agent.ts";
 import type { WeftDb } from "../db/database.ts";
 import { agentRequests, peers } from "../db/schema.ts";
@@ -70,14 +70,14 @@ export class AgentStore {
 
   /** Applies `change` unless the ask is over already; the ask as it is now, or undefined if unknown. */
   update(direction: Direction, peerId: string, requestId: string, change: AskChange): AgentAsk | undefined {
-    const current = this.get(direction, peerId, requestId);
-    if (!current || FINAL_STATES.has(current.state)) return current;
-    this.#db
+    // One statement: a final ask is left as it is, and the row comes back with the change.
+    const [row] = this.#db
       .update(agentRequests)
       .set({ ...change, updatedAt: Date.now() })
-      .where(this.#key(direction, peerId, requestId))
-      .run();
-    return this.get(direction, peerId, requestId);
+      .where(and(this.#key(direction, peerId, requestId), notInArray(agentRequests.state, [...FINAL_STATES])))
+      .returning()
+      .all();
+    return row ? this.#ask(row) : this.get(direction, peerId, requestId);
   }
 
   /** The newest asks first, both ways. */

@@ -159,7 +159,7 @@ describe("asks that outlive a moment", () => {
       answering({ "agent.command": program.command, "agent.defaultApproval": "always" }),
     );
     const asking = askPeer(asker, asked, "take your time");
-    await eventually(() => asks(asker)[0]?.answer === "thinking about it", "the first part to arrive", 5000);
+    await eventually(() => asks(asker)[0]?.state === "streaming", "the first part to arrive", 5000);
     const pid = program.pid()!;
     expect(processGone(pid)).toBe(false);
     expect(asker.features.get(agentFeature).asker.cancel(asks(asker)[0]!.request_id)).toBe(true);
