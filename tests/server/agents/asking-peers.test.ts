@@ -319,3 +319,19 @@ describe("asks across drops and restarts", () => {
     }
   });
 });
+
+describe("asking no one", () => {
+  test("an unknown or offline peer is no connected peer, and nothing is stored", async () => {
+    const { asker, asked } = await pairOfNodes(answering());
+    expect(
+      (await askPeer(asker, { identity: { nodeId: "aaaaaaaaaaaaaaaa" } } as RunningNode, "hi")).body,
+    ).toEqual({
+      ok: false,
+      error: "no connected peer",
+    });
+    await pool.stop(asked);
+    await eventually(() => peerRow(asker, asked.identity.nodeId)?.status !== "connected", "the peer to go");
+    expect((await askPeer(asker, asked, "hi")).body).toEqual({ ok: false, error: "no connected peer" });
+    expect(asks(asker)).toEqual([]);
+  });
+});
