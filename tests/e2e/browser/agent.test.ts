@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { quoteArg, writeProgram } from "../../helpers/agent-programs.ts";
 import { binaryPool, callNode, pairBinaries, type RunningBinary } from "../../helpers/binary.ts";
-import { ARTIFACTS, launchChromium, openPaneFromPalette } from "../../helpers/browser.ts";
+import { ARTIFACTS, launchChromium, openPaneFromPalette, waitFor } from "../../helpers/browser.ts";
 
 /**
  * The Agent pane in a real browser on two compiled nodes: one person asks the other's agent, the
@@ -80,5 +80,36 @@ describe("the Agent pane in a real browser", () => {
     await a.page.screenshot({ path: join(ARTIFACTS, "agent-answer.png") });
     expect(a.errors).toEqual([]);
     expect(b.errors).toEqual([]);
+  });
+
+  test("porto sets lisbon's questions to be answered at once from the Peers pane, and sees the MCP endpoint with its token masked", async () => {
+    const b = await openPaneFromPalette(browser, porto.url, "peers");
+    await b.page.getByTestId(`peer-agent-policy-${ids.aId}`).selectOption("always");
+    await waitFor(async () => {
+      const { peers } = await callNode<{ peers: Array<{ node_id: string; agent_policy: string | null }> }>(
+        porto,
+        "GET",
+        "/api/network/peers",
+      );
+      return peers.some((p) => p.node_id === ids.aId && p.agent_policy === "always");
+    }, "the policy to be stored");
+    const asked = await callNode<{ ok: boolean; answer?: string }>(lisbon, "POST", "/api/network/ask-peer", {
+      peer_id: ids.bId,
+      prompt: "again?",
+    });
+    expect(asked).toEqual({ ok: true, answer: "Tides turn at noon." });
+
+    const agent = await openAgent(porto);
+    const token = (await callNode<{ token: string }>(porto, "GET", "/api/mcp")).token;
+    await agent.page.getByTestId("agent-mcp").waitFor({ state: "visible" });
+    expect(await agent.page.getByTestId("agent-mcp-url").textContent()).toBe(
+      `http://127.0.0.1:${porto.port}/mcp`,
+    );
+    const shown = (await agent.page.getByTestId("agent-mcp-token").textContent()) ?? "";
+    expect(shown).not.toContain(token);
+    expect(shown.startsWith(token.slice(0, 4))).toBe(true);
+    expect(await agent.page.getByTestId("agent-mcp-config").textContent()).toContain("Authorization");
+    expect(b.errors).toEqual([]);
+    expect(agent.errors).toEqual([]);
   });
 });
