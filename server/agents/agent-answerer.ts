@@ -92,7 +92,14 @@ export class AgentAnswerer {
       return;
     }
     const waiting = verdict.approval === "ask";
-    d.store.add("in", peerId, req.request_id, req.prompt, waiting ? "waiting_approval" : "thinking");
+    d.store.add(
+      "in",
+      peerId,
+      req.request_id,
+      req.prompt,
+      waiting ? "waiting_approval" : "thinking",
+      waiting ? {} : { decision: "always" },
+    );
     const live: Live = { abort: new AbortController(), deltas: [] };
     this.#live.set(key, live);
     void this.#run(peerId, req, live, waiting).catch((err: unknown) => {
@@ -148,7 +155,8 @@ export class AgentAnswerer {
       }
       this.#update(peerId, id, { state: "thinking", decision: "approved" });
     } else {
-      this.#update(peerId, id, { decision: "always" });
+      const ask = d.store.get("in", peerId, id);
+      if (ask) d.changed(ask);
     }
     this.#send(peerId, "agent_receipt", { request_id: id, status: "approved" });
     this.#send(peerId, "agent_receipt", { request_id: id, status: "processing" });

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type {
   AgentAsk,
   AskPeerResponse,
+  AskState,
   agentReceiptData,
   agentResultData,
   agentStreamData,
@@ -27,6 +28,8 @@ export interface AskerDeps {
 /** One ask in flight here: the deltas seen (by seq) and who waits for its end. */
 interface InFlight {
   peerId: string;
+  /** Where the ask is, as stored: receipts that change nothing cost no write. */
+  state: AskState;
   deltas: string[];
   waiters: Array<(r: AskPeerResponse) => void>;
   onDelta: Array<(delta: string) => void>;
@@ -61,10 +64,16 @@ export class AgentAsker {
     if (!session || d.hub.row(peerId)?.trusted !== true) return { ok: false, error: NO_CONNECTED_PEER };
     const requestId = randomBytes(16).toString("hex");
     d.store.add("out", peerId, requestId, prompt, "sent");
-    const flight: InFlight = { peerId, deltas: [], waiters: [], onDelta: onDelta ? [onDelta] : [] };
+    const flight: InFlight = {
+      peerId,
+      state: "sent",
+      deltas: [],
+      waiters: [],
+      onDelta: onDelta ? [onDelta] : [],
+    };
     this.#inFlight.set(requestId, flight);
     const done = new Promise<AskPeerResponse>((resolve) => flight.waiters.push(resolve));
-    this.#changed(peerId, requestId);
+    this.#publish(d.store.get("out", peerId, requestId));
     session.send("agent_request", { request_id: requestId, prompt, origin_chain: [d.selfId] });
     return { requestId, done };
   }
@@ -84,8 +93,8 @@ export class AgentAsker {
   }
 
   receipt(peerId: string, r: z.output<typeof agentReceiptData>): void {
-    const ask = this.#mine(peerId, r.request_id);
-    if (!ask) return;
+    const flight = this.#mine(peerId, r.request_id);
+    if (!flight) return;
     if (r.status === "rejected") {
       // The gate's or the person's no: the ask ends here, and the result that follows is a repeat.
       const error = r.reason ?? "rejected";
@@ -94,23 +103,22 @@ export class AgentAsker {
     }
     const state = r.status === "pending" ? "waiting_approval" : "thinking";
     // A receipt never moves an ask back (a repeat's receipt may come after parts of the answer).
-    if (!(ask.state === "streaming" && state === "thinking")) {
-      this.#d.store.update("out", peerId, r.request_id, { state });
-      this.#changed(peerId, r.request_id);
-    }
+    if (flight.state === state || (flight.state === "streaming" && state === "thinking")) return;
+    flight.state = state;
+    this.#publish(this.#d.store.update("out", peerId, r.request_id, { state }));
   }
 
   stream(peerId: string, s: z.output<typeof agentStreamData>): void {
-    const flight = this.#inFlight.get(s.request_id);
+    const flight = this.#mine(peerId, s.request_id);
     // Parts come in order on a link; after a switch the node asked sends them all again.
-    if (!flight || flight.peerId !== peerId || s.seq !== flight.deltas.length) return;
+    if (!flight || s.seq !== flight.deltas.length) return;
     flight.deltas.push(s.delta);
     // The store hears that it streams once, and the whole answer with the result: a part is not
     // worth a write, and a crash resends the ask, answered from the peer's store. Tabs hear the
     // state first, then each part alone, which they append.
     if (flight.deltas.length === 1) {
-      this.#d.store.update("out", peerId, s.request_id, { state: "streaming" });
-      this.#changed(peerId, s.request_id);
+      flight.state = "streaming";
+      this.#publish(this.#d.store.update("out", peerId, s.request_id, { state: "streaming" }));
     }
     for (const l of flight.onDelta) l(s.delta);
     this.#d.delta(s.request_id, s.delta);
@@ -133,7 +141,13 @@ export class AgentAsker {
     if (!session) return;
     for (const ask of this.#d.store.unfinishedOut(peerId)) {
       if (!this.#inFlight.has(ask.request_id)) {
-        this.#inFlight.set(ask.request_id, { peerId, deltas: [], waiters: [], onDelta: [] });
+        this.#inFlight.set(ask.request_id, {
+          peerId,
+          state: ask.state,
+          deltas: [],
+          waiters: [],
+          onDelta: [],
+        });
       }
       session.send("agent_request", {
         request_id: ask.request_id,
@@ -143,10 +157,14 @@ export class AgentAsker {
     }
   }
 
-  /** An ask of this node to `peerId` that is still open; a frame about anything else is ignored. */
-  #mine(peerId: string, requestId: string): AgentAsk | undefined {
-    const ask = this.#d.store.get("out", peerId, requestId);
-    return ask && !FINAL_STATES.has(ask.state) ? ask : undefined;
+  /**
+   * The ask of this node to `peerId` by that id, while it is open: every open ask has a flight
+   * here (made when asked, or when its peer links again after a restart). A frame about anything
+   * else is ignored.
+   */
+  #mine(peerId: string, requestId: string): InFlight | undefined {
+    const flight = this.#inFlight.get(requestId);
+    return flight?.peerId === peerId ? flight : undefined;
   }
 
   #end(
@@ -158,14 +176,13 @@ export class AgentAsker {
     const flight = this.#inFlight.get(requestId);
     // What arrived of an answer that did not finish is kept with it.
     const partial = flight && flight.deltas.length > 0 ? { answer: flight.deltas.join("") } : {};
-    this.#d.store.update("out", peerId, requestId, { ...partial, ...change });
+    const ask = this.#d.store.update("out", peerId, requestId, { ...partial, ...change });
     this.#inFlight.delete(requestId);
-    this.#changed(peerId, requestId);
+    this.#publish(ask);
     for (const w of flight?.waiters ?? []) w(r);
   }
 
-  #changed(peerId: string, requestId: string): void {
-    const ask = this.#d.store.get("out", peerId, requestId);
+  #publish(ask: AgentAsk | undefined): void {
     if (ask) this.#d.changed(ask);
   }
 }
