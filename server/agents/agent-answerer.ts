@@ -73,6 +73,16 @@ export class AgentAnswerer {
       return;
     }
     const d = this.#d;
+    // Ids are the asker's, 128 random bits: the same one from another peer while the first runs
+    // is no accident, and the inbox, which knows questions by id, must not mix the two up.
+    if ([...this.#live.keys()].some((k) => k.endsWith(`/${req.request_id}`))) {
+      this.#send(peerId, "agent_result", {
+        request_id: req.request_id,
+        ok: false,
+        error: "request id in use",
+      });
+      return;
+    }
     const verdict = gate({
       selfId: d.selfId,
       trusted: d.hub.row(peerId)?.trusted === true,

@@ -335,3 +335,31 @@ describe("asking no one", () => {
     expect(asks(asker)).toEqual([]);
   });
 });
+
+describe("a request id that is not the asker's own", () => {
+  test("another peer reusing the id of a question still waiting gets nothing of it, and the first asker still gets its answer", async () => {
+    const { asker, asked } = await pairOfNodes({
+      "agent.allowRemote": true,
+      "agent.backend": "inbox",
+      "agent.defaultApproval": "always",
+    });
+    const intruder = await pool.start({ name: "faro" });
+    expect((await pair(intruder, await mintInvite(asked))).body.ok).toBe(true);
+    await eventually(
+      () => peerRow(intruder, asked.identity.nodeId)?.status === "connected",
+      "the second link",
+    );
+    const asking = askPeer(asker, asked, "mine?");
+    await eventually(() => asks(asked)[0]?.state === "thinking", "the question to wait in the inbox");
+    const id = asks(asked)[0]!.request_id;
+    intruder.fabric.hub
+      .session(asked.identity.nodeId)!
+      .send("agent_request", { request_id: id, prompt: "theirs", origin_chain: [intruder.identity.nodeId] });
+    await Bun.sleep(200);
+    const inbox = asked.features.get(agentFeature).inbox;
+    expect(inbox.pending().map((q) => [q.fromId, q.prompt])).toEqual([[asker.identity.nodeId, "mine?"]]);
+    expect(asks(asked).filter((a) => a.direction === "in")).toHaveLength(1);
+    expect(inbox.reply(id, "yours")).toBe(true);
+    expect((await asking).body).toEqual({ ok: true, answer: "yours" });
+  });
+});
