@@ -91,7 +91,8 @@ function takeLockFile(lock: string, root: string): void {
   writeFileSync(lock, String(process.pid));
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (one of another user counts: EPERM). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

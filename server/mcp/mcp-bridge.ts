@@ -10,6 +10,7 @@ import {
   type JSONRPCMessage,
   type RequestId,
 } from "@modelcontextprotocol/sdk/types.js";
+import { isAlive } from "../data-dir.ts";
 import { readMcpToken } from "./mcp-token.ts";
 import { readNodeRecord } from "./node-record.ts";
 
@@ -98,15 +99,6 @@ async function answers(url: URL): Promise<boolean> {
     return res.ok;
   } catch {
     return false;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

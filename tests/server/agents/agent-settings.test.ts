@@ -1,5 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import { join } from "node:path";
+import { describe, expect, test } from "bun:test";
 import {
   agentApiKey,
   agentBackend,
@@ -8,50 +7,13 @@ import {
   agentSettings,
   agentTimeoutS,
 } from "../../../server/agents/agent-settings.ts";
-import { createLogger } from "../../../server/log.ts";
-import { type RunningNode, startNode } from "../../../server/node.ts";
 import { SECRET_SHOWN } from "../../../server/settings/registry.ts";
-import { tempDir } from "../../helpers/temp-dir.ts";
-import { sameOrigin } from "../../helpers/test-node.ts";
-import { openTab, type TestTab } from "../../helpers/ws-client.ts";
+import { loggedNodes } from "../../helpers/logged-node.ts";
 
 /** Distinctive enough that finding it anywhere in a body, frame or log line means it leaked. */
 const KEY = "sk-agent-TEST-0xDEADBEEF-never-shown";
 
-const running: RunningNode[] = [];
-const tabs: TestTab[] = [];
-afterEach(async () => {
-  for (const tab of tabs.splice(0)) tab.close();
-  for (const node of running.splice(0)) await node.stop();
-});
-
-/** A real node on loopback whose every log line (debug and up) is kept, and its settings API. */
-async function node() {
-  const lines: string[] = [];
-  const n = await startNode(
-    {
-      port: 0,
-      portExplicit: true,
-      host: "127.0.0.1",
-      dataDir: join(tempDir(), "data"),
-      name: undefined,
-      logLevel: "debug",
-    },
-    createLogger("debug", (line) => lines.push(line)),
-  );
-  running.push(n);
-  const base = `http://localhost:${n.port}/api/settings`;
-  const put = async (patch: Record<string, unknown>) => {
-    const res = await fetch(base, { method: "PUT", headers: sameOrigin(n), body: JSON.stringify(patch) });
-    return { status: res.status, text: await res.text() };
-  };
-  const get = async (path = "") => {
-    const res = await fetch(`${base}${path}`, { headers: sameOrigin(n) });
-    expect(res.status).toBe(200);
-    return res.text();
-  };
-  return { node: n, lines, put, get };
-}
+const node = loggedNodes();
 
 describe("the agent's settings on a node", () => {
   test("exist with their defaults: no agent, blank server, model, key and command, 120 s", async () => {
@@ -67,10 +29,8 @@ describe("the agent's settings on a node", () => {
   });
 
   test("the API key is stored and used, but GET /api/settings, the schema, tabs and the log never show it", async () => {
-    const { node: n, lines, put, get } = await node();
-    const tab = await openTab(n.port);
-    tabs.push(tab);
-    await tab.next((f) => f.event === "welcome");
+    const { node: n, lines, put, get, tab: openTabOf } = await node();
+    const tab = await openTabOf();
     const saved = await put({ [agentBackend.key]: "openai", [agentApiKey.key]: KEY });
     expect(saved.status).toBe(200);
     expect(saved.text).not.toContain(KEY);

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import { lobbyUrl } from "../../../server/lobby/lobby-settings.ts";
 import {
   iceServersOf,
@@ -9,63 +8,23 @@ import {
   turnUsername,
   webRtcSettings,
 } from "../../../server/lobby/webrtc-settings.ts";
-import { createLogger } from "../../../server/log.ts";
-import { type RunningNode, startNode } from "../../../server/node.ts";
 import { SECRET_SHOWN } from "../../../server/settings/registry.ts";
 import { startTestLobby } from "../../helpers/lobby.ts";
+import { loggedNodes } from "../../helpers/logged-node.ts";
 import { eventually } from "../../helpers/peer-nodes.ts";
 import { framesShowing, startRecordingProxy } from "../../helpers/recording-proxy.ts";
 import { settingsStore } from "../../helpers/settings-store.ts";
-import { tempDir } from "../../helpers/temp-dir.ts";
-import { sameOrigin } from "../../helpers/test-node.ts";
-import { openTab, type TestTab } from "../../helpers/ws-client.ts";
+import type { TestTab } from "../../helpers/ws-client.ts";
 
 /** Distinctive enough that finding it anywhere in a body, frame or log line means it leaked. */
 const SECRET = "hunter2-turn-pass-0xC0FFEE";
 const KEY = turnCredential.key;
 
-const running: RunningNode[] = [];
-const tabs: TestTab[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
-  for (const tab of tabs.splice(0)) tab.close();
-  for (const node of running.splice(0)) await node.stop();
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
-
-/** A real node on loopback, like `startTestNode`, but whose every log line (debug and up) is kept. */
-async function node() {
-  const lines: string[] = [];
-  const n = await startNode(
-    {
-      port: 0,
-      portExplicit: true,
-      host: "127.0.0.1",
-      dataDir: join(tempDir(), "data"),
-      name: undefined,
-      logLevel: "debug",
-    },
-    createLogger("debug", (line) => lines.push(line)),
-  );
-  running.push(n);
-  const base = `http://localhost:${n.port}/api/settings`;
-  const put = async (patch: Record<string, unknown>) => {
-    const res = await fetch(base, { method: "PUT", headers: sameOrigin(n), body: JSON.stringify(patch) });
-    return { status: res.status, text: await res.text() };
-  };
-  const get = async (path = "") => {
-    const res = await fetch(`${base}${path}`, { headers: sameOrigin(n) });
-    expect(res.status).toBe(200);
-    return res.text();
-  };
-  const tab = async () => {
-    const t = await openTab(n.port);
-    tabs.push(t);
-    await t.next((f) => f.event === "welcome");
-    return t;
-  };
-  return { node: n, lines, put, get, tab };
-}
+const node = loggedNodes();
 
 function changes(tab: TestTab): Array<Record<string, unknown>> {
   return tab.frames
