@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pluginPermissions } from "./plugin.ts";
 
 /** A pane id: lowercase, starts with a letter, safe in a folder name, a URL and a room key. */
 export const paneId = z
@@ -57,5 +58,7 @@ export const pluginManifest = z.strictObject({
   icon: z.string().max(8).optional(),
   description: z.string().max(200).optional(),
   collab: collabDecl.optional(),
+  /** What it asks its person for beyond its own frame and rooms (protocol/plugin.ts). */
+  permissions: pluginPermissions.optional(),
 });
 export type PluginManifest = z.infer<typeof pluginManifest>;
