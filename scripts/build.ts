@@ -43,6 +43,18 @@ async function buildUi(): Promise<void> {
     plugins: [SveltePlugin({ development: Boolean(values.dev) })],
   });
   if (!result.success) fail("UI", result.logs);
+  // The loader inside a plugin's sandboxed frame: a classic script (an opaque-origin frame would
+  // need CORS for a module) under a fixed name, which the frame page's policy allows by name.
+  const frame = await Bun.build({
+    entrypoints: [join(root, "client/plugin-frame/plugin-frame.ts")],
+    outdir,
+    target: "browser",
+    format: "iife",
+    minify: !values.dev,
+    naming: { entry: "plugin-frame.[ext]" },
+  });
+  if (!frame.success) fail("plugin frame loader", frame.logs);
+  result.outputs.push(...frame.outputs);
   const bytes = result.outputs.reduce((n, o) => n + o.size, 0);
   console.log(
     `ui: ${result.outputs.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${(performance.now() - started).toFixed(0)} ms`,

@@ -1,16 +1,24 @@
 import type { Component } from "svelte";
 import { api } from "../../plugins/sdk/api-client.ts";
 import { definePane, getPane, type PaneProps } from "../../plugins/sdk/define-pane.ts";
-import type { PaneListing } from "../../protocol/pane.ts";
+import type { CollabDecl, PaneListing } from "../../protocol/pane.ts";
 import { panesResponse } from "../../protocol/rest.ts";
 import PluginMount from "./plugin-mount.svelte";
-import type { PluginInfo } from "./plugin-runtime.ts";
+
+/** A usable plugin pane as listed by `/api/panes`; its code runs in `/plugin-frame/<id>`. */
+export interface PluginInfo {
+  id: string;
+  title: string;
+  version: string;
+  collab?: CollabDecl;
+}
 
 /**
  * Third-party panes in the shell. The node lists them in `/api/panes` after checking each
  * `pane.json`; the usable ones are registered here like built-in panes, so the palette, the tabs
  * and the saved layout treat them alike, and the refused ones are kept to be shown, disabled,
- * with their reason. No plugin code is loaded until a pane is opened.
+ * with their reason. No plugin code is loaded until a pane is opened, and then only inside its
+ * sandboxed frame (plugin-mount.svelte).
  */
 
 let unavailable: PaneListing[] = [];
@@ -44,15 +52,11 @@ export async function registerPluginPanes(): Promise<void> {
       refused.push({ ...listing, error: `a pane called "${listing.id}" is already registered` });
       continue;
     }
-    const { id, title, version, icon, description, collab, entry } = listing;
-    const plugin: PluginInfo = { id, title, version, url: bundleUrl(id, entry), collab };
+    const { id, title, version, icon, description, collab } = listing;
+    const plugin: PluginInfo = { id, title, version, ...(collab ? { collab } : {}) };
     definePane({ id, title, icon, description, collab, component: pluginComponent(plugin) });
   }
   unavailable = refused;
-}
-
-function bundleUrl(id: string, entry: string): string {
-  return `/plugins/${encodeURIComponent(id)}/${entry.split("/").map(encodeURIComponent).join("/")}`;
 }
 
 /**

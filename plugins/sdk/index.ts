@@ -55,6 +55,13 @@ export {
   statusTone,
 } from "./peer-format.ts";
 export {
+  type ChatSendOutcome,
+  NO_ABILITIES,
+  type PluginAbilities,
+  type PluginPeer,
+} from "./plugin-abilities.ts";
+export { announcePluginChange, onPluginChange } from "./plugin-changes.ts";
+export {
   definePluginPane,
   isPluginPane,
   type PluginPane,

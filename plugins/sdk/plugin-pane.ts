@@ -1,5 +1,6 @@
 import { type Component, mount, unmount } from "svelte";
 import { installHost, type PaneHost } from "./host.ts";
+import { NO_ABILITIES, type PluginAbilities } from "./plugin-abilities.ts";
 
 /** What the host hands a third-party pane each time it opens one. */
 export interface PluginPaneContext {
@@ -7,8 +8,10 @@ export interface PluginPaneContext {
   instanceId: string;
   /** The pane's collab room (`<id>:<key>` or `<id>:<instanceId>`), or undefined without `collab`. */
   paneKey: string | undefined;
-  /** The shell's host: REST, the `/ws` channels, toasts, opening panes. */
+  /** The host inside the sandbox: the pane's own rooms, its badge, commands and shortcuts. */
   host: PaneHost;
+  /** What its permissions allow (peers, notices, chat); absent outside a sandbox. */
+  plugin?: PluginAbilities;
 }
 
 /** Props a plugin pane's root component receives. */
@@ -16,6 +19,7 @@ export interface PluginPaneProps {
   instanceId: string;
   paneKey: string | undefined;
   host: PaneHost;
+  plugin: PluginAbilities;
 }
 
 /**
@@ -30,16 +34,17 @@ export interface PluginPane {
 /**
  * Makes a Svelte component into a `PluginPane`, the default export of a third-party bundle.
  *
- * Why a mount function and not a component: a plugin is built on its own and ships its own copy
- * of Svelte and of this SDK. A component compiled against one copy of Svelte cannot be rendered
- * by another (each keeps its own scheduler, effect tree and context), so the host never renders a
- * plugin's component itself; it calls `mount` and the plugin's own Svelte does the rendering.
- * For the same reason the plugin's copy of the SDK starts with no host installed: `mount` first
- * installs the one it is given, so `useHost()` and `useCollab()` work inside the pane as they do
- * in a built-in one. The host is also passed as a prop, for code that wants it explicitly.
+ * Why a mount function and not a component: a plugin is built on its own, ships its own copy of
+ * Svelte and of this SDK, and runs in a sandboxed frame of its own, so nothing of the workspace
+ * renders it. The frame's loader calls `mount` with a host that speaks to the workspace through
+ * messages; `mount` installs it, so `useHost()` and `useCollab()` work inside the pane as they do
+ * in a built-in one. The host and the plugin's abilities (its granted permissions) are also passed
+ * as props.
  *
- * Reactive host getters (`connection`, `node`) are runes of the shell's Svelte and do not
- * re-render a plugin's components; subscribe to the `system` channel for such changes instead.
+ * Inside the sandbox the host offers the pane's own rooms (`collab`) and the node's welcome
+ * (`system`), its badge, its palette commands and opening itself on another room; `host.api` and
+ * other channels refuse. Reactive host getters (`connection`, `node`) do not re-render a plugin's
+ * components; subscribe to the `system` channel for such changes instead.
  *
  * ```ts
  * // index.ts of a plugin
@@ -54,7 +59,12 @@ export function definePluginPane(component: Component<PluginPaneProps>): PluginP
       installHost(ctx.host);
       const instance = mount(component, {
         target,
-        props: { instanceId: ctx.instanceId, paneKey: ctx.paneKey, host: ctx.host },
+        props: {
+          instanceId: ctx.instanceId,
+          paneKey: ctx.paneKey,
+          host: ctx.host,
+          plugin: ctx.plugin ?? NO_ABILITIES,
+        },
       });
       return () => {
         void unmount(instance);

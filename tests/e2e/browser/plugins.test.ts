@@ -1,18 +1,27 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { callNode as call, lonelyBinary, type RunningBinary, startBinary } from "../../helpers/binary.ts";
-import { ARTIFACTS, launchChromium, watchErrors } from "../../helpers/browser.ts";
-import { tempDir } from "../../helpers/temp-dir.ts";
+import type { Browser } from "playwright-core";
+import { callNode as call, lonelyBinary, type RunningBinary } from "../../helpers/binary.ts";
+import { ARTIFACTS, launchChromium, waitFor } from "../../helpers/browser.ts";
+import {
+  buildExample,
+  EXAMPLE,
+  nodeFolder,
+  openCounter,
+  openFromPalette,
+  openPage,
+  paneJson,
+  pluginFrame,
+  startPluginNode,
+  textBecomes,
+} from "../../helpers/plugin-nodes.ts";
 
 /**
  * Third-party panes end to end: the example built as its own bundle, dropped into the plugins
- * folder of a compiled node's data dir, opened in Chromium, and shared between two nodes.
+ * folder of a compiled node's data dir, opened in Chromium inside its sandboxed frame, and shared
+ * between two nodes through that sandbox.
  */
 
-const repo = join(import.meta.dir, "..", "..", "..");
-const EXAMPLE = "shared-counter";
 /** What the pane frame logs for a pane that failed; the only console error these tests expect. */
 const EXPECTED_REPORTS = ['pane "broken" failed', 'pane "late-fail" failed', 'pane "no-mount" failed'];
 
@@ -20,66 +29,14 @@ let browser: Browser;
 let bin: string;
 const nodes: RunningBinary[] = [];
 
-function pane(id: string, extra: Record<string, unknown> = {}) {
-  return JSON.stringify({
-    id,
-    name: id,
-    version: "1.0.0",
-    engine: ">=0.1.0 <1",
-    entry: "index.js",
-    ...extra,
-  });
-}
-
-/** A fresh folder whose data dir has the example installed, plus the given extra plugins. */
-function nodeFolder(extra: Record<string, { json: string; js: string }> = {}): string {
-  const dir = tempDir("weft-plugins-");
-  const plugins = join(dir, "data", "plugins");
-  mkdirSync(plugins, { recursive: true });
-  cpSync(join(repo, "dist", "examples", EXAMPLE), join(plugins, EXAMPLE), { recursive: true });
-  for (const [id, files] of Object.entries(extra)) {
-    mkdirSync(join(plugins, id));
-    writeFileSync(join(plugins, id, "pane.json"), files.json);
-    writeFileSync(join(plugins, id, "index.js"), files.js);
-  }
-  return dir;
-}
-
 async function start(name: string, folder: string): Promise<RunningBinary> {
-  const node = await startBinary(
-    bin,
-    ["--data-dir", "./data", "--port", "0", "--host", "127.0.0.1", "--no-open", "--name", name],
-    folder,
-  );
+  const node = await startPluginNode(bin, name, folder);
   nodes.push(node);
   return node;
 }
 
-async function openPage(node: RunningBinary): Promise<{ page: Page; errors: string[] }> {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-  const errors = watchErrors(page);
-  await page.goto(node.url);
-  await page.waitForSelector('[data-testid="connection-indicator"][data-state="connected"]', {
-    timeout: 5000,
-  });
-  return { page, errors };
-}
-
-/** Opens a pane from the keyboard palette, as a user would. */
-async function openFromPalette(page: Page, query: string, paneId: string): Promise<void> {
-  await page.keyboard.press("Control+k");
-  await page.getByTestId("palette-input").fill(query);
-  await page.getByTestId(`palette-item-${paneId}`).waitFor({ state: "visible" });
-  await page.keyboard.press("Enter");
-  await page.getByTestId(`pane-${paneId}`).waitFor({ state: "visible" });
-}
-
 beforeAll(async () => {
-  const built = Bun.spawnSync([process.execPath, join(repo, "scripts/build-example.ts"), EXAMPLE], {
-    cwd: repo,
-    stderr: "pipe",
-  });
-  if (built.exitCode !== 0) throw new Error(`example build failed: ${built.stderr.toString()}`);
+  buildExample();
   bin = lonelyBinary().bin;
   browser = await launchChromium();
 });
@@ -97,11 +54,11 @@ describe("third-party panes on one node", () => {
       "plugin-host",
       nodeFolder({
         broken: {
-          json: pane("broken", { name: "Broken pane" }),
+          json: paneJson("broken", { name: "Broken pane" }),
           js: 'export default { mount() { throw new Error("broken on purpose: mount failed"); } };',
         },
         "late-fail": {
-          json: pane("late-fail"),
+          json: paneJson("late-fail"),
           js: `export default {
             mount(target) {
               const button = document.createElement("button");
@@ -113,59 +70,85 @@ describe("third-party panes on one node", () => {
             },
           };`,
         },
-        "no-mount": { json: pane("no-mount"), js: "export default { render() {} };" },
+        "no-mount": { json: paneJson("no-mount"), js: "export default { render() {} };" },
         "too-new": {
-          json: pane("too-new", { name: "Too new", engine: ">=99.0.0" }),
+          json: paneJson("too-new", { name: "Too new", engine: ">=99.0.0" }),
           js: "export default {};",
         },
       }),
     );
   });
 
-  test("the example appears in the palette, opens, renders and counts", async () => {
-    const { page, errors } = await openPage(node);
+  test("the example asks for what it needs the first time, then opens in its frame and counts", async () => {
+    const { page, errors } = await openPage(browser, node);
     await openFromPalette(page, "counter", EXAMPLE);
-    const value = page.getByTestId("counter-value");
-    await page.waitForSelector('[data-testid="shared-counter"][data-status="live"]', { timeout: 5000 });
+    const prompt = page.getByTestId("plugin-permission-prompt");
+    await prompt.waitFor({ state: "visible" });
+    expect(await prompt.textContent()).toContain("Share its own shared panes with your peers");
+    await page.screenshot({ path: join(ARTIFACTS, "plugin-permission-prompt.png") });
+    await page.getByTestId("plugin-allow").click();
+
+    const frame = pluginFrame(page, EXAMPLE);
+    await frame.locator('[data-testid="shared-counter"][data-status="live"]').waitFor({ timeout: 10_000 });
+    const value = frame.getByTestId("counter-value");
     expect(await value.textContent()).toBe("0");
-    await page.getByTestId("counter-inc").click();
-    await page.getByTestId("counter-inc").click();
-    await page.getByTestId("counter-dec").click();
-    await page.waitForFunction(
-      () => document.querySelector('[data-testid="counter-value"]')?.textContent === "1",
-    );
+    await frame.getByTestId("counter-inc").click();
+    await frame.getByTestId("counter-inc").click();
+    await frame.getByTestId("counter-dec").click();
+    await textBecomes(value, "1");
     expect(await page.getByTestId("tab-shared-counter").textContent()).toContain("Shared counter");
-    // A saved layout keeps the plugin's tab, and the count lives in the node's room.
+    // The frame is sandboxed: an opaque origin, scripts only.
+    const sandbox = await page.getByTestId(`plugin-frame-${EXAMPLE}`).getAttribute("sandbox");
+    expect(sandbox).toBe("allow-scripts");
+    // A saved layout keeps the plugin's tab, the answer is kept, and the count lives in the node's room.
     await page.reload();
-    await page.waitForSelector('[data-testid="shared-counter"][data-status="live"]', { timeout: 5000 });
-    await page.waitForFunction(
-      () => document.querySelector('[data-testid="counter-value"]')?.textContent === "1",
-    );
+    await frame.locator('[data-testid="shared-counter"][data-status="live"]').waitFor({ timeout: 10_000 });
+    await textBecomes(value, "1");
+    expect(await page.getByTestId("plugin-permission-prompt").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test("Ctrl+K opens the palette while the plugin's frame has focus, and the theme reaches the frame", async () => {
+    const { page, errors } = await openPage(browser, node);
+    const frame = await openCounter(page, "none");
+    await frame.getByTestId("counter-inc").focus();
+    await page.keyboard.press("Control+k");
+    await page.getByTestId("palette-input").waitFor({ state: "visible" });
+    await page.keyboard.press("Escape");
+    const themeOf = () =>
+      frame.locator("html").evaluate((html) => ({
+        theme: html.dataset.theme ?? "",
+        background: getComputedStyle(html.querySelector("button.btn.primary") as Element).backgroundColor,
+      }));
+    await page.evaluate(() => (document.documentElement.dataset.theme = "dark"));
+    await waitFor(async () => (await themeOf()).theme === "dark", "the frame to turn dark");
+    const dark = (await themeOf()).background;
+    await page.evaluate(() => (document.documentElement.dataset.theme = "light"));
+    await waitFor(async () => (await themeOf()).theme === "light", "the frame to turn light");
+    expect((await themeOf()).background).not.toBe(dark);
     expect(errors).toEqual([]);
     await page.close();
   });
 
   test("a plugin that throws in mount shows its error in its own frame and the rest keeps working", async () => {
-    const { page, errors } = await openPage(node);
-    await openFromPalette(page, "counter", EXAMPLE);
+    const { page, errors } = await openPage(browser, node);
+    const counter = await openCounter(page, "none");
     await openFromPalette(page, "broken", "broken");
     await page.getByTestId("split-right").click();
 
     const failed = page.getByTestId("pane-broken").getByTestId("pane-error");
     await failed.waitFor({ state: "visible" });
     expect(await failed.textContent()).toContain("broken on purpose: mount failed");
-    // Retry runs mount again, which fails again, still only in that frame.
+    // Retry loads its frame again, which fails again, still only in that pane.
     await page.getByTestId("pane-broken").getByTestId("pane-retry").click();
     await failed.waitFor({ state: "visible" });
 
     // The other pane still counts, and the shell still opens panes.
     await page.getByTestId("tab-shared-counter").click();
-    const before = Number(await page.getByTestId("counter-value").textContent());
-    await page.getByTestId("counter-inc").click();
-    await page.waitForFunction(
-      (n) => document.querySelector('[data-testid="counter-value"]')?.textContent === String(n),
-      before + 1,
-    );
+    const before = Number(await counter.getByTestId("counter-value").textContent());
+    await counter.getByTestId("counter-inc").click();
+    await textBecomes(counter.getByTestId("counter-value"), String(before + 1));
     expect(await page.getByTestId("pane-shared-counter").getByTestId("pane-error").count()).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, "plugin-pane.png") });
     await openFromPalette(page, "about", "about");
@@ -176,29 +159,28 @@ describe("third-party panes on one node", () => {
   });
 
   test("a bundle without mount, or an error a plugin throws later, also stays in its own frame", async () => {
-    const { page, errors } = await openPage(node);
+    const { page, errors } = await openPage(browser, node);
     await openFromPalette(page, "no-mount", "no-mount");
     const noMount = page.getByTestId("pane-no-mount").getByTestId("pane-error");
     await noMount.waitFor({ state: "visible" });
     expect(await noMount.textContent()).toContain("does not export a pane");
 
     await openFromPalette(page, "late-fail", "late-fail");
-    await page.getByTestId("late-fail-button").click();
+    await pluginFrame(page, "late-fail").getByTestId("late-fail-button").click();
     const late = page.getByTestId("pane-late-fail").getByTestId("pane-error");
     await late.waitFor({ state: "visible" });
     expect(await late.textContent()).toContain("late failure from a click");
     // Retry mounts it afresh.
     await page.getByTestId("pane-late-fail").getByTestId("pane-retry").click();
-    await page.getByTestId("late-fail-button").waitFor({ state: "visible" });
+    await pluginFrame(page, "late-fail").getByTestId("late-fail-button").waitFor({ state: "visible" });
 
-    await openFromPalette(page, "counter", EXAMPLE);
-    await page.waitForSelector('[data-testid="shared-counter"][data-status="live"]', { timeout: 5000 });
+    await openCounter(page, "none");
     expect(errors.filter((e) => !EXPECTED_REPORTS.some((r) => e.startsWith(r)))).toEqual([]);
     await page.close();
   });
 
   test("a plugin with a bad manifest is listed disabled in the palette, with its reason", async () => {
-    const { page, errors } = await openPage(node);
+    const { page, errors } = await openPage(browser, node);
     await page.keyboard.press("Control+k");
     await page.getByTestId("palette-input").fill("too new");
     const item = page.getByTestId("palette-unavailable-too-new");
@@ -220,56 +202,37 @@ describe("a third-party pane shared between two nodes", () => {
     return peers.filter((p) => p.status === "connected").length;
   }
 
-  async function waitUntil(check: () => Promise<boolean>, ms = 5000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error("the two nodes did not connect");
-      await Bun.sleep(50);
-    }
-  }
-
-  test("a count on one node shows on the other once the room is shared and opened there", async () => {
+  test("a count on one node shows on the other once the room is shared and opened there, all through the sandbox", async () => {
     const [alice, bob] = await Promise.all([start("alice", nodeFolder()), start("bob", nodeFolder())]);
     const { invite } = await call<{ invite: string }>(alice, "POST", "/api/network/invite", {});
     const paired = await call<{ ok: boolean; error?: string }>(bob, "POST", "/api/network/pair", { invite });
     expect(paired).toMatchObject({ ok: true });
-    await waitUntil(async () => (await connectedPeers(alice)) === 1 && (await connectedPeers(bob)) === 1);
+    await waitFor(
+      async () => (await connectedPeers(alice)) === 1 && (await connectedPeers(bob)) === 1,
+      "the two nodes to connect",
+    );
 
-    const a = await openPage(alice);
-    const b = await openPage(bob);
-    for (const { page } of [a, b]) {
-      await openFromPalette(page, "counter", EXAMPLE);
-      await page.waitForSelector('[data-testid="shared-counter"][data-status="live"]', { timeout: 5000 });
-    }
+    const a = await openPage(browser, alice);
+    const b = await openPage(browser, bob);
+    const aFrame = await openCounter(a.page);
+    const bFrame = await openCounter(b.page);
 
     // Bob's own counter is his: alice's share never merges into it.
-    await b.page.getByTestId("counter-inc").click();
-    await b.page.getByTestId("counter-inc").click();
-    await b.page.getByTestId("counter-inc").click();
-    await b.page.getByTestId("counter-inc").click();
-    await a.page.getByTestId("counter-share").click();
-    await a.page.waitForSelector('[data-testid="counter-share"][aria-pressed="true"]', { timeout: 5000 });
-    for (let i = 0; i < 3; i++) await a.page.getByTestId("counter-inc").click();
+    for (let i = 0; i < 4; i++) await bFrame.getByTestId("counter-inc").click();
+    await aFrame.getByTestId("counter-share").click();
+    await aFrame.locator('[data-testid="counter-share"][aria-pressed="true"]').waitFor({ timeout: 5000 });
+    for (let i = 0; i < 3; i++) await aFrame.getByTestId("counter-inc").click();
     // The share waits as a notice until bob opens it; Open mounts the pane on alice's room.
     const toast = b.page.getByTestId("toast").filter({ hasText: "alice shared Shared counter with you" });
     await toast.waitFor({ state: "visible", timeout: 10_000 });
-    expect(await b.page.getByTestId("counter-value").textContent()).toBe("4");
+    expect(await bFrame.getByTestId("counter-value").textContent()).toBe("4");
     await toast.getByTestId("toast-action").click();
-    await b.page.waitForFunction(
-      () => document.querySelector('[data-testid="counter-value"]')?.textContent === "3",
-      undefined,
-      { timeout: 5000 },
-    );
+    await textBecomes(bFrame.getByTestId("counter-value"), "3");
     // And back: bob's clicks reach alice through the same room.
-    await b.page.getByTestId("counter-dec").click();
-    await a.page.waitForFunction(
-      () => document.querySelector('[data-testid="counter-value"]')?.textContent === "2",
-      undefined,
-      { timeout: 5000 },
-    );
-    expect(await b.page.getByTestId("counter-members").textContent()).toContain("alice");
+    await bFrame.getByTestId("counter-dec").click();
+    await textBecomes(aFrame.getByTestId("counter-value"), "2");
+    expect(await bFrame.getByTestId("counter-members").textContent()).toContain("alice");
     await b.page.screenshot({ path: join(ARTIFACTS, "plugin-pane-shared.png") });
-    expect(await a.page.getByTestId("counter-value").textContent()).toBe("2");
 
     expect(a.errors).toEqual([]);
     expect(b.errors).toEqual([]);
