@@ -119,9 +119,10 @@ describe("grants across restarts and new versions", () => {
     try {
       const row = (await api<PluginRow>(again, "GET", "/api/plugins/asker")).body;
       expect(row).toMatchObject({ granted: ["peers:read"], decided: true, enabled: false });
-      // Off from the first request on: listed with the reason, its files not served.
+      // Off from the first request on: listed with the reason, neither its frame nor its files served.
       const panes = panesResponse.parse((await api(again, "GET", "/api/panes")).body).panes;
       expect(panes.find((p) => p.id === "asker")?.error).toBe("turned off in Settings");
+      expect((await fetch(`http://localhost:${again.port}/plugin-frame/asker`)).status).toBe(404);
       expect((await fetch(`http://localhost:${again.port}/plugins/asker/index.js`)).status).toBe(404);
     } finally {
       await again.stop();
