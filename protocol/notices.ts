@@ -17,6 +17,8 @@ export const noticeKind = z.enum([
   "blocked_attempt",
   /** A peer's question for this node's agent waits for its person's approval. */
   "agent_question",
+  /** A third-party pane allowed to (`notify`) put a notice in the inbox; its text starts with its name. */
+  "plugin",
 ]);
 export type NoticeKind = z.infer<typeof noticeKind>;
 

@@ -201,3 +201,20 @@ export const agentRequests = sqliteTable(
     index("agent_requests_created_idx").on(t.createdAt),
   ],
 );
+
+/**
+ * What the person allowed each third-party pane (docs/architecture.md, "Plugins in a sandbox").
+ * `granted` and `answered` are JSON arrays of permissions: what is allowed, and what the person
+ * was asked about (so a plugin that later asks for more is undecided about the new ones only).
+ * Both are narrowed to what the plugin's current `pane.json` asks for. No row: nothing granted,
+ * nothing answered, turned on.
+ */
+export const pluginGrants = sqliteTable("plugin_grants", {
+  pluginId: text("plugin_id").primaryKey(),
+  granted: text("granted").notNull().default("[]"),
+  answered: text("answered").notNull().default("[]"),
+  /** When the person last answered; null until they did. */
+  decidedAt: integer("decided_at"),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -16,8 +16,17 @@ export const TRUST_EVENTS = [
 /** Dials and links this node turned away. */
 export const REFUSAL_EVENTS = ["refuse", "rate_limit_disconnect", "bad_frames_disconnect"] as const;
 
+/**
+ * What a person allowed a third-party pane, and turning one off or on (docs/architecture.md,
+ * "Plugins in a sandbox"). Listed with the trust changes (`kind: trust`), never folded.
+ */
+export const PLUGIN_EVENTS = ["plugin_grants", "plugin_enabled"] as const;
+
 /** Trust-changing and security events, as docs/architecture.md lists them. */
-export type AuditEvent = (typeof TRUST_EVENTS)[number] | (typeof REFUSAL_EVENTS)[number];
+export type AuditEvent =
+  | (typeof TRUST_EVENTS)[number]
+  | (typeof REFUSAL_EVENTS)[number]
+  | (typeof PLUGIN_EVENTS)[number];
 
 /**
  * Events anyone who can reach the listener can cause as often as they like, so repeats are folded.

@@ -5,6 +5,7 @@ import { lanFeature } from "../lan/lan-feature.ts";
 import { lobbyFeature } from "../lobby/lobby-feature.ts";
 import { networkFeature } from "../network/network-feature.ts";
 import { noticesFeature } from "../notices/notices-feature.ts";
+import { pluginsFeature } from "../plugins/plugins-feature.ts";
 import type { FeatureDefinition } from "./feature.ts";
 import { systemFeature } from "./system-feature.ts";
 
@@ -21,4 +22,5 @@ export const nodeFeatures: readonly FeatureDefinition[] = [
   chatFeature,
   collabFeature,
   agentFeature,
+  pluginsFeature,
 ];

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ApiError } from "../../protocol/rest.ts";
+import { frameRoutes, isCspReportPath } from "../plugins/frame-routes.ts";
 import { maxBodyBytes } from "../settings/http-settings.ts";
 import { bodyGuard } from "./body-guard.ts";
 import type { HttpContext, HttpEnv } from "./context.ts";
@@ -14,7 +15,8 @@ import { uiRoutes } from "./ui-routes.ts";
 /**
  * The node's HTTP surface: one sub-app per area under `/api`, the UI for everything else, and in
  * front of all of it a malformed-request check, the local-surface guard and the body guard, in
- * that order, so a stranger's body is never read. WebSocket upgrades are handled by the listener.
+ * that order, so a stranger's body is never read. Plugin frames (`/plugin-frame/<id>`) and plugin
+ * files (`/plugins/<id>/…`) come before the UI. WebSocket upgrades are handled by the listener.
  */
 export function createHttpApp(
   ctx: HttpContext,
@@ -54,10 +56,10 @@ export function createHttpApp(
     }
     await next();
   });
-  app.use(
-    "*",
-    bodyGuard(() => ctx.settings.get(maxBodyBytes)),
-  );
+  const guardBody = bodyGuard(() => ctx.settings.get(maxBodyBytes));
+  // A plugin frame's CSP report is `application/csp-report`, not JSON: its route reads it itself,
+  // under a smaller limit (server/plugins/csp-report.ts).
+  app.use("*", (c, next) => (isCspReportPath(c.req.path) ? next() : guardBody(c, next)));
 
   app.route("/api", systemRoutes(ctx));
   app.route("/api/settings", settingsRoutes(ctx));
@@ -68,6 +70,7 @@ export function createHttpApp(
   // Upgrades never reach the app (the listener takes them); anything else here is a plain request.
   app.all("/peer-ws", (c) => c.json({ error: "expected a WebSocket upgrade" } satisfies ApiError, 426));
   if (options.mcp) app.route("/mcp", options.mcp);
+  app.route("/plugin-frame", frameRoutes(ctx));
   app.route("/plugins", pluginRoutes(ctx));
   app.route("/", uiRoutes(options.uiDir));
 

@@ -5,7 +5,10 @@ import type { ApiError } from "../../protocol/rest.ts";
 import { RESOURCES, resourcePath } from "../resources.ts";
 import type { HttpEnv } from "./context.ts";
 
-/** Headers on every page and asset this node serves, plugin files included. */
+/**
+ * Headers on every page and asset of the UI. Plugin files and frames have their own, sandboxed
+ * policy instead (server/plugins/frame-policy.ts).
+ */
 export const SECURITY_HEADERS = {
   "content-security-policy":
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
@@ -13,6 +16,20 @@ export const SECURITY_HEADERS = {
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
 };
+
+/**
+ * The UI's headers for a request that reached this node as `host` (checked by the local guard):
+ * {@link SECURITY_HEADERS} with `frame-src` narrowed to plugin frames, so the workspace embeds
+ * nothing else and a plugin's frame can never navigate itself to another address
+ * (docs/architecture.md, "Plugins in a sandbox").
+ */
+export function workspaceHeaders(host: string | undefined): Record<string, string> {
+  const frames = host ? `http://${host.toLowerCase()}/plugin-frame/` : "'none'";
+  return {
+    ...SECURITY_HEADERS,
+    "content-security-policy": `${SECURITY_HEADERS["content-security-policy"]}; frame-src ${frames}`,
+  };
+}
 
 /**
  * Serves the built UI (embedded in the binary, or `dist/ui` in a checkout). Asset names carry a
@@ -37,7 +54,7 @@ export function uiRoutes(uiDir = resourcePath(RESOURCES.ui)) {
     const body = Bun.file(isAsset ? file : index);
     return new Response(body, {
       headers: {
-        ...SECURITY_HEADERS,
+        ...workspaceHeaders(c.req.header("host")),
         "content-type": body.type,
         "cache-control":
           isAsset && /-[a-z0-9]{8,}\./.test(rel) ? "public, max-age=31536000, immutable" : "no-cache",

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod";
 import { type PaneListing, type PluginManifest, paneId, pluginManifest } from "../../protocol/pane.ts";
+import type { PluginPermission } from "../../protocol/plugin.ts";
 import type { Logger } from "../log.ts";
 import { engineProblem } from "./engine-range.ts";
 import type { PaneCatalog } from "./pane-catalog.ts";
@@ -10,6 +11,9 @@ import { entryPathProblem, entrySegments, fileInside } from "./plugin-paths.ts";
 /** A `pane.json` larger than this is refused unread; a manifest is a few hundred bytes. */
 const MAX_MANIFEST_BYTES = 64 * 1024;
 
+/** A usable plugin's `pane.json`, with `permissions` filled in (none asked: `[]`). */
+export type LoadedManifest = PluginManifest & { permissions: PluginPermission[] };
+
 /** One folder of `<data-dir>/plugins/`, as the start-up scan judged it. */
 export interface PluginRecord {
   /** The folder's name; a usable plugin's id is the same. */
@@ -17,7 +21,7 @@ export interface PluginRecord {
   /** Real path of the folder (symlinks resolved): nothing outside it is ever served. */
   root: string;
   /** Set only for a usable plugin. */
-  manifest?: PluginManifest;
+  manifest?: LoadedManifest;
   /** Why the plugin was refused; absent when it is usable. */
   error?: string;
   /** Its row in `GET /api/panes`. */
@@ -65,7 +69,7 @@ function judge(folder: string, root: string, options: ScanOptions): PluginRecord
   if ("error" in read) return refused(folder, root, read.raw, read.error);
   const parsed = pluginManifest.safeParse(read.raw);
   if (!parsed.success) return refused(folder, root, read.raw, describeIssues(read.raw, parsed.error));
-  const manifest = parsed.data;
+  const manifest: LoadedManifest = { ...parsed.data, permissions: parsed.data.permissions ?? [] };
   const fail = (error: string) => refused(folder, root, read.raw, error);
 
   if (manifest.id !== folder) return fail(`id "${manifest.id}" does not match its folder "${folder}"`);
@@ -116,7 +120,16 @@ function readManifest(root: string): ReadResult {
 /** Names the offending fields, so the author knows what to fix without reading the schema. */
 function describeIssues(raw: unknown, error: z.ZodError): string {
   const present = isRecord(raw) ? raw : undefined;
-  const parts = error.issues.slice(0, 3).map((issue) => {
+  // One reason per field: zod may add a second, less telling one (an array's `max` checked
+  // against a string that is no array at all).
+  const seen = new Set<string>();
+  const issues = error.issues.filter((issue) => {
+    const key = issue.code === "unrecognized_keys" ? "\0keys" : issue.path.map(String).join(".");
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const parts = issues.slice(0, 3).map((issue) => {
     if (issue.code === "unrecognized_keys") {
       return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
     }
@@ -124,9 +137,34 @@ function describeIssues(raw: unknown, error: z.ZodError): string {
     if (field === "") return "it must be a JSON object";
     const top = String(issue.path[0]);
     if (issue.code === "invalid_type" && present && !(top in present)) return `field "${field}" is missing`;
+    const given = valueAt(raw, issue.path);
+    if (issue.code === "invalid_value" && issue.values.length > 0) {
+      const options = issue.values.map((v) => JSON.stringify(v)).join(", ");
+      return `field "${field}": ${quoted(given)} is not one of ${options}`;
+    }
+    const repeated = Array.isArray(given) ? given.find((v, i) => given.indexOf(v) !== i) : undefined;
+    if (issue.code === "custom" && repeated !== undefined) {
+      return `field "${field}": ${issue.message} (${quoted(repeated)})`;
+    }
     return `field "${field}": ${issue.message}`;
   });
   return `bad pane.json: ${parts.join("; ")}`;
+}
+
+/** What the manifest holds at `path`; undefined where there is nothing. */
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let at: unknown = raw;
+  for (const key of path) {
+    if (typeof at !== "object" || at === null) return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at;
+}
+
+/** A value from the manifest as the author wrote it, cut short: it ends up in a log line. */
+function quoted(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function refused(folder: string, root: string, raw: unknown, error: string): PluginRecord {
