@@ -53,12 +53,15 @@ export function escapeHtml(text: string): string {
 
 /**
  * The frame page: a title, the frame script (`/plugin-frame.js`, part of the UI build), which
- * imports the plugin's entry named in `data-entry`, and the element it mounts into. `entry` is
- * the checked relative path of the manifest; each segment is URL-encoded, so a `#` or `?` in a
+ * imports the plugin's entry named in `data-entry`, and the element it mounts into. The entry is
+ * a full URL on `host`: in an opaque-origin document the frame script is a cross-origin classic
+ * script, whose `import()` resolves against `about:blank`, so a path alone names nothing. `entry`
+ * is the checked relative path of the manifest; each segment is URL-encoded, so a `#` or `?` in a
  * file name names that file.
  */
-export function framePage(plugin: { id: string; name: string; entry: string }): string {
-  const entry = `/plugins/${plugin.id}/${plugin.entry.split("/").map(encodeURIComponent).join("/")}`;
+export function framePage(host: string, plugin: { id: string; name: string; entry: string }): string {
+  const path = plugin.entry.split("/").map(encodeURIComponent).join("/");
+  const entry = `http://${host}/plugins/${plugin.id}/${path}`;
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(plugin.name)}</title>\n` +
     `<script src="/plugin-frame.js" data-entry="${escapeHtml(entry)}"></script></head>\n` +

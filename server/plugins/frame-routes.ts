@@ -33,7 +33,7 @@ export function frameRoutes(ctx: HttpContext): Hono<HttpEnv> {
       if (pane?.source !== "plugin" || pane.entry === undefined) return notFound();
       // The guard let the request in only with a Host that names this node on loopback.
       const host = (c.req.header("host") ?? "").toLowerCase();
-      return new Response(framePage({ id, name: pane.title, entry: pane.entry }), {
+      return new Response(framePage(host, { id, name: pane.title, entry: pane.entry }), {
         headers: {
           ...FRAME_HEADERS,
           "content-type": "text/html; charset=utf-8",

@@ -47,7 +47,7 @@ describe("the frame page", () => {
     expect(res.headers.get("content-security-policy")).toBe(expectedPolicy(HOST, "good"));
     expect(await res.text()).toBe(
       '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Good pane</title>\n' +
-        '<script src="/plugin-frame.js" data-entry="/plugins/good/index.js"></script></head>\n' +
+        `<script src="/plugin-frame.js" data-entry="http://${HOST}/plugins/good/index.js"></script></head>\n` +
         '<body><div id="weft-plugin-root"></div></body></html>',
     );
   });
@@ -66,7 +66,7 @@ describe("the frame page", () => {
     expect(html).toContain(
       "<title>&#60;/title&#62;&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;&#38;&#39;</title>",
     );
-    expect(html).toContain('data-entry="/plugins/hostile/my%20%22entry%22%20%231.js"');
+    expect(html).toContain(`data-entry="http://${HOST}/plugins/hostile/my%20%22entry%22%20%231.js"`);
     expect(html.match(/<script/g)).toHaveLength(1);
     expect(html).not.toContain('alert("x")');
   });
