@@ -43,14 +43,23 @@ async function start(init: Extract<HostMessage, { t: "init" }>): Promise<void> {
   };
   document.documentElement.dataset.theme = init.theme;
   forwardShellInput(post);
-  window.addEventListener("error", (event) => post(failureOf(event.error ?? new Error(event.message))));
-  window.addEventListener("unhandledrejection", (event) => post(failureOf(event.reason)));
+  // Shown in the pane with a Retry, so the browser's own "Uncaught" line would only repeat it.
+  window.addEventListener("error", (event) => {
+    post(failureOf(event.error ?? new Error(event.message)));
+    event.preventDefault();
+  });
+  window.addEventListener("unhandledrejection", (event) => {
+    post(failureOf(event.reason));
+    event.preventDefault();
+  });
   window.addEventListener("securitypolicyviolation", (event) =>
     console.warn(`blocked by the sandbox: ${event.effectiveDirective} ${event.blockedURI}`),
   );
   try {
     if (!entry) throw new Error("the frame page names no bundle");
-    const mod: unknown = await import(entry);
+    // Absolute: this loader is a no-cors script to the frame's opaque origin, and such a script's
+    // import() resolves relative specifiers against about:blank.
+    const mod: unknown = await import(new URL(entry, location.href).href);
     const pane = (mod as { default?: unknown }).default;
     if (!isPane(pane)) {
       throw new Error(

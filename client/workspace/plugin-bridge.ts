@@ -116,7 +116,8 @@ export function connectPluginFrame(o: PluginBridgeOptions, initial: PluginRow): 
       throw new Error(`${title} does not ask for ${permission} in its pane.json`);
     }
     if (!row.granted.includes(permission)) {
-      throw new Error(`${title} is not allowed to: ${PERMISSION_WORDS[permission].toLowerCase()}`);
+      const words = PERMISSION_WORDS[permission];
+      throw new Error(`${title} is not allowed to ${words.charAt(0).toLowerCase()}${words.slice(1)}`);
     }
   }
 

@@ -161,7 +161,7 @@ describe("permissions a person grants and takes back", () => {
     await probe.getByTestId("probe-peers").click();
     await textBecomes(
       out,
-      "refused Probe is not allowed to: see your peers' names and whether they are online",
+      "refused Probe is not allowed to see your peers' names and whether they are online",
     );
     expect((await rowOf(ana, "probe")).granted).toEqual([]);
 
@@ -176,7 +176,7 @@ describe("permissions a person grants and takes back", () => {
     await textBecomes(out, 'ok [{"name":"ben","status":"online"}]');
 
     await probe.getByTestId("probe-notify").click();
-    await textBecomes(out, "ok null");
+    await textBecomes(out, "ok undefined");
     const { notices } = await call<{ notices: Array<{ kind: string; text: string }> }>(
       ana,
       "GET",
