@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { SveltePlugin } from "bun-plugin-svelte";
 import { RESOURCES } from "../server/resources.ts";
+import { platformTarget } from "../server/version.ts";
 
 const root = join(import.meta.dir, "..");
 const { values } = parseArgs({
@@ -58,6 +59,8 @@ async function buildBinary(): Promise<void> {
     // Parsed and compiled to bytecode at build time, so a start skips parsing the bundle.
     bytecode: true,
     format: "esm",
+    // What `--version` names (server/version.ts): the target asked for, else this machine.
+    define: { WEFT_BUILD_TARGET: JSON.stringify(values.target?.replace(/^bun-/, "") ?? platformTarget()) },
     compile: {
       outfile,
       ...(values.target ? { target: values.target as Bun.Build.CompileTarget } : {}),
