@@ -1,13 +1,13 @@
 import { runLobby } from "../lobby/main.ts";
 import { type CliCommand, parseCli } from "./cli/args.ts";
-import { helpText } from "./cli/help.ts";
+import { helpText, versionText } from "./cli/help.ts";
 import { defaultDataDir } from "./data-dir.ts";
 import { StartupError } from "./errors.ts";
 import { createLogger } from "./log.ts";
 import { runMcpBridge } from "./mcp/mcp-bridge.ts";
 import { startNode } from "./node.ts";
 import { openBrowser } from "./open-browser.ts";
-import { WEFT_VERSION } from "./version.ts";
+import { platformTarget, WEFT_TARGET, WEFT_VERSION } from "./version.ts";
 
 /** How long a signal may take to stop the node before the process exits regardless. */
 const SHUTDOWN_DEADLINE_MS = 1_800;
@@ -25,7 +25,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       process.stdout.write(helpText(WEFT_VERSION));
       return 0;
     case "version":
-      process.stdout.write(`weft ${WEFT_VERSION}\n`);
+      process.stdout.write(versionText(WEFT_VERSION, WEFT_TARGET, platformTarget()));
       return 0;
     case "lobby":
       try {

@@ -17,6 +17,14 @@ function limitLines(): string[] {
   return lines;
 }
 
+/**
+ * The line `weft --version` prints: the release and the `os-arch` it was built for, so a person can
+ * tell which download they have (`weft 0.1.0 (darwin-arm64)`); a source run names the machine.
+ */
+export function versionText(version: string, target: string, host: string): string {
+  return target === "source" ? `weft ${version} (source, ${host})\n` : `weft ${version} (${target})\n`;
+}
+
 /** The text of `weft --help`, built from the flag table so the two never disagree. */
 export function helpText(version: string): string {
   const rows = Object.entries(FLAGS).map(([name, f]) => {

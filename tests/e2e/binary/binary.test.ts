@@ -83,7 +83,8 @@ describe("the compiled binary, alone in an empty folder", () => {
     }
     const version = runBinary(bin, ["--version"], dir);
     expect(version.code).toBe(0);
-    expect(version.stdout).toMatch(/^weft \d+\.\d+\.\d+\n$/);
+    // The release and the machine the binary was built for, e.g. "weft 0.1.0 (linux-x64)".
+    expect(version.stdout).toMatch(/^weft \d+\.\d+\.\d+ \((linux|darwin|windows)-(x64|arm64)\)\n$/);
   });
 
   test("a bad flag, an unusable data dir or a node-only flag on a lobby print one line and exit 2", () => {
