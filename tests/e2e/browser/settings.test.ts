@@ -69,6 +69,7 @@ describe("the Settings pane in a real browser", () => {
       "Network",
       "Chat",
       "Agent",
+      "Plugins",
       "Advanced",
     ]);
     expect(await page.locator('label[for="setting-network.nodeName"]').textContent()).toBe("Your name");
