@@ -63,7 +63,7 @@ export function bodyGuard(maxBytes: () => number): MiddlewareHandler<HttpEnv> {
 }
 
 /** Reads a body stream up to `limit` bytes, cancelling it as soon as it goes past. */
-async function readAtMost(
+export async function readAtMost(
   stream: ReadableStream<Uint8Array>,
   limit: number,
 ): Promise<Uint8Array | "too large" | "unreadable"> {

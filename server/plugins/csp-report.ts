@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { PluginViolation } from "../../protocol/plugin.ts";
+import { readAtMost } from "../http/body-guard.ts";
 
 /** A report larger than this is refused unread; a real one is well under 2 KiB. */
 export const MAX_REPORT_BYTES = 8 * 1024;
@@ -81,35 +82,4 @@ export async function readCspReport(request: Request): Promise<ReportRead> {
 
 function bad(error: string): ReportRead {
   return { ok: false, status: 400, error };
-}
-
-/** Reads a body stream up to `limit` bytes, cancelling it as soon as it goes past. */
-async function readAtMost(
-  stream: ReadableStream<Uint8Array>,
-  limit: number,
-): Promise<Uint8Array | "too large" | "unreadable"> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel().catch(() => {});
-        return "too large";
-      }
-      chunks.push(value);
-    }
-  } catch {
-    return "unreadable";
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
 }
