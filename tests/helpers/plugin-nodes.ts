@@ -1,8 +1,9 @@
+import { afterAll, beforeAll } from "bun:test";
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, FrameLocator, Locator, Page } from "playwright-core";
-import { type RunningBinary, startBinary } from "./binary.ts";
-import { watchErrors } from "./browser.ts";
+import { lonelyBinary, type RunningBinary, startBinary } from "./binary.ts";
+import { launchChromium, watchErrors } from "./browser.ts";
 import { tempDir } from "./temp-dir.ts";
 
 /**
@@ -67,6 +68,39 @@ export function startPluginNode(bin: string, name: string, folder: string): Prom
     ["--data-dir", "./data", "--port", "0", "--host", "127.0.0.1", "--no-open", "--name", name],
     folder,
   );
+}
+
+/**
+ * A browser suite of plugin panes: before it, the example is built and Chromium launched; after
+ * it, both go with every node the suite started.
+ */
+export function pluginSuite(): {
+  browser: () => Browser;
+  start: (name: string, folder: string) => Promise<RunningBinary>;
+} {
+  let browser: Browser | undefined;
+  let bin = "";
+  const nodes: RunningBinary[] = [];
+  beforeAll(async () => {
+    buildExample();
+    bin = lonelyBinary().bin;
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(nodes.filter((n) => n.proc.exitCode === null).map((n) => n.signal()));
+  });
+  return {
+    browser: () => {
+      if (!browser) throw new Error("the suite's browser is not up yet");
+      return browser;
+    },
+    async start(name, folder) {
+      const node = await startPluginNode(bin, name, folder);
+      nodes.push(node);
+      return node;
+    },
+  };
 }
 
 /** A fresh page on the node, connected, with its console errors collected. */

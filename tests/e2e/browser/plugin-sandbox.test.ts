@@ -1,18 +1,16 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
 import type { PluginRow } from "../../../protocol/plugin.ts";
-import { callNode as call, lonelyBinary, type RunningBinary } from "../../helpers/binary.ts";
-import { ARTIFACTS, launchChromium, waitFor } from "../../helpers/browser.ts";
+import { callNode as call, type RunningBinary } from "../../helpers/binary.ts";
+import { ARTIFACTS, waitFor } from "../../helpers/browser.ts";
 import {
-  buildExample,
   HOSTILE_DIR,
   nodeFolder,
   openCounter,
   openFromPalette,
   openPage,
   pluginFrame,
-  startPluginNode,
+  pluginSuite,
   textBecomes,
 } from "../../helpers/plugin-nodes.ts";
 
@@ -36,33 +34,15 @@ const SANDBOX_NOISE = [
   /SecurityError/,
 ];
 
-let browser: Browser;
-let bin: string;
-const nodes: RunningBinary[] = [];
-
-async function start(name: string, folder: string): Promise<RunningBinary> {
-  const node = await startPluginNode(bin, name, folder);
-  nodes.push(node);
-  return node;
-}
+const suite = pluginSuite();
+const start = suite.start;
 
 const rowOf = (node: RunningBinary, id: string) => call<PluginRow>(node, "GET", `/api/plugins/${id}`);
-
-beforeAll(async () => {
-  buildExample();
-  bin = lonelyBinary().bin;
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all(nodes.filter((n) => n.proc.exitCode === null).map((n) => n.signal()));
-});
 
 describe("a hostile plugin in its sandbox", () => {
   test("every attempt to reach the node, the page or the internet fails, its own room works, and the workspace stays usable", async () => {
     const node = await start("sandbox-host", nodeFolder({ hostile: { copy: HOSTILE_DIR } }));
-    const { page, errors } = await openPage(browser, node);
+    const { page, errors } = await openPage(suite.browser(), node);
     const startUrl = page.url();
     await openFromPalette(page, "hostile", "hostile");
     // It asks for nothing, so nothing is asked of the person.
@@ -144,7 +124,7 @@ describe("permissions a person grants and takes back", () => {
       return peers.some((p) => p.status === "connected");
     }, "ana and ben to link");
 
-    const { page, errors } = await openPage(browser, ana);
+    const { page, errors } = await openPage(suite.browser(), ana);
     await openFromPalette(page, "probe", "probe");
     const prompt = page.getByTestId("plugin-permission-prompt");
     await prompt.waitFor({ state: "visible" });

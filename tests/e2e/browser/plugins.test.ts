@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
-import { callNode as call, lonelyBinary, type RunningBinary } from "../../helpers/binary.ts";
-import { ARTIFACTS, launchChromium, waitFor } from "../../helpers/browser.ts";
+import { callNode as call, type RunningBinary } from "../../helpers/binary.ts";
+import { ARTIFACTS, waitFor } from "../../helpers/browser.ts";
 import {
-  buildExample,
   EXAMPLE,
   nodeFolder,
   openCounter,
@@ -12,7 +10,7 @@ import {
   openPage,
   paneJson,
   pluginFrame,
-  startPluginNode,
+  pluginSuite,
   textBecomes,
 } from "../../helpers/plugin-nodes.ts";
 
@@ -25,26 +23,8 @@ import {
 /** What the pane frame logs for a pane that failed; the only console error these tests expect. */
 const EXPECTED_REPORTS = ['pane "broken" failed', 'pane "late-fail" failed', 'pane "no-mount" failed'];
 
-let browser: Browser;
-let bin: string;
-const nodes: RunningBinary[] = [];
-
-async function start(name: string, folder: string): Promise<RunningBinary> {
-  const node = await startPluginNode(bin, name, folder);
-  nodes.push(node);
-  return node;
-}
-
-beforeAll(async () => {
-  buildExample();
-  bin = lonelyBinary().bin;
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all(nodes.filter((n) => n.proc.exitCode === null).map((n) => n.signal()));
-});
+const suite = pluginSuite();
+const start = suite.start;
 
 describe("third-party panes on one node", () => {
   let node: RunningBinary;
@@ -80,7 +60,7 @@ describe("third-party panes on one node", () => {
   });
 
   test("the example asks for what it needs the first time, then opens in its frame and counts", async () => {
-    const { page, errors } = await openPage(browser, node);
+    const { page, errors } = await openPage(suite.browser(), node);
     await openFromPalette(page, "counter", EXAMPLE);
     const prompt = page.getByTestId("plugin-permission-prompt");
     await prompt.waitFor({ state: "visible" });
@@ -110,7 +90,7 @@ describe("third-party panes on one node", () => {
   });
 
   test("Ctrl+K opens the palette while the plugin's frame has focus, and the theme reaches the frame", async () => {
-    const { page, errors } = await openPage(browser, node);
+    const { page, errors } = await openPage(suite.browser(), node);
     const frame = await openCounter(page, "none");
     await frame.getByTestId("counter-inc").focus();
     await page.keyboard.press("Control+k");
@@ -132,7 +112,7 @@ describe("third-party panes on one node", () => {
   });
 
   test("a plugin that throws in mount shows its error in its own frame and the rest keeps working", async () => {
-    const { page, errors } = await openPage(browser, node);
+    const { page, errors } = await openPage(suite.browser(), node);
     const counter = await openCounter(page, "none");
     await openFromPalette(page, "broken", "broken");
     await page.getByTestId("split-right").click();
@@ -159,14 +139,18 @@ describe("third-party panes on one node", () => {
   });
 
   test("a bundle without mount, or an error a plugin throws later, also stays in its own frame", async () => {
-    const { page, errors } = await openPage(browser, node);
+    const { page, errors } = await openPage(suite.browser(), node);
     await openFromPalette(page, "no-mount", "no-mount");
     const noMount = page.getByTestId("pane-no-mount").getByTestId("pane-error");
     await noMount.waitFor({ state: "visible" });
     expect(await noMount.textContent()).toContain("does not export a pane");
 
     await openFromPalette(page, "late-fail", "late-fail");
-    await pluginFrame(page, "late-fail").getByTestId("late-fail-button").click();
+    // Clicked just after the call returns: the click takes the frame away, and a Playwright action
+    // whose frame is detached before it returns waits out its whole timeout.
+    await pluginFrame(page, "late-fail")
+      .getByTestId("late-fail-button")
+      .evaluate((button) => setTimeout(() => (button as HTMLButtonElement).click(), 0));
     const late = page.getByTestId("pane-late-fail").getByTestId("pane-error");
     await late.waitFor({ state: "visible" });
     expect(await late.textContent()).toContain("late failure from a click");
@@ -180,7 +164,7 @@ describe("third-party panes on one node", () => {
   });
 
   test("a plugin with a bad manifest is listed disabled in the palette, with its reason", async () => {
-    const { page, errors } = await openPage(browser, node);
+    const { page, errors } = await openPage(suite.browser(), node);
     await page.keyboard.press("Control+k");
     await page.getByTestId("palette-input").fill("too new");
     const item = page.getByTestId("palette-unavailable-too-new");
@@ -212,8 +196,8 @@ describe("a third-party pane shared between two nodes", () => {
       "the two nodes to connect",
     );
 
-    const a = await openPage(browser, alice);
-    const b = await openPage(browser, bob);
+    const a = await openPage(suite.browser(), alice);
+    const b = await openPage(suite.browser(), bob);
     const aFrame = await openCounter(a.page);
     const bFrame = await openCounter(b.page);
 
