@@ -81,7 +81,6 @@ export const hostMessage = z.discriminatedUnion("t", [
   z.object({ t: z.literal("frame"), channel: z.string(), event: z.string(), data: z.unknown() }),
   z.object({ t: z.literal("connection"), state: frameConnection }),
   z.object({ t: z.literal("reconnect"), restarted: z.boolean() }),
-  z.object({ t: z.literal("opened"), params: z.record(z.string(), z.string()) }),
   z.object({ t: z.literal("theme"), theme: z.string() }),
   z.object({ t: z.literal("run-command"), id: z.string() }),
   z.object({

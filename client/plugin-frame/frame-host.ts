@@ -5,7 +5,6 @@ import type {
   NodeInfo,
   PaneCommand,
   PaneHost,
-  PaneParams,
   ReconnectInfo,
 } from "../../plugins/sdk/host.ts";
 import type { ChatSendOutcome, PluginAbilities, PluginPeer } from "../../plugins/sdk/plugin-abilities.ts";
@@ -54,10 +53,8 @@ export function frameHost(port: MessagePort, init: Init): FrameHost {
   let node: NodeInfo | null = init.node ? { ...init.node, protocol_version: 0, started_at: 0 } : null;
   const listeners = new Map<string, Set<(frame: ChannelFrame) => void>>();
   const reconnects = new Set<(info: ReconnectInfo) => void>();
-  const opened = new Set<(params: PaneParams) => void>();
   const commands = new Map<string, PaneCommand>();
   const calls = new Map<number, { ok: (value: unknown) => void; fail: (error: Error) => void }>();
-  const heldOpen: PaneParams[] = [];
   let nextCall = 0;
 
   const call = (method: FrameCallMethod, text?: string) =>
@@ -102,12 +99,9 @@ export function frameHost(port: MessagePort, init: Init): FrameHost {
     openPane(paneId, params) {
       post({ t: "open", paneId, ...(params ? { params: { ...params } } : {}) });
     },
-    onOpened(paneId, listener) {
-      if (paneId !== init.pluginId) return () => {};
-      opened.add(listener);
-      for (const params of heldOpen.splice(0)) listener(params);
-      return () => opened.delete(listener);
-    },
+    // The workspace mounts the pane afresh on the room it is opened for, with that room as its
+    // paneKey, so a frame never hears of an opening itself.
+    onOpened: () => () => {},
     notify(message) {
       // A toast is a notice here: the same permission, so no pane speaks in the workspace unasked.
       abilities.notify(message).catch((error: Error) => console.warn(`${init.pluginId}: ${error.message}`));
@@ -153,10 +147,6 @@ export function frameHost(port: MessagePort, init: Init): FrameHost {
         return;
       case "reconnect":
         for (const l of [...reconnects]) l({ restarted: message.restarted });
-        return;
-      case "opened":
-        if (opened.size === 0) heldOpen.push(message.params);
-        for (const l of [...opened]) l(message.params);
         return;
       case "run-command": {
         const command = commands.get(message.id);

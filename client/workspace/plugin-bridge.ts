@@ -53,8 +53,6 @@ export interface PluginBridgeOptions {
 export interface PluginBridge {
   /** Tells the frame the socket's state. */
   connection(state: PaneHost["connection"]): void;
-  /** Tells the frame the pane was opened again with `params` (another of its rooms). */
-  opened(params: Record<string, string>): void;
   dispose(): void;
 }
 
@@ -288,7 +286,6 @@ export function connectPluginFrame(o: PluginBridgeOptions, initial: PluginRow): 
 
   return {
     connection: (state) => post({ t: "connection", state }),
-    opened: (params) => post({ t: "opened", params }),
     dispose() {
       disposed = true;
       for (const off of offs.splice(0)) off();
