@@ -32,6 +32,17 @@ export function lonelyBinary(): { dir: string; bin: string } {
   return { dir, bin };
 }
 
+/** The flags of a node alone in its folder: data in `./data`, loopback, a free port, no browser. */
+export const LOCAL_NODE_ARGS: readonly string[] = [
+  "--data-dir",
+  "./data",
+  "--port",
+  "0",
+  "--host",
+  "127.0.0.1",
+  "--no-open",
+];
+
 export interface RunningBinary {
   proc: Subprocess<"ignore", "pipe", "pipe">;
   port: number;
@@ -120,17 +131,7 @@ export function binaryPool() {
   return {
     async start(name: string): Promise<RunningBinary> {
       const copy = lonelyBinary();
-      const args = [
-        "--data-dir",
-        "./data",
-        "--port",
-        "0",
-        "--host",
-        "127.0.0.1",
-        "--no-open",
-        "--name",
-        name,
-      ];
+      const args = [...LOCAL_NODE_ARGS, "--name", name];
       const node = await startBinary(copy.bin, args, copy.dir);
       nodes.push(node);
       return node;

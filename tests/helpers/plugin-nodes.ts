@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from "bun:test";
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, FrameLocator, Locator, Page } from "playwright-core";
-import { lonelyBinary, type RunningBinary, startBinary } from "./binary.ts";
+import { LOCAL_NODE_ARGS, lonelyBinary, type RunningBinary, startBinary } from "./binary.ts";
 import { launchChromium, watchErrors } from "./browser.ts";
 import { tempDir } from "./temp-dir.ts";
 
@@ -63,11 +63,7 @@ export function nodeFolder(
 
 /** Starts the compiled node `bin` on the data dir of `folder`. */
 export function startPluginNode(bin: string, name: string, folder: string): Promise<RunningBinary> {
-  return startBinary(
-    bin,
-    ["--data-dir", "./data", "--port", "0", "--host", "127.0.0.1", "--no-open", "--name", name],
-    folder,
-  );
+  return startBinary(bin, [...LOCAL_NODE_ARGS, "--name", name], folder);
 }
 
 /**

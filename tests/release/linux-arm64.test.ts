@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { type RunningBinary, runBinary, startBinary } from "../helpers/binary.ts";
+import { LOCAL_NODE_ARGS, type RunningBinary, runBinary, startBinary } from "../helpers/binary.ts";
 import { waitFor } from "../helpers/browser.ts";
 import { chatTab } from "../helpers/chat-tab.ts";
 import { type LobbyBinary, startLobbyBinary } from "../helpers/lobby-binary.ts";
@@ -57,17 +57,7 @@ if ("missing" in qemu) {
 
     test("starts, answers /api/health with its version and stops on SIGTERM", async () => {
       const { dir, bin } = downloaded(file);
-      const args = [
-        ...prefix.slice(1),
-        bin,
-        "--data-dir",
-        "./data",
-        "--port",
-        "0",
-        "--host",
-        "127.0.0.1",
-        "--no-open",
-      ];
+      const args = [...prefix.slice(1), bin, ...LOCAL_NODE_ARGS];
       const node = await startBinary(prefix[0]!, args, dir);
       running.push(node);
       const health = (await (await fetch(`${node.url}api/health`)).json()) as Record<string, unknown>;

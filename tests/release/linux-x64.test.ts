@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { type RunningBinary, runBinary, startBinary } from "../helpers/binary.ts";
+import { LOCAL_NODE_ARGS, type RunningBinary, runBinary, startBinary } from "../helpers/binary.ts";
 import { artifact, downloaded, repo, version } from "./release-files.ts";
 
 /**
@@ -23,11 +23,7 @@ describe(`${file}, alone in an empty folder`, () => {
 
   test("starts, answers /api/health with its version, serves the UI and stops on SIGTERM", async () => {
     const { dir, bin } = downloaded(file);
-    const node = await startBinary(
-      bin,
-      ["--data-dir", "./data", "--port", "0", "--host", "127.0.0.1", "--no-open"],
-      dir,
-    );
+    const node = await startBinary(bin, [...LOCAL_NODE_ARGS], dir);
     running.push(node);
     const health = (await (await fetch(`${node.url}api/health`)).json()) as Record<string, unknown>;
     expect(health).toMatchObject({ status: "ok", version });

@@ -7,6 +7,7 @@ import type { ChatPage } from "../../../protocol/chat.ts";
 import { quoteArg, writeProgram } from "../../helpers/agent-programs.ts";
 import {
   callNode,
+  LOCAL_NODE_ARGS,
   lonelyBinary,
   pairBinaries,
   type RunningBinary,
@@ -27,11 +28,7 @@ afterAll(async () => {
 /** A compiled node alone in its folder, with its data dir at `<folder>/data`. */
 async function startNode(name: string): Promise<{ node: RunningBinary; bin: string; dataDir: string }> {
   const copy = lonelyBinary();
-  const node = await startBinary(
-    copy.bin,
-    ["--data-dir", "./data", "--port", "0", "--host", "127.0.0.1", "--no-open", "--name", name],
-    copy.dir,
-  );
+  const node = await startBinary(copy.bin, [...LOCAL_NODE_ARGS, "--name", name], copy.dir);
   running.push(node);
   return { node, bin: copy.bin, dataDir: join(copy.dir, "data") };
 }
